@@ -1,0 +1,70 @@
+"""cynn: Cython-accelerated CPU neural-network layers with a PyTorch-mirroring API.
+
+``import cynn as torch`` runs PyTorch-tutorial code on the CPU; see README.md.
+"""
+__version__ = "0.1.0"
+
+from ._dtype import (bool, double, dtype, float, float16, float32, float64, get_default_dtype,  # noqa: A004
+                     half, int, int8, int16, int32, int64, long, set_default_dtype, uint8)
+from ._device import device
+from ._random import initial_seed, manual_seed, seed
+from ._threads import get_num_threads, set_num_threads
+from ._tensor import Size, Tensor
+from ._creation import *  # noqa: F401,F403
+from ._functions import *  # noqa: F401,F403
+from .autograd import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from . import autograd
+
+_OPTIONAL = ("nn", "optim", "utils", "serialization", "registry", "hooks")
+
+
+def __getattr__(name):
+    # Subpackages load on first use: `import cynn` stays fast and free of cycles.
+    if name in _OPTIONAL:
+        import importlib
+        return importlib.import_module(f".{name}", __name__)
+    if name in ("save", "load"):
+        from . import serialization
+        return getattr(serialization, name)
+    raise AttributeError(f"module 'cynn' has no attribute {name!r}")
+
+
+def cuda_is_available():
+    return False
+
+
+class _Cuda:
+    """``cynn.cuda``: there is no GPU in cynn; ``is_available()`` is False."""
+
+    @staticmethod
+    def is_available():
+        return False
+
+    @staticmethod
+    def device_count():
+        return 0
+
+    @staticmethod
+    def manual_seed(seed):
+        return None
+
+    manual_seed_all = manual_seed
+
+
+cuda = _Cuda()
+FloatTensor = DoubleTensor = LongTensor = None  # set below: callable type aliases
+
+
+def _typed(dtype_):
+    def make(*args):
+        if len(args) == 1 and not isinstance(args[0], (type(1), type(1.0))):
+            return tensor(args[0], dtype=dtype_)
+        return zeros(*args, dtype=dtype_)
+    return make
+
+
+FloatTensor = _typed(float32)
+DoubleTensor = _typed(float64)
+LongTensor = _typed(int64)
+IntTensor = _typed(int32)
+BoolTensor = _typed(bool)

@@ -1,0 +1,1 @@
+"""Compiled kernels (built from pyx/ by setup.py)."""

@@ -1,0 +1,1281 @@
+"""``cynn.Tensor``: a numpy array plus what reverse-mode autograd needs.
+
+The array lives in ``_data``. A tensor that requires grad is either a leaf
+(``grad_fn is None``; gradients accumulate into ``.grad``) or the output number
+``_output_nr`` of the graph node ``grad_fn``. ``_version`` is a one-element list
+shared by a tensor and its views; in-place ops bump it, and nodes that saved the
+tensor compare it in backward.
+"""
+import numbers
+from collections import namedtuple
+
+import numpy as np
+
+from . import _dtype
+from ._tensor_str import tensor_repr
+from .autograd import grad_mode
+from .autograd.function import AccumulateGrad
+from .autograd.functions import elementwise as E
+from .autograd.functions import linalg as L
+from .autograd.functions import reduction as R
+from .autograd.functions import shape as S
+
+__all__ = ["Tensor", "Size", "is_tensor"]
+
+_MaxResult = namedtuple("max", ["values", "indices"])
+_MinResult = namedtuple("min", ["values", "indices"])
+
+
+class Size(tuple):
+    """A tensor shape: a tuple that prints like ``cynn.Size([2, 3])``."""
+
+    def __repr__(self):
+        return f"cynn.Size({list(self)})"
+
+    __str__ = __repr__
+
+    def numel(self):
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+    def __getitem__(self, item):
+        out = super().__getitem__(item)
+        return Size(out) if isinstance(item, slice) else out
+
+
+def _canon_dim(dim, ndim):
+    """Wrap a negative ``dim``; IndexError like PyTorch's when out of range."""
+    lo, hi = (-1, 0) if ndim == 0 else (-ndim, ndim - 1)
+    if not isinstance(dim, (int, np.integer)) or isinstance(dim, bool):
+        raise TypeError(f"dim must be an int, not {type(dim).__name__}")
+    if dim < lo or dim > hi:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{lo}, {hi}], "
+                         f"but got {dim})")
+    return int(dim) % max(ndim, 1)
+
+
+def _canon_dims(dim, ndim):
+    if dim is None:
+        return None
+    if isinstance(dim, (list, tuple)):
+        if len(dim) == 0:
+            return None
+        return tuple(sorted(_canon_dim(d, ndim) for d in dim))
+    return (_canon_dim(dim, ndim),)
+
+
+def _shape_arg(shape):
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list, Size)):
+        shape = tuple(shape[0])
+    return tuple(int(s) for s in shape)
+
+
+def _operand(x):
+    """An argument of a math op: Tensors stay, python numbers stay, arrays wrap."""
+    if isinstance(x, (Tensor, bool, int, float)):
+        return x
+    if isinstance(x, numbers.Number):
+        return x.item() if hasattr(x, "item") else x
+    if isinstance(x, np.ndarray):
+        return Tensor._wrap(x)
+    raise TypeError(f"unsupported operand type: {type(x).__name__}")
+
+
+def _check_device(device):
+    if device is None:
+        return
+    name = str(device)
+    if name != "cpu" and not name.startswith("cpu:"):
+        raise RuntimeError(
+            f"cynn runs on the CPU only; device {name!r} is not available. "
+            "Use device='cpu' (or drop .cuda()/.to(device) calls).")
+
+
+class Tensor:
+    """A multi-dimensional array with reverse-mode autograd (see ``cynn.tensor``)."""
+
+    __slots__ = ("_data", "_requires_grad", "_grad", "_grad_fn", "_output_nr", "_version",
+                 "_base", "_hooks", "_acc_node", "_retains_grad", "__weakref__", "__dict__")
+    __array_priority__ = 1000  # numpy defers binary operators to Tensor
+
+    def __init__(self, data=None, *, requires_grad=False):
+        if isinstance(data, Tensor):
+            data = data._data
+        array = np.asarray([] if data is None else data)
+        if array.dtype.kind == "f" and array.dtype != _dtype.float16.numpy:
+            array = array.astype(_dtype.get_default_dtype().numpy, copy=False) \
+                if not isinstance(data, np.ndarray) else array
+        self._init(array, requires_grad)
+
+    def _init(self, array, requires_grad=False):
+        self._data = array
+        self._requires_grad = bool(requires_grad)
+        self._grad = None
+        self._grad_fn = None
+        self._output_nr = 0
+        self._version = [0]
+        self._base = None
+        self._hooks = None
+        self._acc_node = None
+        self._retains_grad = False
+
+    @classmethod
+    def _wrap(cls, array, requires_grad=False):
+        """A Tensor over ``array`` without copying or converting it."""
+        t = object.__new__(cls)
+        t._init(array, requires_grad)
+        return t
+
+    # ------------------------------------------------------------------ basic attributes
+    @property
+    def data(self):
+        """The same storage, detached from the graph and from version tracking."""
+        return Tensor._wrap(self._data)
+
+    @data.setter
+    def data(self, value):
+        if not isinstance(value, Tensor):
+            raise TypeError(f"data must be a Tensor, not {type(value).__name__}")
+        self._data = value._data
+
+    @property
+    def shape(self):
+        return Size(self._data.shape)
+
+    def size(self, dim=None):
+        """The shape as ``cynn.Size``, or one dimension's length."""
+        if dim is None:
+            return Size(self._data.shape)
+        return self._data.shape[_canon_dim(dim, self._data.ndim)]
+
+    @property
+    def dtype(self):
+        return _dtype.from_numpy_dtype(self._data.dtype)
+
+    @property
+    def device(self):
+        from ._device import device
+        return device("cpu")
+
+    @property
+    def is_cuda(self):
+        return False
+
+    @property
+    def ndim(self):
+        return self._data.ndim
+
+    def dim(self):
+        return self._data.ndim
+
+    def ndimension(self):
+        return self._data.ndim
+
+    def numel(self):
+        return int(self._data.size)
+
+    nelement = numel
+
+    def element_size(self):
+        return self._data.itemsize
+
+    def is_floating_point(self):
+        return self._data.dtype.kind == "f"
+
+    def is_contiguous(self):
+        return bool(self._data.flags.c_contiguous)
+
+    def stride(self, dim=None):
+        strides = tuple(s // self._data.itemsize for s in self._data.strides)
+        return strides if dim is None else strides[_canon_dim(dim, self._data.ndim)]
+
+    def data_ptr(self):
+        return self._data.__array_interface__["data"][0]
+
+    # ------------------------------------------------------------------ autograd attributes
+    @property
+    def requires_grad(self):
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value):
+        self.requires_grad_(value)
+
+    def requires_grad_(self, requires_grad=True):
+        """Set ``requires_grad`` in place (leaves only); returns ``self``."""
+        if self._grad_fn is not None and not requires_grad:
+            raise RuntimeError("you can only change requires_grad flags of leaf variables. If "
+                               "you want to use a computed variable in a subgraph that doesn't "
+                               "require differentiation use var_no_grad = var.detach().")
+        if requires_grad and self._data.dtype.kind != "f":
+            raise RuntimeError("only Tensors of floating point and complex dtype can require "
+                               "gradients")
+        self._requires_grad = bool(requires_grad)
+        return self
+
+    @property
+    def grad(self):
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got "
+                                f"grad of type {type(value).__name__}")
+            if value.shape != self.shape:
+                raise RuntimeError(f"assigned grad has data of a different size")
+        self._grad = value
+
+    @property
+    def grad_fn(self):
+        return self._grad_fn
+
+    @property
+    def is_leaf(self):
+        return self._grad_fn is None
+
+    @property
+    def output_nr(self):
+        return self._output_nr
+
+    @property
+    def _version_counter(self):
+        return self._version[0]
+
+    def _gradient_edge(self):
+        """The (node, output_nr) a gradient for this tensor flows into."""
+        if self._grad_fn is not None:
+            return (self._grad_fn, self._output_nr)
+        if self._acc_node is None:
+            self._acc_node = AccumulateGrad(self)
+        return (self._acc_node, 0)
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Accumulate d(self)/d(leaf) into every leaf's ``.grad``.
+
+        ``gradient`` is required unless ``self`` has one element. ``retain_graph``
+        keeps the saved arrays so that backward can run through the graph again.
+        """
+        from .autograd import backward as _backward
+        _backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph,
+                  inputs=inputs)
+
+    def detach(self):
+        """A tensor sharing storage and version counter, outside the graph."""
+        t = Tensor._wrap(self._data)
+        t._version = self._version
+        return t
+
+    def detach_(self):
+        self._grad_fn = None
+        self._requires_grad = False
+        return self
+
+    def register_hook(self, hook):
+        """``hook(grad) -> Tensor | None`` runs when this tensor's gradient is computed;
+        a returned tensor replaces the gradient. Returns a handle with ``remove()``."""
+        from .utils.hooks import RemovableHandle
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        node, nr = self._gradient_edge()
+        if node._tensor_pre_hooks is None:
+            node._tensor_pre_hooks = {}
+        hooks = node._tensor_pre_hooks.setdefault(nr, {})
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = hook
+        return handle
+
+    def retain_grad(self):
+        """Keep ``.grad`` of this non-leaf tensor after backward."""
+        if self._grad_fn is None or self._retains_grad:
+            return
+        self._retains_grad = True
+
+        def keep(grad, tensor=self):
+            if tensor._grad is None:
+                tensor._grad = Tensor._wrap(np.array(grad._data, copy=True))
+            else:
+                tensor._grad._data = tensor._grad._data + grad._data
+        self.register_hook(keep)
+
+    @property
+    def retains_grad(self):
+        return self._retains_grad
+
+    # ------------------------------------------------------------------ conversion
+    def numpy(self, *, force=False):
+        if self._requires_grad and not force:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
+                               "tensor.detach().numpy() instead.")
+        return self._data
+
+    def __array__(self, dtype=None, copy=None):
+        if dtype is not None and np.dtype(dtype) != self._data.dtype:
+            return self._data.astype(dtype)
+        return self._data.copy() if copy else self._data
+
+    def item(self):
+        if self._data.size != 1:
+            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted "
+                               "to Scalar")
+        return self._data.reshape(()).item()
+
+    def tolist(self):
+        return self._data.tolist()
+
+    def __len__(self):
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self._data.shape[0]))
+
+    def __bool__(self):
+        if self._data.size != 1:
+            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+        return bool(self._data.reshape(()))
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __hash__(self):
+        return id(self)
+
+    def __repr__(self):
+        return tensor_repr(self)
+
+    def __format__(self, spec):
+        if self._data.ndim == 0 and spec:
+            return self.item().__format__(spec)
+        return repr(self)
+
+    def __reduce_ex__(self, protocol):
+        return (_rebuild, (self._data, self._requires_grad))
+
+    def __deepcopy__(self, memo):
+        if self._grad_fn is not None:
+            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) "
+                               "support the deepcopy protocol at the moment.")
+        new = type(self).__new__(type(self))
+        Tensor._init(new, self._data.copy(), self._requires_grad)
+        if type(self) is not Tensor and hasattr(self, "__dict__"):
+            import copy
+            new.__dict__.update(copy.deepcopy(self.__dict__, memo))
+        if self._grad is not None:
+            new._grad = Tensor._wrap(self._grad._data.copy())
+        memo[id(self)] = new
+        return new
+
+    # dtype / device conversion
+    def to(self, *args, dtype=None, device=None, copy=False, non_blocking=False):
+        """``to(dtype)``, ``to("cpu")``, ``to(other_tensor)``; a no-op when nothing changes."""
+        for a in args:
+            if isinstance(a, Tensor):
+                dtype = a.dtype
+            elif isinstance(a, (_dtype.dtype, type)) or (isinstance(a, str) and a in _dtype._BY_NAME):
+                dtype = a
+            else:
+                device = a
+        _check_device(device)
+        if dtype is None or _dtype.to_dtype(dtype).numpy == self._data.dtype:
+            return self.clone() if copy else self
+        return E.ToCopy.apply(self, _dtype.to_dtype(dtype).numpy)
+
+    def type(self, dtype=None):
+        if dtype is None:
+            names = {"float32": "FloatTensor", "float64": "DoubleTensor", "int64": "LongTensor",
+                     "int32": "IntTensor", "bool": "BoolTensor", "uint8": "ByteTensor"}
+            return "cynn." + names.get(self.dtype.name, "Tensor")
+        return self.to(dtype)
+
+    def float(self):
+        return self.to(_dtype.float32)
+
+    def double(self):
+        return self.to(_dtype.float64)
+
+    def half(self):
+        return self.to(_dtype.float16)
+
+    def long(self):
+        return self.to(_dtype.int64)
+
+    def int(self):
+        return self.to(_dtype.int32)
+
+    def bool(self):
+        return self.to(_dtype.bool)
+
+    def byte(self):
+        return self.to(_dtype.uint8)
+
+    def cpu(self):
+        return self
+
+    def cuda(self, *args, **kwargs):
+        raise RuntimeError("cynn runs on the CPU only: .cuda() is not available. "
+                           "Remove the .cuda() call or use .to('cpu').")
+
+    def clone(self, memory_format=None):
+        return E.Clone.apply(self)
+
+    def contiguous(self, memory_format=None):
+        return self if self._data.flags.c_contiguous else E.Clone.apply(self)
+
+    def new_tensor(self, data, dtype=None, requires_grad=False):
+        from ._creation import tensor
+        return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+    def new_zeros(self, *size, dtype=None):
+        return Tensor._wrap(np.zeros(_shape_arg(size), (_dtype.to_dtype(dtype).numpy if dtype
+                                                        else self._data.dtype)))
+
+    def new_ones(self, *size, dtype=None):
+        return Tensor._wrap(np.ones(_shape_arg(size), (_dtype.to_dtype(dtype).numpy if dtype
+                                                       else self._data.dtype)))
+
+    def new_full(self, size, fill_value, dtype=None):
+        return Tensor._wrap(np.full(_shape_arg((size,)), fill_value, (
+            _dtype.to_dtype(dtype).numpy if dtype else self._data.dtype)))
+
+    def new_empty(self, *size, dtype=None):
+        return self.new_zeros(*size, dtype=dtype)
+
+    def type_as(self, other):
+        return self.to(other.dtype)
+
+    # ------------------------------------------------------------------ shape ops
+    def view(self, *shape):
+        """Same storage, new shape (one ``-1`` allowed); RuntimeError if strides forbid it."""
+        if len(shape) == 1 and isinstance(shape[0], (_dtype.dtype,)):
+            raise NotImplementedError("view(dtype) is not supported by cynn")
+        shape = self._infer_shape(_shape_arg(shape))
+        try:
+            self._data.reshape(shape, copy=False)
+        except ValueError:
+            raise RuntimeError(
+                "view size is not compatible with input tensor's size and stride (at least one "
+                "dimension spans across two contiguous subspaces). Use .reshape(...) "
+                "instead.") from None
+        return S.View.apply(self, shape)
+
+    def view_as(self, other):
+        return self.view(other.shape)
+
+    def reshape(self, *shape):
+        """``view`` when the strides allow it, else a copy."""
+        shape = self._infer_shape(_shape_arg(shape))
+        try:
+            self._data.reshape(shape, copy=False)
+        except ValueError:
+            return S.UnsafeView.apply(self, shape)
+        return S.View.apply(self, shape)
+
+    def reshape_as(self, other):
+        return self.reshape(other.shape)
+
+    def _infer_shape(self, shape):
+        numel = self._data.size
+        if shape.count(-1) > 1:
+            raise RuntimeError("only one dimension can be inferred")
+        for s in shape:
+            if s < -1:
+                raise RuntimeError(f"invalid shape dimension {s}")
+        if -1 in shape:
+            known = 1
+            for s in shape:
+                if s != -1:
+                    known *= s
+            if known == 0 or numel % known:
+                raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+            shape = tuple(numel // known if s == -1 else s for s in shape)
+        n = 1
+        for s in shape:
+            n *= s
+        if n != numel:
+            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+        return shape
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        if self._data.ndim == 0:
+            return self.reshape(1)
+        start = _canon_dim(start_dim, self._data.ndim)
+        end = _canon_dim(end_dim, self._data.ndim)
+        if start > end:
+            raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+        if start == end:
+            return self
+        shape = self._data.shape
+        return self.reshape(*shape[:start], -1 if self._data.size else 0, *shape[end + 1:]) \
+            if self._data.size else self.reshape(*shape[:start],
+                                                 int(np.prod(shape[start:end + 1])),
+                                                 *shape[end + 1:])
+
+    def unflatten(self, dim, sizes):
+        dim = _canon_dim(dim, self._data.ndim)
+        shape = self._data.shape
+        return self.view(*shape[:dim], *sizes, *shape[dim + 1:])
+
+    def squeeze(self, dim=None):
+        if dim is None:
+            return S.Squeeze.apply(self, None)
+        return S.SqueezeDim.apply(self, _canon_dims(dim, self._data.ndim) or ())
+
+    def unsqueeze(self, dim):
+        return S.Unsqueeze.apply(self, _canon_dim(dim, self._data.ndim + 1))
+
+    def squeeze_(self, dim=None):
+        out = self.squeeze(dim)
+        return self._adopt_view(out)
+
+    def unsqueeze_(self, dim):
+        return self._adopt_view(self.unsqueeze(dim))
+
+    def _adopt_view(self, out):
+        """Shape-changing in-place ops: this tensor takes ``out``'s view and graph position."""
+        self._data = out._data
+        if out._grad_fn is not None:
+            self._grad_fn, self._output_nr = out._grad_fn, out._output_nr
+        return self
+
+    def permute(self, *dims):
+        dims = _shape_arg(dims)
+        if len(dims) != self._data.ndim:
+            raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input "
+                               f"does not match the length of the desired ordering of dimensions "
+                               f"i.e. input.dim() = {self._data.ndim} is not equal to "
+                               f"len(dims) = {len(dims)}")
+        dims = tuple(_canon_dim(d, self._data.ndim) for d in dims)
+        if len(set(dims)) != len(dims):
+            raise RuntimeError("permute(): duplicate dims are not allowed.")
+        return S.Permute.apply(self, dims)
+
+    def transpose(self, dim0, dim1):
+        n = self._data.ndim
+        return S.Transpose.apply(self, _canon_dim(dim0, n), _canon_dim(dim1, n))
+
+    def t(self):
+        if self._data.ndim > 2:
+            raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
+                               f"{self._data.ndim}D")
+        if self._data.ndim < 2:
+            return S.T.apply(self, 0, 0)
+        return S.T.apply(self, 0, 1)
+
+    @property
+    def T(self):
+        return self.permute(*reversed(range(self._data.ndim))) if self._data.ndim > 1 else self
+
+    @property
+    def mT(self):
+        return self.transpose(-2, -1)
+
+    def expand(self, *sizes):
+        sizes = _shape_arg(sizes)
+        shape = self._data.shape
+        if len(sizes) < len(shape):
+            raise RuntimeError(
+                f"expand(cynn.FloatTensor{{{list(shape)}}}, size={list(sizes)}): the number of "
+                f"sizes provided ({len(sizes)}) must be greater or equal to the number of "
+                f"dimensions in the tensor ({len(shape)})")
+        lead = len(sizes) - len(shape)
+        target = []
+        for i, s in enumerate(sizes):
+            if i < lead:
+                if s < 0:
+                    raise RuntimeError(f"The expanded size of the tensor ({s}) isn't allowed in a "
+                                       f"leading, non-existing dimension {i}")
+                target.append(s)
+            else:
+                own = shape[i - lead]
+                if s == -1:
+                    s = own
+                elif own != 1 and s != own:
+                    raise RuntimeError(
+                        f"The expanded size of the tensor ({s}) must match the existing size "
+                        f"({own}) at non-singleton dimension {i}.  Target sizes: {list(sizes)}.  "
+                        f"Tensor sizes: {list(shape)}")
+                target.append(s)
+        return S.Expand.apply(self, tuple(target))
+
+    def expand_as(self, other):
+        return self.expand(other.shape)
+
+    def repeat(self, *sizes):
+        sizes = _shape_arg(sizes)
+        x = self
+        if len(sizes) < x.dim():
+            raise RuntimeError("Number of dimensions of repeat dims can not be smaller than "
+                               "number of dimensions of tensor")
+        x = x.reshape((1,) * (len(sizes) - x.dim()) + tuple(x.shape))
+        from ._creation import cat
+        for d, r in enumerate(sizes):
+            if r != 1:
+                x = cat([x] * r, dim=d)
+        return x
+
+    def chunk(self, chunks, dim=0):
+        if chunks <= 0:
+            raise RuntimeError("chunk expects `chunks` to be greater than 0, got: "
+                               f"{chunks}")
+        dim = _canon_dim(dim, self._data.ndim)
+        n = self._data.shape[dim]
+        size = -(-n // chunks) if n else 1
+        return self.split(size, dim)
+
+    def split(self, split_size_or_sections, dim=0):
+        dim = _canon_dim(dim, self._data.ndim)
+        n = self._data.shape[dim]
+        if isinstance(split_size_or_sections, (list, tuple)):
+            sizes = [int(s) for s in split_size_or_sections]
+            if sum(sizes) != n:
+                raise RuntimeError(
+                    f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's "
+                    f"size at dimension {dim}), but got split_sizes={sizes}")
+        else:
+            step = int(split_size_or_sections)
+            if step <= 0 and n:
+                raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got "
+                                   f"dimension size of {n}")
+            sizes = [min(step, n - i) for i in range(0, n, step)] if n else [0]
+        return S.Split.apply(self, tuple(sizes), dim)
+
+    def unbind(self, dim=0):
+        dim = _canon_dim(dim, self._data.ndim)
+        return tuple(self.select(dim, i) for i in range(self._data.shape[dim]))
+
+    def select(self, dim, index):
+        dim = _canon_dim(dim, self._data.ndim)
+        return self[(slice(None),) * dim + (index,)]
+
+    def narrow(self, dim, start, length):
+        dim = _canon_dim(dim, self._data.ndim)
+        return self[(slice(None),) * dim + (slice(start, start + length),)]
+
+    def flip(self, dims):
+        dims = _canon_dims(dims, self._data.ndim)
+        index = tuple(slice(None, None, -1) if d in dims else slice(None)
+                      for d in range(self._data.ndim))
+        return S.Index.apply(self, index)
+
+    # ------------------------------------------------------------------ indexing
+    def __getitem__(self, index):
+        index = _convert_index(index, self)
+        return S.index_function(index).apply(self, index)
+
+    def __setitem__(self, index, value):
+        index = _convert_index(index, self)
+        if isinstance(value, Tensor):
+            value_raw = value._data
+        else:
+            value_raw = value
+        if not (grad_mode._enabled and (self._requires_grad or
+                                        (isinstance(value, Tensor) and value._requires_grad))):
+            self._data[index] = value_raw
+            self._version[0] += 1
+            return
+        self._inplace(lambda s: S.IndexPut.apply(s, index, value))
+
+    # ------------------------------------------------------------------ in-place machinery
+    def _check_inplace_target(self):
+        if self._grad_fn is None and self._requires_grad and grad_mode._enabled:
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
+                               "operation.")
+
+    def _inplace(self, op):
+        """Apply ``op(self) -> Tensor`` in place: write the result into this storage.
+
+        When the graph is recorded, ``op`` runs on a private copy of the current value
+        standing at this tensor's place in the graph, and this tensor then becomes the
+        op's output; nodes that saved the old value see the version bump.
+        """
+        self._check_inplace_target()
+        record = grad_mode._enabled
+        if record:
+            base = self._base
+            if base is not None and base._requires_grad:
+                raise RuntimeError(
+                    "cynn does not support in-place operations on a view of a tensor that "
+                    "requires grad; apply the operation out of place (e.g. y = x * 2).")
+            source = Tensor._wrap(self._data.copy())
+            source._requires_grad = self._requires_grad
+            source._grad_fn, source._output_nr = self._grad_fn, self._output_nr
+            source._acc_node = self._acc_node
+        else:
+            source = self
+        out = op(source)
+        self._write_inplace(out._data)
+        if record and out._requires_grad:
+            self._requires_grad = True
+            self._grad_fn, self._output_nr = out._grad_fn, out._output_nr
+        return self
+
+    def _write_inplace(self, result):
+        if result.shape != self._data.shape:
+            if np.broadcast_shapes(result.shape, self._data.shape) != self._data.shape:
+                raise RuntimeError(
+                    f"output with shape {list(self._data.shape)} doesn't match the broadcast "
+                    f"shape {list(np.broadcast_shapes(result.shape, self._data.shape))}")
+        if result.dtype != self._data.dtype and not np.can_cast(result.dtype, self._data.dtype,
+                                                                "same_kind"):
+            raise RuntimeError(f"result type {_torch_type_name(result.dtype)} can't be cast to "
+                               f"the desired output type {_torch_type_name(self._data.dtype)}")
+        np.copyto(self._data, result, casting="unsafe")
+        self._version[0] += 1
+
+    def _inplace_binary(self, ufunc, fn_cls, other, **kw):
+        """``self <op>= other``: straight into the buffer when nothing is recorded."""
+        other = _operand(other)
+        if not grad_mode._enabled or not (self._requires_grad or (
+                isinstance(other, Tensor) and other._requires_grad)):
+            raw = other._data if isinstance(other, Tensor) else other
+            if kw.get("alpha", 1) != 1:
+                raw = raw * kw["alpha"]
+            result_dt = _dtype.result_type(self._data, raw)
+            if ufunc is np.divide and result_dt.kind != "f":
+                result_dt = _dtype.get_default_dtype().numpy
+            if not np.can_cast(result_dt, self._data.dtype, "same_kind"):
+                raise RuntimeError(f"result type {_torch_type_name(result_dt)} can't be cast to "
+                                   f"the desired output type {_torch_type_name(self._data.dtype)}")
+            if np.shape(raw) != self._data.shape:
+                shape = np.broadcast_shapes(np.shape(raw), self._data.shape)
+                if shape != self._data.shape:
+                    raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match "
+                                       f"the broadcast shape {list(shape)}")
+            ufunc(self._data, raw, out=self._data, casting="unsafe")
+            self._version[0] += 1
+            return self
+        return self._inplace(lambda s: fn_cls.apply(s, other, **kw))
+
+    def add_(self, other, alpha=1):
+        return self._inplace_binary(np.add, E.Add, other, alpha=alpha)
+
+    def sub_(self, other, alpha=1):
+        return self._inplace_binary(np.subtract, E.Sub, other, alpha=alpha)
+
+    def mul_(self, other):
+        return self._inplace_binary(np.multiply, E.Mul, other)
+
+    def div_(self, other):
+        return self._inplace_binary(np.divide, E.Div, other)
+
+    def pow_(self, exponent):
+        return self._inplace(lambda s: s.pow(exponent))
+
+    def zero_(self):
+        return self.fill_(0)
+
+    def fill_(self, value):
+        if isinstance(value, Tensor):
+            if value.dim() != 0:
+                raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor "
+                                   f"with {value.dim()} dimensions.")
+            value = value.item()
+        self._check_inplace_target()
+        if grad_mode._enabled and self._requires_grad:
+            return self._inplace(lambda s: E.Mul.apply(s, 0.0) + value)
+        self._data[...] = value
+        self._version[0] += 1
+        return self
+
+    def copy_(self, src, non_blocking=False):
+        src = src if isinstance(src, Tensor) else Tensor._wrap(np.asarray(src))
+        self._check_inplace_target()
+        if grad_mode._enabled and (self._requires_grad or src._requires_grad):
+            return self._inplace(lambda s: E.Add.apply(E.Mul.apply(s, 0.0),
+                                                       src.to(self.dtype)))
+        self._write_inplace(src._data)
+        return self
+
+    def clamp_(self, min=None, max=None):  # noqa: A002
+        return self._inplace(lambda s: s.clamp(min, max))
+
+    clip_ = clamp_
+
+    def relu_(self):
+        return self._inplace(lambda s: s.relu())
+
+    def sigmoid_(self):
+        return self._inplace(lambda s: s.sigmoid())
+
+    def tanh_(self):
+        return self._inplace(lambda s: s.tanh())
+
+    def exp_(self):
+        return self._inplace(lambda s: s.exp())
+
+    def log_(self):
+        return self._inplace(lambda s: s.log())
+
+    def sqrt_(self):
+        return self._inplace(lambda s: s.sqrt())
+
+    def abs_(self):
+        return self._inplace(lambda s: s.abs())
+
+    def neg_(self):
+        return self._inplace(lambda s: -s)
+
+    def masked_fill_(self, mask, value):
+        return self._inplace(lambda s: s.masked_fill(mask, value))
+
+    def _fill_random(self, sample):
+        self._check_inplace_target()
+        self._data[...] = sample(self._data.shape)
+        self._version[0] += 1
+        return self
+
+    def normal_(self, mean=0.0, std=1.0, *, generator=None):
+        from ._random import generator as gen
+        return self._fill_random(lambda shape: gen().normal(mean, std, shape))
+
+    def uniform_(self, a=0.0, b=1.0, *, generator=None):
+        from ._random import generator as gen
+        return self._fill_random(lambda shape: gen().uniform(a, b, shape))
+
+    def bernoulli_(self, p=0.5, *, generator=None):
+        from ._random import generator as gen
+        return self._fill_random(lambda shape: gen().random(shape) < p)
+
+    def random_(self, low=0, high=None, *, generator=None):
+        from ._random import generator as gen
+        if high is None:
+            low, high = 0, low
+        return self._fill_random(lambda shape: gen().integers(low, high, shape))
+
+    def exponential_(self, lambd=1.0, *, generator=None):
+        from ._random import generator as gen
+        return self._fill_random(lambda shape: gen().exponential(1.0 / lambd, shape))
+
+    # ------------------------------------------------------------------ math
+    def add(self, other, *, alpha=1):
+        return E.Add.apply(self, _operand(other), alpha=alpha)
+
+    def sub(self, other, *, alpha=1):
+        return E.Sub.apply(self, _operand(other), alpha=alpha)
+
+    def mul(self, other):
+        return E.Mul.apply(self, _operand(other))
+
+    def div(self, other, *, rounding_mode=None):
+        return E.Div.apply(self, _operand(other), rounding_mode=rounding_mode)
+
+    true_divide = divide = div
+    multiply = mul
+    subtract = sub
+
+    def pow(self, exponent):
+        exponent = _operand(exponent)
+        if isinstance(exponent, Tensor):
+            return E.PowTensor.apply(self, exponent)
+        return E.Pow.apply(self, exponent)
+
+    def __add__(self, other):
+        return E.Add.apply(self, _operand(other))
+
+    def __radd__(self, other):
+        return E.Add.apply(self, _operand(other))
+
+    def __sub__(self, other):
+        return E.Sub.apply(self, _operand(other))
+
+    def __rsub__(self, other):
+        return E.Rsub.apply(self, _operand(other))
+
+    def __mul__(self, other):
+        return E.Mul.apply(self, _operand(other))
+
+    def __rmul__(self, other):
+        return E.Mul.apply(self, _operand(other))
+
+    def __truediv__(self, other):
+        return E.Div.apply(self, _operand(other))
+
+    def __rtruediv__(self, other):
+        return E.Rdiv.apply(self, _operand(other))
+
+    def __floordiv__(self, other):
+        return E.Div.apply(self, _operand(other), rounding_mode="floor")
+
+    def __mod__(self, other):
+        other = _operand(other)
+        return self - (self // other) * other
+
+    def __pow__(self, other):
+        return self.pow(other)
+
+    def __rpow__(self, other):
+        return E.Rpow.apply(self, _operand(other))
+
+    def __matmul__(self, other):
+        return self.matmul(other)
+
+    def __rmatmul__(self, other):
+        return _operand(other).matmul(self)
+
+    def __neg__(self):
+        return E.Neg.apply(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return self.abs()
+
+    def __iadd__(self, other):
+        return self.add_(other)
+
+    def __isub__(self, other):
+        return self.sub_(other)
+
+    def __imul__(self, other):
+        return self.mul_(other)
+
+    def __itruediv__(self, other):
+        return self.div_(other)
+
+    def neg(self):
+        return E.Neg.apply(self)
+
+    negative = neg
+
+    def exp(self):
+        return E.Exp.apply(self)
+
+    def log(self):
+        return E.Log.apply(self)
+
+    def sqrt(self):
+        return E.Sqrt.apply(self)
+
+    def rsqrt(self):
+        return self.sqrt().reciprocal()
+
+    def reciprocal(self):
+        return E.Rdiv.apply(self, 1.0)
+
+    def abs(self):
+        return E.Abs.apply(self)
+
+    def sin(self):
+        return E.Sin.apply(self)
+
+    def cos(self):
+        return E.Cos.apply(self)
+
+    def tanh(self):
+        return E.Tanh.apply(self)
+
+    def sigmoid(self):
+        return E.Sigmoid.apply(self)
+
+    def relu(self):
+        return E.Relu.apply(self)
+
+    def square(self):
+        return E.Pow.apply(self, 2)
+
+    def sign(self):
+        return Tensor._wrap(np.sign(self._data))
+
+    def floor(self):
+        return Tensor._wrap(np.floor(self._data))
+
+    def ceil(self):
+        return Tensor._wrap(np.ceil(self._data))
+
+    def round(self, decimals=0):
+        return Tensor._wrap(np.round(self._data, decimals))
+
+    def clamp(self, min=None, max=None):  # noqa: A002 -- PyTorch's argument names
+        """Limit to ``[min, max]``; the gradient passes where the input is inside."""
+        min = min.item() if isinstance(min, Tensor) else min
+        max = max.item() if isinstance(max, Tensor) else max
+        return E.Clamp.apply(self, min, max)
+
+    clip = clamp
+
+    def masked_fill(self, mask, value):
+        mask = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
+        if mask.dtype != np.bool_:
+            raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with "
+                               f"dtype {_torch_type_name(mask.dtype)}")
+        fill = value._data if isinstance(value, Tensor) else value
+        return E.Where.apply(Tensor._wrap(mask), Tensor._wrap(np.asarray(fill, self._data.dtype)),
+                             self)
+
+    def matmul(self, other):
+        """Matrix product with numpy's batching rules (``@``)."""
+        other = _operand(other)
+        if not isinstance(other, Tensor):
+            raise TypeError(f"matmul(): argument 'other' must be Tensor, not "
+                            f"{type(other).__name__}")
+        fn = L.matmul_function(self._data, other._data)
+        return fn.apply(self, other)
+
+    def mm(self, mat2):
+        L.check_mm(self._data, mat2._data)
+        return L.Mm.apply(self, mat2)
+
+    def bmm(self, mat2):
+        L.check_bmm(self._data, mat2._data)
+        return L.Bmm.apply(self, mat2)
+
+    def dot(self, other):
+        if self._data.ndim != 1 or other._data.ndim != 1:
+            raise RuntimeError(f"1D tensors expected, but got {self._data.ndim}D and "
+                               f"{other._data.ndim}D tensors")
+        return self.matmul(other)
+
+    # ------------------------------------------------------------------ reductions
+    def sum(self, dim=None, keepdim=False, *, dtype=None):
+        dims = _canon_dims(dim, self._data.ndim)
+        np_dtype = _dtype.to_dtype(dtype).numpy if dtype is not None else None
+        if dims is None and not keepdim:
+            return R.Sum.apply(self, None, False, np_dtype)
+        return R.SumDim.apply(self, dims, keepdim, np_dtype)
+
+    def mean(self, dim=None, keepdim=False, *, dtype=None):
+        x = self.to(dtype) if dtype is not None else self
+        dims = _canon_dims(dim, self._data.ndim)
+        if dims is None and not keepdim:
+            return R.Mean.apply(x, None, False)
+        return R.MeanDim.apply(x, dims, keepdim)
+
+    def _correction(self, unbiased, correction):
+        if correction is not None:
+            return correction
+        return 1 if unbiased in (None, True) else 0
+
+    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        """Variance over ``dim`` (all elements by default), Bessel-corrected unless
+        ``unbiased=False`` / ``correction=0``."""
+        if isinstance(dim, bool):
+            unbiased, dim = dim, None
+        return R.Var.apply(self, _canon_dims(dim, self._data.ndim), keepdim,
+                           self._correction(unbiased, correction))
+
+    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        if isinstance(dim, bool):
+            unbiased, dim = dim, None
+        return R.Std.apply(self, _canon_dims(dim, self._data.ndim), keepdim,
+                           self._correction(unbiased, correction))
+
+    def max(self, dim=None, keepdim=False):
+        """No ``dim``: the largest value. With ``dim``: ``(values, indices)``.
+        With a Tensor: the elementwise maximum."""
+        if isinstance(dim, Tensor):
+            return self.maximum(dim)
+        if dim is None:
+            return R.MaxAll.apply(self)
+        return _MaxResult(*R.MaxDim.apply(self, _canon_dim(dim, self._data.ndim), keepdim))
+
+    def min(self, dim=None, keepdim=False):
+        if isinstance(dim, Tensor):
+            return self.minimum(dim)
+        if dim is None:
+            return R.MinAll.apply(self)
+        return _MinResult(*R.MinDim.apply(self, _canon_dim(dim, self._data.ndim), keepdim))
+
+    def maximum(self, other):
+        return E.Where.apply(Tensor._wrap(self._data >= other._data), self, other)
+
+    def minimum(self, other):
+        return E.Where.apply(Tensor._wrap(self._data <= other._data), self, other)
+
+    def argmax(self, dim=None, keepdim=False):
+        return self._arg(np.argmax, dim, keepdim)
+
+    def argmin(self, dim=None, keepdim=False):
+        return self._arg(np.argmin, dim, keepdim)
+
+    def _arg(self, fn, dim, keepdim):
+        if dim is None:
+            out = np.asarray(fn(self._data), dtype=np.int64)
+            return Tensor._wrap(out.reshape((1,) * self._data.ndim) if keepdim else out)
+        d = _canon_dim(dim, self._data.ndim)
+        out = fn(self._data, axis=d)
+        return Tensor._wrap(np.asarray(np.expand_dims(out, d) if keepdim else out,
+                                       dtype=np.int64))
+
+    def softmax(self, dim):
+        return R.Softmax.apply(self, _canon_dim(dim, self._data.ndim))
+
+    def log_softmax(self, dim):
+        return R.LogSoftmax.apply(self, _canon_dim(dim, self._data.ndim))
+
+    def prod(self, dim=None, keepdim=False):
+        if dim is None:
+            return Tensor._wrap(np.asarray(np.prod(self._data)))
+        return Tensor._wrap(np.prod(self._data, axis=_canon_dim(dim, self._data.ndim),
+                                    keepdims=keepdim))
+
+    def norm(self, p=2, dim=None, keepdim=False):
+        if p == 2:
+            return (self * self).sum(dim, keepdim).sqrt()
+        if p == 1:
+            return self.abs().sum(dim, keepdim)
+        return (self.abs() ** p).sum(dim, keepdim) ** (1.0 / p)
+
+    def cumsum(self, dim):
+        return Tensor._wrap(np.cumsum(self._data, axis=_canon_dim(dim, self._data.ndim)))
+
+    def sort(self, dim=-1, descending=False):
+        d = _canon_dim(dim, self._data.ndim)
+        idx = np.argsort(-self._data if descending else self._data, axis=d, kind="stable")
+        return S.Index.apply(self, _along(idx, d)), Tensor._wrap(idx.astype(np.int64))
+
+    def argsort(self, dim=-1, descending=False):
+        return self.sort(dim, descending)[1]
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):  # noqa: A002
+        values, idx = self.sort(dim, descending=largest)
+        return values.narrow(dim, 0, k), idx.narrow(dim, 0, k)
+
+    # ------------------------------------------------------------------ comparisons
+    def _compare(self, ufunc, other):
+        other = _operand(other)
+        raw = other._data if isinstance(other, Tensor) else other
+        return Tensor._wrap(np.asarray(ufunc(self._data, raw)))
+
+    def eq(self, other):
+        return self._compare(np.equal, other)
+
+    def ne(self, other):
+        return self._compare(np.not_equal, other)
+
+    def gt(self, other):
+        return self._compare(np.greater, other)
+
+    def ge(self, other):
+        return self._compare(np.greater_equal, other)
+
+    def lt(self, other):
+        return self._compare(np.less, other)
+
+    def le(self, other):
+        return self._compare(np.less_equal, other)
+
+    __eq__ = eq
+    __ne__ = ne
+    __gt__ = gt
+    __ge__ = ge
+    __lt__ = lt
+    __le__ = le
+    greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+
+    def equal(self, other):
+        return bool(self.shape == other.shape and np.array_equal(self._data, other._data))
+
+    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        return bool(np.allclose(self._data, other._data, rtol=rtol, atol=atol,
+                                equal_nan=equal_nan))
+
+    def isnan(self):
+        return Tensor._wrap(np.isnan(self._data))
+
+    def isinf(self):
+        return Tensor._wrap(np.isinf(self._data))
+
+    def isfinite(self):
+        return Tensor._wrap(np.isfinite(self._data))
+
+    def all(self, dim=None, keepdim=False):
+        if dim is None:
+            return Tensor._wrap(np.asarray(np.all(self._data)))
+        return Tensor._wrap(np.all(self._data, axis=_canon_dim(dim, self._data.ndim),
+                                   keepdims=keepdim))
+
+    def any(self, dim=None, keepdim=False):
+        if dim is None:
+            return Tensor._wrap(np.asarray(np.any(self._data)))
+        return Tensor._wrap(np.any(self._data, axis=_canon_dim(dim, self._data.ndim),
+                                   keepdims=keepdim))
+
+    def logical_not(self):
+        return Tensor._wrap(np.logical_not(self._data))
+
+    def __invert__(self):
+        if self._data.dtype == np.bool_:
+            return Tensor._wrap(np.logical_not(self._data))
+        return Tensor._wrap(np.invert(self._data))
+
+    def __and__(self, other):
+        return self._compare(np.bitwise_and, other)
+
+    def __or__(self, other):
+        return self._compare(np.bitwise_or, other)
+
+    def __xor__(self, other):
+        return self._compare(np.bitwise_xor, other)
+
+    def nonzero(self, as_tuple=False):
+        idx = np.nonzero(self._data)
+        if as_tuple:
+            return tuple(Tensor._wrap(i.astype(np.int64)) for i in idx)
+        return Tensor._wrap(np.stack(idx, axis=1).astype(np.int64))
+
+    def unique(self, sorted=True, return_counts=False):  # noqa: A002
+        out = np.unique(self._data, return_counts=return_counts)
+        if return_counts:
+            return Tensor._wrap(out[0]), Tensor._wrap(out[1].astype(np.int64))
+        return Tensor._wrap(out)
+
+
+def _along(idx, dim):
+    """A fancy index that picks ``idx`` along ``dim`` (take_along_axis as an index)."""
+    grids = np.indices(idx.shape, sparse=True)
+    return tuple(idx if d == dim else g for d, g in enumerate(grids))
+
+
+def _convert_index(index, tensor):
+    """Tensors inside an index become numpy arrays; checks integer bounds like PyTorch."""
+    items = index if isinstance(index, tuple) else (index,)
+    out = []
+    dim = 0
+    for item in items:
+        if isinstance(item, Tensor):
+            item = item._data
+            if item.ndim == 0 and item.dtype.kind in "iu":
+                item = int(item)
+        elif isinstance(item, list):
+            item = np.asarray(item)
+        if isinstance(item, (int, np.integer)) and not isinstance(item, bool):
+            if dim >= tensor._data.ndim:
+                raise IndexError(f"too many indices for tensor of dimension "
+                                 f"{tensor._data.ndim}")
+            n = tensor._data.shape[dim]
+            if not -n <= item < n:
+                raise IndexError(f"index {item} is out of bounds for dimension {dim} with size {n}")
+        if item is not None and item is not Ellipsis:
+            dim += item.ndim if isinstance(item, np.ndarray) and item.dtype == np.bool_ else 1
+        out.append(item)
+    return tuple(out) if isinstance(index, tuple) else out[0]
+
+
+def _torch_type_name(np_dtype):
+    names = {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int",
+             "bool": "Bool", "uint8": "Byte", "float16": "Half", "int16": "Short", "int8": "Char"}
+    return names.get(np.dtype(np_dtype).name, str(np_dtype))
+
+
+def _rebuild(array, requires_grad):
+    return Tensor._wrap(array, requires_grad)
+
+
+def is_tensor(obj):
+    return isinstance(obj, Tensor)

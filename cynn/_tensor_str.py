@@ -1,0 +1,130 @@
+"""``repr(tensor)`` in PyTorch's format: ``tensor([[1., 2.]], requires_grad=True)``.
+
+One formatter for all elements decides the width and the notation: integer-valued
+floats print as ``1.``, others with 4 decimals, and scientific notation when the
+magnitudes span more than 1000x or leave [1e-4, 1e8]. Tensors over 1000 elements
+show 3 edge items per dimension around ``...``; lines wrap at 80 characters.
+"""
+import math
+
+import numpy as np
+
+LINEWIDTH = 80
+THRESHOLD = 1000
+EDGEITEMS = 3
+PRECISION = 4
+
+
+class _Formatter:
+    def __init__(self, values: np.ndarray):
+        self.floating = values.dtype.kind == "f"
+        self.is_bool = values.dtype.kind == "b"
+        self.int_mode = True
+        self.sci_mode = False
+        self.max_width = 1
+        flat = values.reshape(-1)
+        if not self.floating:
+            if flat.size:
+                self.max_width = max(len(self._plain(v)) for v in flat)
+            return
+        finite = flat[np.isfinite(flat) & (flat != 0)].astype(np.float64)
+        if finite.size == 0:
+            self.max_width = max((len(self.format(v)) for v in flat), default=1)
+            return
+        absv = np.abs(finite)
+        lo, hi = float(absv.min()), float(absv.max())
+        self.int_mode = bool(np.all(finite == np.ceil(finite)))
+        if self.int_mode:
+            self.sci_mode = hi / lo > 1000.0 or hi > 1.0e8
+        else:
+            self.sci_mode = hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4
+        self.max_width = max(len(self.format(v)) for v in flat)
+
+    def _plain(self, v):
+        return ("True" if v else "False") if self.is_bool else str(int(v))
+
+    def format(self, v):
+        if not self.floating:
+            s = self._plain(v)
+        else:
+            v = float(v)
+            if math.isnan(v) or math.isinf(v):
+                s = "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")
+            elif self.sci_mode:
+                s = f"{v:.{PRECISION}e}"
+            elif self.int_mode:
+                s = f"{v:.0f}."
+            else:
+                s = f"{v:.{PRECISION}f}"
+        return " " * (self.max_width - len(s)) + s if hasattr(self, "max_width") else s
+
+
+def _summarized(a: np.ndarray) -> np.ndarray:
+    if a.ndim == 0:
+        return a
+    if a.shape[0] > 2 * EDGEITEMS:
+        a = np.concatenate([a[:EDGEITEMS], a[-EDGEITEMS:]])
+    return np.stack([_summarized(x) for x in a]) if a.ndim > 1 else a
+
+
+def _vector(a, indent, fmt, summarize):
+    element_length = fmt.max_width + 2
+    per_line = max(1, int(math.floor((LINEWIDTH - indent) / element_length)))
+    if summarize and a.shape[0] > 2 * EDGEITEMS:
+        data = ([fmt.format(v) for v in a[:EDGEITEMS]] + [" ..."]
+                + [fmt.format(v) for v in a[-EDGEITEMS:]])
+    else:
+        data = [fmt.format(v) for v in a]
+    lines = [", ".join(data[i:i + per_line]) for i in range(0, len(data), per_line)]
+    return "[" + ("," + "\n" + " " * (indent + 1)).join(lines) + "]"
+
+
+def _nested(a, indent, fmt, summarize):
+    if a.ndim == 0:
+        return fmt.format(a.item())
+    if a.ndim == 1:
+        return _vector(a, indent, fmt, summarize)
+    if summarize and a.shape[0] > 2 * EDGEITEMS:
+        slices = ([_nested(a[i], indent + 1, fmt, summarize) for i in range(EDGEITEMS)]
+                  + ["..."]
+                  + [_nested(a[i], indent + 1, fmt, summarize)
+                     for i in range(a.shape[0] - EDGEITEMS, a.shape[0])])
+    else:
+        slices = [_nested(a[i], indent + 1, fmt, summarize) for i in range(a.shape[0])]
+    sep = "," + "\n" * (a.ndim - 1) + " " * (indent + 1)
+    return "[" + sep.join(slices) + "]"
+
+
+def array_str(a: np.ndarray, indent: int) -> str:
+    """The bracketed body of a tensor repr, starting at column ``indent``."""
+    summarize = a.size > THRESHOLD
+    fmt = _Formatter(_summarized(a) if summarize else a)
+    return _nested(a, indent, fmt, summarize)
+
+
+def tensor_repr(t, prefix="tensor(") -> str:
+    from ._dtype import get_default_dtype
+    a = t._data
+    indent = len(prefix)
+    suffixes = []
+    if a.size == 0 and a.ndim != 1:
+        body = "[]"
+        suffixes.append(f"size={tuple(a.shape)}")
+    elif a.size == 0:
+        body = "[]"
+    else:
+        body = array_str(a, indent)
+    if a.dtype not in (get_default_dtype().numpy, np.dtype(np.int64), np.dtype(np.bool_)):
+        suffixes.append(f"dtype={t.dtype!r}")
+    if t._grad_fn is not None:
+        suffixes.append(f"grad_fn=<{t._grad_fn.name()}>")
+    elif t._requires_grad:
+        suffixes.append("requires_grad=True")
+    out = prefix + body
+    for suffix in suffixes:
+        last_line = len(out) - out.rfind("\n") - 1 if "\n" in out else len(out)
+        if last_line + len(suffix) + 2 > LINEWIDTH:
+            out += ",\n" + " " * indent + suffix
+        else:
+            out += ", " + suffix
+    return out + ")"

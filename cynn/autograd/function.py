@@ -1,0 +1,275 @@
+"""The extension point for differentiable ops: subclass ``Function``.
+
+An op is one class with two static methods that work on **numpy arrays**:
+
+* ``forward(ctx, *args, **kwargs)`` -- Tensor arguments arrive as their numpy
+  arrays (read-only by convention: never write into them), everything else as
+  given. Returns one array, or a tuple of arrays for several outputs.
+* ``backward(ctx, *grad_outputs)`` -- one gradient array per output; returns one
+  gradient (array or ``None``) per *positional* argument of ``forward``.
+  ``ctx.needs_input_grad[i]`` says whether argument ``i`` wants one, so backward
+  computes only what is asked for. A gradient may have the broadcast shape of the
+  output: the engine sums it down to the input's shape.
+
+``ctx`` is the graph node itself (its class is named ``<Op>Backward0`` unless
+``grad_fn_name`` says otherwise, as PyTorch names them). Store what backward
+needs on it: arrays that are inputs or outputs go through
+``ctx.save_for_backward`` so that an in-place change to them is detected (version
+counter) and so that they are freed after backward; plain values can be set as
+attributes.
+
+Worked example -- a Cython-backed ReLU (this is ``cynn.relu``)::
+
+    import numpy as np
+    from cynn.autograd.function import Function
+    from cynn._kernels import elementwise
+    from cynn._threads import get_num_threads
+
+    class Relu(Function):
+        @staticmethod
+        def forward(ctx, x):
+            y = np.empty_like(x)
+            elementwise.relu_forward(x.reshape(-1), y.reshape(-1), get_num_threads())
+            ctx.save_for_backward(y)
+            return y
+
+        @staticmethod
+        def backward(ctx, gy):
+            (y,) = ctx.saved_tensors
+            gx = np.empty_like(y)
+            elementwise.relu_backward(y.reshape(-1), np.ascontiguousarray(gy).reshape(-1),
+                                      gx.reshape(-1), get_num_threads())
+            return gx
+
+    out = Relu.apply(tensor)          # a Tensor with grad_fn=<ReluBackward0>
+
+Class attributes a Function may set:
+
+* ``grad_fn_name`` -- the node's class name, e.g. ``"AddmmBackward0"``.
+* ``output_is_view`` -- the output is a numpy view of the first Tensor argument:
+  it then shares that tensor's version counter, so in-place writes through either
+  are seen by nodes that saved the other.
+"""
+import itertools
+
+import numpy as np
+
+from . import grad_mode
+
+__all__ = ["Function", "BackwardNode", "AccumulateGrad", "FunctionCtx"]
+
+_sequence = itertools.count()
+
+_FREED_MESSAGE = (
+    "Trying to backward through the graph a second time (or directly access saved "
+    "tensors after they have already been freed). Saved intermediate values of the "
+    "graph are freed when you call .backward() or autograd.grad(). Specify "
+    "retain_graph=True if you need to backward through the graph a second time or "
+    "if you need to access saved tensors after calling backward.")
+
+
+class BackwardNode:
+    """A node of the backward graph (what ``tensor.grad_fn`` returns).
+
+    ``next_functions`` is a tuple of ``(node, output_nr)`` pairs, one per
+    positional forward argument (``(None, 0)`` where no gradient flows).
+    """
+
+    _function = None
+
+    def __init__(self):
+        self.next_functions = ()
+        self.needs_input_grad = ()
+        self._saved = ()
+        self._saved_versions = ()
+        self._freed = False
+        self._pre_hooks = {}       # handle id -> fn(grad_outputs) -> grad_outputs | None
+        self._post_hooks = {}      # handle id -> fn(grad_inputs, grad_outputs) -> grad_inputs | None
+        self._tensor_pre_hooks = None  # output_nr -> {handle id: fn(grad) -> grad | None}
+        self._input_meta = ()      # (shape, dtype) per positional argument, for reduction
+        self._output_meta = ()     # (shape, dtype) per output
+        self._sequence_nr = next(_sequence)
+        self._non_differentiable = ()
+
+    # -- what forward calls -------------------------------------------------
+    def save_for_backward(self, *arrays):
+        """Keep ``arrays`` for backward; read them back with ``saved_tensors``."""
+        self._saved = arrays
+
+    def mark_non_differentiable(self, *arrays):
+        """Outputs (by identity) that never carry a gradient, e.g. argmax indices."""
+        self._non_differentiable = arrays
+
+    @property
+    def saved_tensors(self):
+        """The arrays given to ``save_for_backward``; raises once they were freed or
+        when an input or output among them was modified in place since forward."""
+        if self._freed:
+            raise RuntimeError(_FREED_MESSAGE)
+        for version, expected, describe in self._saved_versions:
+            if version[0] != expected:
+                raise RuntimeError(
+                    "one of the variables needed for gradient computation has been "
+                    f"modified by an inplace operation: {describe()}, is at version "
+                    f"{version[0]}; expected version {expected} instead. Hint: the "
+                    "operation that modified it must be done out of place "
+                    "(e.g. x = x * 2 instead of x.mul_(2)), or on a .clone().")
+        return self._saved
+
+    # -- graph API ----------------------------------------------------------
+    def name(self):
+        return type(self).__name__
+
+    def register_hook(self, fn):
+        """``fn(grad_inputs, grad_outputs)`` runs after this node; may return new grad_inputs."""
+        from ..utils.hooks import RemovableHandle
+        handle = RemovableHandle(self._post_hooks)
+        self._post_hooks[handle.id] = fn
+        return handle
+
+    def register_prehook(self, fn):
+        """``fn(grad_outputs)`` runs before this node; may return new grad_outputs."""
+        from ..utils.hooks import RemovableHandle
+        handle = RemovableHandle(self._pre_hooks)
+        self._pre_hooks[handle.id] = fn
+        return handle
+
+    def _free(self):
+        self._saved = ()
+        self._freed = True
+
+    def _backward(self, grad_outputs):
+        """Run the op's backward; one gradient (or None) per positional input."""
+        grads = self._function.backward(self, *grad_outputs)
+        if not isinstance(grads, tuple):
+            grads = (grads,)
+        if len(grads) != len(self.next_functions):
+            raise RuntimeError(
+                f"function {self.name()} returned an incorrect number of gradients "
+                f"(expected {len(self.next_functions)}, got {len(grads)})")
+        return grads
+
+
+class AccumulateGrad(BackwardNode):
+    """Sink node of a leaf tensor: runs its hooks, then adds into ``variable.grad``."""
+
+    def __init__(self, variable):
+        super().__init__()
+        self.variable = variable
+        self._output_meta = ((variable.shape, variable._data.dtype),)
+
+
+class FunctionCtx(BackwardNode):
+    """The ``ctx`` given to ``forward`` when no gradient will be recorded."""
+
+
+def _describe(tensor):
+    def describe():
+        kind = {np.float32: "FloatTensor", np.float64: "DoubleTensor",
+                np.int64: "LongTensor", np.int32: "IntTensor", np.bool_: "BoolTensor"}
+        name = kind.get(tensor._data.dtype.type, "Tensor")
+        dims = ", ".join(str(s) for s in tensor._data.shape)
+        where = ""
+        if tensor._grad_fn is not None:
+            where = f", which is output {tensor._output_nr} of {tensor._grad_fn.name()}"
+        return f"[cynn.{name} [{dims}]]{where}"
+    return describe
+
+
+class Function:
+    """Base class of differentiable ops; see the module docstring."""
+
+    grad_fn_name = None
+    output_is_view = False
+    _node_type = FunctionCtx
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        name = cls.__dict__.get("grad_fn_name") or f"{cls.__name__}Backward0"
+        cls._node_type = type(name, (BackwardNode,), {"_function": cls,
+                                                      "__module__": cls.__module__})
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        """Run ``forward`` on the arrays of the Tensor arguments and wrap the result,
+        recording a graph node when grad mode is on and an input requires grad."""
+        from .._tensor import Tensor
+
+        record = False
+        if grad_mode._enabled:
+            for a in args:
+                if isinstance(a, Tensor) and a._requires_grad:
+                    record = True
+                    break
+        raw = [a._data if isinstance(a, Tensor) else a for a in args]
+        if not record:
+            out = cls.forward(FunctionCtx(), *raw, **kwargs)
+            if isinstance(out, tuple):
+                return tuple(_wrap_plain(o, cls, args) for o in out)
+            return _wrap_plain(out, cls, args)
+
+        node = cls._node_type()
+        needs, edges = [], []
+        for a in args:
+            if isinstance(a, Tensor) and a._requires_grad:
+                needs.append(True)
+                edges.append(a._gradient_edge())
+            else:
+                needs.append(False)
+                edges.append((None, 0))
+        node.needs_input_grad = tuple(needs)
+        node.next_functions = tuple(edges)
+        node._input_meta = tuple((a._data.shape, a._data.dtype) if isinstance(a, Tensor) else None
+                                 for a in args)
+        out = cls.forward(node, *raw, **kwargs)
+        multi = isinstance(out, tuple)
+        outs = out if multi else (out,)
+        node._output_meta = tuple((o.shape, o.dtype) for o in outs)
+        non_diff = node._non_differentiable
+        results = []
+        for i, o in enumerate(outs):
+            differentiable = (o.dtype.kind == "f"
+                              and not any(o is nd for nd in non_diff))
+            t = _wrap_plain(o, cls, args)
+            if differentiable:
+                t._requires_grad = True
+                t._grad_fn = node
+                t._output_nr = i
+            results.append(t)
+        if node._saved:
+            node._saved_versions = _track_saved(node._saved, args, results)
+        return tuple(results) if multi else results[0]
+
+
+def _wrap_plain(array, cls, args):
+    from .._tensor import Tensor
+    if not isinstance(array, np.ndarray):
+        array = np.asarray(array)
+    t = Tensor._wrap(array)
+    if cls.output_is_view:
+        for a in args:
+            if isinstance(a, Tensor):
+                t._version = a._version
+                t._base = a._base if a._base is not None else a
+                break
+    return t
+
+
+def _track_saved(saved, args, results):
+    """Version checks for saved arrays that are a Tensor input or output (by identity)."""
+    from .._tensor import Tensor
+    checks = []
+    for s in saved:
+        for t in (*results, *args):
+            if isinstance(t, Tensor) and t._data is s:
+                checks.append((t._version, t._version[0], _describe(t)))
+                break
+    return tuple(checks)

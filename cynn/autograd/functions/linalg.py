@@ -1,0 +1,122 @@
+"""Matrix products: ``mm``, ``bmm``, ``matmul`` (numpy's BLAS-backed matmul)."""
+import numpy as np
+
+from ..function import Function
+from .elementwise import promote
+
+
+def _sum_to(g, shape):
+    """Sum batch-broadcast leading dimensions of ``g`` down to ``shape``."""
+    while g.ndim > len(shape):
+        g = g.sum(axis=0)
+    axes = tuple(i for i, s in enumerate(shape) if s == 1 and g.shape[i] != 1)
+    return g.sum(axis=axes, keepdims=True) if axes else g
+
+
+class Matmul(Function):
+    """General ``a @ b`` with numpy's batching and 1-d promotion rules."""
+    grad_fn_name = "MmBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        a, b, _ = promote(a, b)
+        ctx.save_for_backward(a, b)
+        return np.asarray(np.matmul(a, b))
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        a2 = a[None, :] if a.ndim == 1 else a
+        b2 = b[:, None] if b.ndim == 1 else b
+        g2 = g
+        if a.ndim == 1:
+            g2 = np.expand_dims(g2, -2)
+        if b.ndim == 1:
+            g2 = np.expand_dims(g2, -1)
+        ga = gb = None
+        if ctx.needs_input_grad[0]:
+            ga = _sum_to(np.matmul(g2, np.swapaxes(b2, -1, -2)), a2.shape)
+            ga = ga.reshape(a.shape)
+        if ctx.needs_input_grad[1]:
+            gb = _sum_to(np.matmul(np.swapaxes(a2, -1, -2), g2), b2.shape)
+            gb = gb.reshape(b.shape)
+        return ga, gb
+
+
+class Mm(Matmul):
+    grad_fn_name = "MmBackward0"
+
+
+class Bmm(Matmul):
+    grad_fn_name = "BmmBackward0"
+
+
+class Dot(Matmul):
+    grad_fn_name = "DotBackward0"
+
+
+class Mv(Matmul):
+    grad_fn_name = "MvBackward0"
+
+
+class BatchedMatmul(Matmul):
+    # PyTorch folds batched matmul into a bmm and reshapes the result.
+    grad_fn_name = "UnsafeViewBackward0"
+
+
+def check_mm(a, b):
+    """PyTorch's errors for ``mm``: 2-d operands with matching inner sizes."""
+    if a.ndim != 2:
+        raise RuntimeError(f"self must be a matrix")
+    if b.ndim != 2:
+        raise RuntimeError(f"mat2 must be a matrix")
+    if a.shape[1] != b.shape[0]:
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied "
+                           f"({a.shape[0]}x{a.shape[1]} and {b.shape[0]}x{b.shape[1]})")
+
+
+def check_bmm(a, b):
+    if a.ndim != 3:
+        raise RuntimeError(f"batch1 must be a 3D tensor")
+    if b.ndim != 3:
+        raise RuntimeError(f"batch2 must be a 3D tensor")
+    if a.shape[0] != b.shape[0] or a.shape[2] != b.shape[1]:
+        raise RuntimeError(
+            f"Expected size for first two dimensions of batch2 tensor to be: "
+            f"[{a.shape[0]}, {a.shape[2]}] but got: [{b.shape[0]}, {b.shape[1]}].")
+
+
+def matmul_function(a, b):
+    """The Function class (hence grad_fn name) PyTorch's matmul dispatches to, after
+    checking shapes with PyTorch's errors."""
+    if a.ndim == 0 or b.ndim == 0:
+        raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are "
+                           f"{a.ndim}D and {b.ndim}D")
+    if a.ndim == 1 and b.ndim == 1:
+        if a.shape[0] != b.shape[0]:
+            raise RuntimeError(
+                f"inconsistent tensor size, expected tensor [{a.shape[0]}] and src "
+                f"[{b.shape[0]}] to have the same number of elements, but got {a.shape[0]} "
+                f"and {b.shape[0]} elements respectively")
+        return Dot
+    if a.ndim == 2 and b.ndim == 2:
+        check_mm(a, b)
+        return Mm
+    if a.ndim == 2 and b.ndim == 1:
+        if a.shape[1] != b.shape[0]:
+            raise RuntimeError(f"size mismatch, got input ({a.shape[0]}), mat "
+                               f"({a.shape[0]}x{a.shape[1]}), vec ({b.shape[0]})")
+        return Mv
+    k_a = a.shape[-1]
+    k_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
+    if k_a != k_b:
+        rows_a = int(np.prod(a.shape[:-1])) if a.ndim > 1 else 1
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied "
+                           f"({rows_a}x{k_a} and {k_b}x{b.shape[-1] if b.ndim > 1 else 1})")
+    try:
+        np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    except ValueError:
+        raise RuntimeError(
+            f"The size of tensor a must match the size of tensor b at non-singleton "
+            f"dimension: batch shapes {list(a.shape[:-2])} and {list(b.shape[:-2])}") from None
+    return BatchedMatmul

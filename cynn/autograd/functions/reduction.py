@@ -1,0 +1,194 @@
+"""Reductions (sum, mean, var, std, max, min) and softmax / log_softmax."""
+import numpy as np
+
+from ..._dtype import get_default_dtype
+from ..function import Function
+
+
+def _expand_back(g, shape, dims, keepdim):
+    """Broadcast a reduced gradient back over the reduced ``dims`` of ``shape``."""
+    if not keepdim and dims is not None:
+        for d in sorted(dims):
+            g = np.expand_dims(g, d)
+    return np.broadcast_to(g, shape)
+
+
+def _sum_dtype(x):
+    return np.int64 if x.dtype.kind in "biu" else None
+
+
+class Sum(Function):
+    @staticmethod
+    def forward(ctx, x, dims=None, keepdim=False, dtype=None):
+        ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
+        return np.asarray(np.sum(x, axis=dims, keepdims=keepdim, dtype=dtype or _sum_dtype(x)))
+
+    @staticmethod
+    def backward(ctx, g):
+        return _expand_back(g, ctx.shape, ctx.dims, ctx.keepdim), None, None, None
+
+
+class SumDim(Sum):
+    grad_fn_name = "SumBackward1"
+
+
+class Mean(Function):
+    @staticmethod
+    def forward(ctx, x, dims=None, keepdim=False):
+        if x.dtype.kind != "f":
+            raise RuntimeError(
+                "mean(): could not infer output dtype. Input dtype must be either a floating "
+                f"point or complex dtype. Got: {_torch_name(x.dtype)}")
+        ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
+        n = x.size if dims is None else int(np.prod([x.shape[d] for d in dims]))
+        ctx.count = n
+        return np.asarray(np.mean(x, axis=dims, keepdims=keepdim))
+
+    @staticmethod
+    def backward(ctx, g):
+        return _expand_back(g / ctx.count, ctx.shape, ctx.dims, ctx.keepdim), None, None
+
+
+class MeanDim(Mean):
+    grad_fn_name = "MeanBackward1"
+
+
+class Var(Function):
+    """Variance with ``correction`` (1 = unbiased, Bessel); ``Std`` takes its root."""
+
+    @staticmethod
+    def forward(ctx, x, dims=None, keepdim=False, correction=1):
+        n = x.size if dims is None else int(np.prod([x.shape[d] for d in dims]))
+        mean = np.mean(x, axis=dims, keepdims=True)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = np.asarray(np.sum((x - mean) ** 2, axis=dims, keepdims=keepdim)
+                             / max(n - correction, 0)).astype(x.dtype, copy=False)
+        ctx.save_for_backward(x)
+        ctx.mean, ctx.dims, ctx.keepdim, ctx.denom = mean, dims, keepdim, n - correction
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        g = _expand_back(g, x.shape, ctx.dims, ctx.keepdim)
+        return g * 2.0 * (x - ctx.mean) / ctx.denom, None, None, None
+
+
+class Std(Function):
+    @staticmethod
+    def forward(ctx, x, dims=None, keepdim=False, correction=1):
+        var = Var.forward(ctx, x, dims, keepdim, correction)
+        out = np.sqrt(var)
+        ctx.out = out
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return Var.backward(ctx, g / (2.0 * ctx.out))
+
+
+def _all_reduction(name, reduce):
+    """``max()`` / ``min()`` over all elements; ties share the gradient evenly."""
+
+    def forward(ctx, x):
+        if x.size == 0:
+            raise RuntimeError(
+                f"{name.lower()}(): Expected reduction dim to be specified for input.numel() "
+                "== 0. Specify the reduction dim with the 'dim' argument.")
+        out = np.asarray(reduce(x))
+        ctx.save_for_backward(x, out)
+        return out
+
+    def backward(ctx, g):
+        x, out = ctx.saved_tensors
+        mask = x == out
+        return g * mask / mask.sum()
+
+    return type(f"{name}All", (Function,), {"grad_fn_name": f"{name}Backward1",
+                                            "forward": staticmethod(forward),
+                                            "backward": staticmethod(backward)})
+
+
+MaxAll = _all_reduction("Max", np.max)
+MinAll = _all_reduction("Min", np.min)
+
+
+def _dim_reduction(name, arg):
+    """``max(dim)`` / ``min(dim)`` -> (values, indices); the gradient goes to the index."""
+
+    def forward(ctx, x, dim, keepdim=False):
+        if x.shape[dim] == 0:
+            raise IndexError(f"{name.lower()}(): Expected reduction dim {dim} to have "
+                             "non-zero size.")
+        idx = np.expand_dims(arg(x, axis=dim), dim)
+        values = np.take_along_axis(x, idx, axis=dim)
+        if not keepdim:
+            values, idx = values.squeeze(dim), idx.squeeze(dim)
+        idx = idx.astype(np.int64)
+        ctx.mark_non_differentiable(idx)
+        ctx.shape, ctx.dim, ctx.keepdim = x.shape, dim, keepdim
+        ctx.save_for_backward(idx)
+        return values, idx
+
+    def backward(ctx, g, g_idx):
+        (idx,) = ctx.saved_tensors
+        if not ctx.keepdim:
+            g, idx = np.expand_dims(g, ctx.dim), np.expand_dims(idx, ctx.dim)
+        gx = np.zeros(ctx.shape, g.dtype)
+        np.put_along_axis(gx, idx, g, axis=ctx.dim)
+        return gx, None, None
+
+    return type(f"{name}Dim", (Function,), {"grad_fn_name": f"{name}Backward0",
+                                            "forward": staticmethod(forward),
+                                            "backward": staticmethod(backward)})
+
+
+MaxDim = _dim_reduction("Max", np.argmax)
+MinDim = _dim_reduction("Min", np.argmin)
+
+
+def _softmax(x, dim):
+    shifted = x - np.max(x, axis=dim, keepdims=True)
+    e = np.exp(shifted)
+    return e / np.sum(e, axis=dim, keepdims=True)
+
+
+class Softmax(Function):
+    @staticmethod
+    def forward(ctx, x, dim):
+        if x.dtype.kind != "f":
+            x = x.astype(get_default_dtype().numpy)
+        y = _softmax(x, dim)
+        ctx.dim = dim
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        return y * (g - np.sum(g * y, axis=ctx.dim, keepdims=True)), None
+
+
+class LogSoftmax(Function):
+    @staticmethod
+    def forward(ctx, x, dim):
+        if x.dtype.kind != "f":
+            x = x.astype(get_default_dtype().numpy)
+        shifted = x - np.max(x, axis=dim, keepdims=True)
+        y = shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
+        ctx.dim = dim
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        (y,) = ctx.saved_tensors
+        return g - np.exp(y) * np.sum(g, axis=ctx.dim, keepdims=True), None
+
+
+def _torch_name(np_dtype):
+    from ..._dtype import from_numpy_dtype
+    names = {"int64": "Long", "int32": "Int", "bool": "Bool", "uint8": "Byte",
+             "int16": "Short", "int8": "Char"}
+    return names.get(from_numpy_dtype(np_dtype).name, from_numpy_dtype(np_dtype).name)

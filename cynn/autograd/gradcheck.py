@@ -1,0 +1,96 @@
+"""``gradcheck``: backward of an op against float64 central differences."""
+import numpy as np
+
+from .. import _tensor
+from .grad_mode import no_grad
+
+__all__ = ["gradcheck", "GradcheckError"]
+
+
+class GradcheckError(RuntimeError):
+    """The analytical and numerical Jacobians disagree."""
+
+
+def _as_tuple(x):
+    return tuple(x) if isinstance(x, (tuple, list)) else (x,)
+
+
+def _outputs(fn, inputs):
+    out = _as_tuple(fn(*inputs))
+    return [o for o in out if isinstance(o, _tensor.Tensor) and o._data.dtype.kind == "f"]
+
+
+def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
+              n_projections=3, seed=0):
+    """Check ``func``'s gradients against central finite differences.
+
+    For every differentiable input the full numerical Jacobian is built from
+    ``(f(x + eps) - f(x - eps)) / 2 eps`` per element; the analytical side is the
+    vector-Jacobian product ``v^T J`` from backward for ``n_projections`` random
+    ``v`` (plus one ``v`` per output of size one), compared with ``v^T J_numeric``.
+    Use float64 inputs: float32 differences are too coarse for these tolerances.
+    Returns True, or raises ``GradcheckError`` (returns False with
+    ``raise_exception=False``).
+    """
+    from . import grad as autograd_grad
+    inputs = _as_tuple(inputs)
+    diff = [i for i, x in enumerate(inputs) if isinstance(x, _tensor.Tensor) and x.requires_grad]
+    if not diff:
+        raise ValueError("gradcheck expects at least one input tensor to require gradient")
+    for i in diff:
+        if inputs[i].dtype.name != "float64":
+            import warnings
+            warnings.warn(f"gradcheck: input {i} is {inputs[i].dtype}, not float64; the check "
+                          "will likely fail on precision", stacklevel=2)
+    outputs = _outputs(func, inputs)
+    if not outputs:
+        raise ValueError("gradcheck: the function returned no floating-point tensor")
+
+    # Numerical Jacobian: one row per input element, columns = all outputs flattened.
+    numeric = []
+    with no_grad():
+        for i in diff:
+            x = inputs[i]._data
+            flat = x.reshape(-1)
+            if not np.shares_memory(flat, x):
+                raise ValueError("gradcheck needs contiguous input tensors")
+            rows = np.zeros((flat.size, sum(o.numel() for o in outputs)))
+            for k in range(flat.size):
+                orig = flat[k]
+                flat[k] = orig + eps
+                plus = np.concatenate([o._data.reshape(-1) for o in _outputs(func, inputs)])
+                flat[k] = orig - eps
+                minus = np.concatenate([o._data.reshape(-1) for o in _outputs(func, inputs)])
+                flat[k] = orig
+                rows[k] = (plus - minus) / (2 * eps)
+            numeric.append(rows)
+
+    rng = np.random.default_rng(seed)
+    n_out = sum(o.numel() for o in outputs)
+    projections = [rng.standard_normal(n_out) for _ in range(n_projections)]
+    if n_out == 1:
+        projections = [np.ones(1)]
+    for v in projections:
+        grad_outputs, start = [], 0
+        for o in outputs:
+            n = o.numel()
+            grad_outputs.append(_tensor.Tensor._wrap(v[start:start + n].reshape(o.shape)
+                                                     .astype(o._data.dtype)))
+            start += n
+        outs = _outputs(func, inputs)
+        analytic = autograd_grad(outs, [inputs[i] for i in diff], grad_outputs,
+                                 allow_unused=True)
+        for j, i in enumerate(diff):
+            expected = v @ numeric[j].T
+            got = (np.zeros_like(expected) if analytic[j] is None
+                   else analytic[j]._data.reshape(-1).astype(np.float64))
+            if not np.allclose(got, expected, rtol=rtol, atol=atol):
+                worst = int(np.argmax(np.abs(got - expected)))
+                message = (f"Jacobian mismatch for output 0 with respect to input {i},\n"
+                           f"numerical v^T J: {expected}\nanalytical v^T J: {got}\n"
+                           f"largest difference at element {worst}: "
+                           f"{expected[worst]} vs {got[worst]}")
+                if raise_exception:
+                    raise GradcheckError(message)
+                return False
+    return True

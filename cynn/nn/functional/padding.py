@@ -1,0 +1,2 @@
+"""Functional padding ops."""
+__all__ = []

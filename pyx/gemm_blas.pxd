@@ -1,0 +1,90 @@
+# Row-major GEMM on top of the Fortran BLAS that SciPy exports to Cython.
+#
+# BLAS is column-major. A row-major (M, N) matrix is the column-major (N, M)
+# matrix of its transpose, so  C = op(A) op(B)  in row-major is computed as
+# C^T = op(B)^T op(A)^T  in column-major: swap the operands (and M with N),
+# keep the transpose flags. scikit-learn's sklearn/utils/_cython_blas.pyx does
+# the same.
+#
+# Threads: SciPy's OpenBLAS runs its own thread pool, which would fight the
+# OpenMP team for the cores. cynn keeps that pool at one thread (see gemm.pyx)
+# and parallelises a product itself: every OpenMP thread gets a block of rows
+# or columns of C, so no two threads write the same element and no reduction is
+# needed. The thread count therefore comes from cynn.set_num_threads alone.
+
+from cython.parallel cimport parallel, threadid
+from scipy.linalg.cython_blas cimport sgemm, dgemm
+from fused cimport floating
+
+# A thread is worth waking only for at least this many multiply-adds.
+cdef enum:
+    GEMM_MIN_WORK_PER_THREAD = 1 << 17
+
+
+cdef inline void gemm_serial(bint trans_a, bint trans_b,
+                             int m, int n, int k,
+                             floating alpha, const floating* a, int lda,
+                             const floating* b, int ldb,
+                             floating beta, floating* c, int ldc) noexcept nogil:
+    """C (m, n) = alpha op(A) op(B) + beta C, all row-major, one thread."""
+    cdef char ta = b'T' if trans_a else b'N'
+    cdef char tb = b'T' if trans_b else b'N'
+    if m <= 0 or n <= 0:
+        return
+    if floating is float:
+        sgemm(&tb, &ta, &n, &m, &k, &alpha, <float*>b, &ldb, <float*>a, &lda,
+              &beta, c, &ldc)
+    else:
+        dgemm(&tb, &ta, &n, &m, &k, &alpha, <double*>b, &ldb, <double*>a, &lda,
+              &beta, c, &ldc)
+
+
+cdef inline int gemm_threads(int m, int n, int k, int n_threads) noexcept nogil:
+    cdef double work = <double>m * n * k
+    cdef int useful = <int>(work / GEMM_MIN_WORK_PER_THREAD)
+    if useful < 1:
+        useful = 1
+    return n_threads if n_threads < useful else useful
+
+
+cdef inline void gemm_parallel(bint trans_a, bint trans_b,
+                               int m, int n, int k,
+                               floating alpha, const floating* a, int lda,
+                               const floating* b, int ldb,
+                               floating beta, floating* c, int ldc,
+                               int n_threads) noexcept nogil:
+    """gemm_serial split over up to n_threads OpenMP threads by blocks of C.
+
+    The longer side of C is cut into one contiguous block per thread (block
+    edges on multiples of 16 so threads never share a cache line of C when
+    splitting columns).
+    """
+    cdef int nt = gemm_threads(m, n, k, n_threads)
+    cdef int tid, lo, hi, chunk
+    cdef bint split_cols = n >= m
+    cdef int extent = n if split_cols else m
+    if nt <= 1 or extent < 2:
+        gemm_serial(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+        return
+    chunk = (extent + nt - 1) // nt
+    chunk = ((chunk + 15) // 16) * 16
+    tid = 0
+    lo = 0
+    hi = 0
+    with parallel(num_threads=nt):
+        tid = threadid()
+        lo = tid * chunk
+        hi = lo + chunk
+        if hi > extent:
+            hi = extent
+        if lo < hi:
+            if split_cols:
+                # columns lo:hi of C need columns lo:hi of op(B)
+                gemm_serial(trans_a, trans_b, m, hi - lo, k, alpha, a, lda,
+                            b + (<Py_ssize_t>lo * ldb if trans_b else lo), ldb,
+                            beta, c + lo, ldc)
+            else:
+                # rows lo:hi of C need rows lo:hi of op(A)
+                gemm_serial(trans_a, trans_b, hi - lo, n, k, alpha,
+                            a + (lo if trans_a else <Py_ssize_t>lo * lda), lda,
+                            b, ldb, beta, c + <Py_ssize_t>lo * ldc, ldc)

@@ -1,0 +1,120 @@
+"""Build cynn: every ``pyx/*.pyx`` becomes the extension ``cynn._kernels.<stem>``.
+
+Build-time switches (environment variables):
+
+* ``CYNN_DEBUG=1``  -- bounds, wraparound and initialisation checks on in every
+  kernel, ``-O1 -g``: an out-of-range index raises IndexError instead of
+  corrupting memory. CI runs the whole suite once against such a build.
+* ``CYNN_NO_OPENMP=1`` -- build serial kernels even if the compiler has OpenMP.
+* ``CYNN_BUILD_ONLY=conv,pool`` -- build only these stems (for fast kernel work).
+
+OpenMP is probed by compiling a tiny program with ``-fopenmp``; where that fails
+(e.g. Apple clang) the kernels build serial and a warning is printed.
+"""
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
+
+ROOT = Path(__file__).resolve().parent
+DEBUG = os.environ.get("CYNN_DEBUG", "0") not in ("", "0")
+ONLY = {s for s in os.environ.get("CYNN_BUILD_ONLY", "").split(",") if s}
+
+_OPENMP_PROBE = r"""
+#include <omp.h>
+int main(void) {
+    int n = 0;
+    #pragma omp parallel reduction(+:n)
+    n += 1;
+    return omp_get_max_threads() > 0 && n > 0 ? 0 : 1;
+}
+"""
+
+
+def _compiler_has_openmp(compiler) -> bool:
+    if os.environ.get("CYNN_NO_OPENMP", "0") not in ("", "0"):
+        return False
+    tmp = tempfile.mkdtemp(prefix="cynn-omp-")
+    try:
+        src = os.path.join(tmp, "probe.c")
+        with open(src, "w") as f:
+            f.write(_OPENMP_PROBE)
+        objects = compiler.compile([src], output_dir=tmp, extra_postargs=["-fopenmp"])
+        compiler.link_executable(objects, "probe", output_dir=tmp, extra_postargs=["-fopenmp"])
+        return True
+    except Exception:  # any compile or link error means: no usable OpenMP
+        return False
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _directives():
+    if DEBUG:
+        return dict(language_level=3, boundscheck=True, wraparound=True,
+                    initializedcheck=True, cdivision=False)
+    # Kernels index only what the Python layer validated first (see cynn/nn/functional.py).
+    return dict(language_level=3, boundscheck=False, wraparound=False,
+                initializedcheck=False, cdivision=True)
+
+
+class BuildKernels(build_ext):
+    """Adds OpenMP flags after probing the real compiler, and records the flags."""
+
+    def build_extensions(self):
+        openmp = _compiler_has_openmp(self.compiler)
+        if not openmp:
+            print("WARNING: cynn: the C compiler has no usable OpenMP; "
+                  "building serial kernels (set_num_threads will have no effect).",
+                  file=sys.stderr)
+        opt = ["-O1", "-g"] if DEBUG else ["-O3"]
+        compile_args = opt + (["-fopenmp"] if openmp else [])
+        link_args = ["-fopenmp"] if openmp else []
+        for ext in self.extensions:
+            ext.extra_compile_args = compile_args + list(ext.extra_compile_args or [])
+            ext.extra_link_args = link_args + list(ext.extra_link_args or [])
+        self._write_build_config(openmp, compile_args, link_args)
+        super().build_extensions()
+
+    def _write_build_config(self, openmp, compile_args, link_args):
+        text = (
+            '"""Written by setup.py at build time; do not edit."""\n'
+            f"OPENMP = {openmp!r}\n"
+            f"DEBUG = {DEBUG!r}\n"
+            f"COMPILE_ARGS = {compile_args!r}\n"
+            f"LINK_ARGS = {link_args!r}\n"
+            f"DIRECTIVES = {_directives()!r}\n"
+            f"COMPILER = {' '.join(getattr(self.compiler, 'compiler_so', []) or [])!r}\n"
+        )
+        targets = [ROOT / "cynn" / "_build_config.py"]
+        if not self.inplace:
+            targets.append(Path(self.build_lib) / "cynn" / "_build_config.py")
+        for target in targets:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text)
+
+
+def _extensions():
+    from Cython.Build import cythonize
+    import numpy
+
+    sources = sorted((ROOT / "pyx").glob("*.pyx"))
+    if ONLY:
+        sources = [s for s in sources if s.stem in ONLY]
+    exts = [
+        Extension(
+            f"cynn._kernels.{src.stem}",
+            [str(src.relative_to(ROOT))],
+            include_dirs=[numpy.get_include(), "pyx"],
+            define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+        )
+        for src in sources
+    ]
+    return cythonize(exts, compiler_directives=_directives(), include_path=["pyx"],
+                     force=True, quiet=True)
+
+
+setup(ext_modules=_extensions(), cmdclass={"build_ext": BuildKernels})
