@@ -41,6 +41,7 @@ point leaves the previous file as it was. Reading checks every header field
 against the file before allocating or reading any tensor, and raises
 ``SerializationError`` (a ``ValueError``) saying what is wrong.
 """
+import errno
 import json
 import math
 import os
@@ -101,6 +102,8 @@ def save(obj, path):
     target = _target_path(path)
     header, arrays = _encode_file(obj)
     directory, base = os.path.split(target)
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(errno.ENOENT, "cynn.save(): no such directory", directory)
     fd, temp_path = _create_temp_file(directory, base)
     try:
         with os.fdopen(fd, "wb") as f:
