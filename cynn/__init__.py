@@ -7,7 +7,7 @@ __version__ = "0.1.0"
 from ._dtype import (bool, double, dtype, float, float16, float32, float64, get_default_dtype,  # noqa: A004
                      half, int, int8, int16, int32, int64, long, set_default_dtype, uint8)
 from ._device import device
-from ._random import initial_seed, manual_seed, seed
+from ._random import Generator, initial_seed, manual_seed, seed
 from ._threads import get_num_threads, set_num_threads
 from ._tensor import Size, Tensor
 from ._creation import *  # noqa: F401,F403

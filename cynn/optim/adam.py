@@ -1,0 +1,240 @@
+"""Adam and AdamW (decoupled weight decay)."""
+import numpy as np
+
+from .. import _dtype
+from .._tensor import Tensor
+from .optimizer import Optimizer, _to_scalar
+from .sgd import _refuse_differentiable
+
+__all__ = ["Adam", "AdamW", "adam"]
+
+
+def _step_dtype(fused):
+    """dtype of the per-parameter step counter, as PyTorch picks it."""
+    if fused:
+        return np.float32
+    return np.float64 if _dtype.get_default_dtype() is _dtype.float64 else np.float32
+
+
+class Adam(Optimizer):
+    r"""Adam, as ``torch.optim.Adam`` (same update order, bias correction and eps placement).
+
+    For each parameter :math:`\theta` with gradient :math:`g` (negated if ``maximize``),
+    at step :math:`t` (counted per parameter, from 1)::
+
+        theta = theta * (1 - lr * weight_decay)       if decoupled_weight_decay
+        g = g + weight_decay * theta                  otherwise, if weight_decay != 0
+        m = m + (1 - beta1) * (g - m)
+        v = beta2 * v + (1 - beta2) * g * g
+        v_max = max(v_max, v)                         if amsgrad (then use v_max for v)
+        denom = sqrt(v) / sqrt(1 - beta2 ** t) + eps
+        theta = theta - lr / (1 - beta1 ** t) * m / denom
+
+    Args:
+        params (iterable): tensors to optimize, or dicts defining parameter groups.
+        lr (float or Tensor): learning rate (default: 1e-3).
+        betas (tuple[float, float]): decay rates of the first and second moment
+            averages (default: (0.9, 0.999)).
+        eps (float): added to the denominator for stability (default: 1e-8).
+        weight_decay (float): L2 penalty (default: 0).
+        amsgrad (bool): use the AMSGrad variant (running maximum of ``v``).
+        maximize (bool): maximize the objective instead of minimizing it.
+        decoupled_weight_decay (bool): decay the weights directly, as AdamW does.
+        foreach, fused (bool, optional): accepted for PyTorch compatibility; cynn has
+            one numpy implementation (``fused`` only fixes the step counter at float32).
+        capturable (bool): must be False (CUDA graphs only).
+        differentiable (bool): must be False (updates are not recorded by autograd).
+
+    State (per parameter): ``"step"`` (0-dim float tensor), ``"exp_avg"`` and
+    ``"exp_avg_sq"`` (the parameter's shape), plus ``"max_exp_avg_sq"`` with amsgrad.
+
+    Example::
+
+        >>> optimizer = cynn.optim.Adam(model.parameters(), lr=1e-3)
+        >>> optimizer.zero_grad()
+        >>> loss_fn(model(x), y).backward()
+        >>> optimizer.step()
+    """
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+                 amsgrad=False, *, foreach=None, maximize=False, capturable=False,
+                 differentiable=False, fused=None, decoupled_weight_decay=False):
+        if isinstance(lr, Tensor) and lr.numel() != 1:
+            raise ValueError("Tensor lr must be 1-element")
+        if not 0.0 <= lr:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if not 0.0 <= eps:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        if not 0.0 <= betas[0] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
+        if not 0.0 <= betas[1] < 1.0:
+            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+        if not 0.0 <= weight_decay:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if not ((isinstance(betas[0], float) and isinstance(betas[1], float))
+                or (isinstance(betas[0], Tensor) and isinstance(betas[1], Tensor))):
+            raise ValueError("betas must be either both floats or both Tensors")
+        for i, beta in enumerate(betas):
+            if isinstance(beta, Tensor) and beta.numel() != 1:
+                raise ValueError(f"Tensor betas[{i}] must be 1-element")
+        if capturable:
+            raise ValueError("capturable=True needs CUDA graphs; cynn runs on the CPU only")
+        _refuse_differentiable(differentiable)
+        if fused and foreach:
+            raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
+        betas = tuple(float(_to_scalar(b)) for b in betas)
+
+        defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
+                    "amsgrad": amsgrad, "maximize": maximize, "foreach": foreach,
+                    "capturable": capturable, "differentiable": differentiable,
+                    "fused": fused, "decoupled_weight_decay": decoupled_weight_decay}
+        super().__init__(params, defaults)
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        for group in self.param_groups:
+            group.setdefault("amsgrad", False)
+            group.setdefault("maximize", False)
+            group.setdefault("foreach", None)
+            group.setdefault("capturable", False)
+            group.setdefault("differentiable", False)
+            group.setdefault("decoupled_weight_decay", False)
+            fused = group.setdefault("fused", None)
+            for p in group["params"]:
+                p_state = self.state.get(p, {})
+                if p_state and not isinstance(p_state.get("step"), Tensor):
+                    # older checkpoints store the step as a python number
+                    p_state["step"] = Tensor._wrap(
+                        np.array(float(p_state["step"]), dtype=_step_dtype(fused)))
+
+    def _init_group(self, group):
+        """The parameters with a gradient, creating their state on first use."""
+        params = []
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            params.append(p)
+            state = self.state[p]
+            if len(state) == 0:
+                state["step"] = Tensor._wrap(np.zeros((), dtype=_step_dtype(group["fused"])))
+                state["exp_avg"] = Tensor._wrap(np.zeros_like(p._data))
+                state["exp_avg_sq"] = Tensor._wrap(np.zeros_like(p._data))
+                if group["amsgrad"]:
+                    state["max_exp_avg_sq"] = Tensor._wrap(np.zeros_like(p._data))
+        return params
+
+    def step(self, closure=None):
+        """Perform one optimization step.
+
+        Args:
+            closure (callable, optional): re-evaluates the model and returns the loss.
+
+        Returns:
+            The closure's loss, or None.
+        """
+        loss = self._evaluate_closure(closure)
+        for group in self.param_groups:
+            params = self._init_group(group)
+            states = [self.state[p] for p in params]
+            beta1, beta2 = group["betas"]
+            adam(params, [p.grad for p in params],
+                 [s["exp_avg"] for s in states], [s["exp_avg_sq"] for s in states],
+                 [s["max_exp_avg_sq"] for s in states] if group["amsgrad"] else [],
+                 [s["step"] for s in states],
+                 amsgrad=group["amsgrad"], beta1=beta1, beta2=beta2, lr=group["lr"],
+                 weight_decay=group["weight_decay"], eps=group["eps"],
+                 maximize=group["maximize"],
+                 decoupled_weight_decay=group["decoupled_weight_decay"])
+        return loss
+
+
+def _lerp_(start, end, weight):
+    """``start += weight * (end - start)`` in place, rounded as PyTorch's ``lerp_``.
+
+    PyTorch switches formula at weight 0.5 so the result is exact at either end.
+    """
+    if abs(weight) < 0.5:
+        start += weight * (end - start)
+    else:
+        np.subtract(end, (end - start) * (1 - weight), out=start)
+
+
+def adam(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, *, amsgrad,
+         beta1, beta2, lr, weight_decay, eps, maximize, decoupled_weight_decay=False):
+    """The Adam update of ``params`` in place (functional form of ``Adam.step``).
+
+    All state tensors are updated in place; ``state_steps`` are 0-dim counters.
+    """
+    lr = _to_scalar(lr)
+    for i, param in enumerate(params):
+        theta = param._data
+        g = grads[i]._data
+        # `g` may still be the .grad array itself: only ever rebind it, never write into it
+        if maximize:
+            g = -g
+        m = exp_avgs[i]._data
+        v = exp_avg_sqs[i]._data
+        step_t = state_steps[i]
+        step_t._data += 1
+        step_t._version[0] += 1
+
+        if weight_decay != 0:
+            if decoupled_weight_decay:
+                theta *= 1 - lr * weight_decay
+            else:
+                g = g + weight_decay * theta
+
+        _lerp_(m, g, 1 - beta1)
+        v *= beta2
+        v += (1 - beta2) * g * g
+
+        step = float(step_t._data)
+        bias_correction1 = 1 - beta1 ** step
+        bias_correction2 = 1 - beta2 ** step
+        step_size = lr / bias_correction1
+        bias_correction2_sqrt = bias_correction2 ** 0.5
+
+        if amsgrad:
+            v_max = max_exp_avg_sqs[i]._data
+            np.maximum(v_max, v, out=v_max)
+            v = v_max
+        denom = np.sqrt(v)
+        denom /= bias_correction2_sqrt
+        denom += eps
+        theta += (-step_size) * m / denom
+        param._version[0] += 1
+
+
+class AdamW(Adam):
+    r"""Adam with decoupled weight decay, as ``torch.optim.AdamW``.
+
+    Each step first shrinks the weights, ``theta = theta * (1 - lr * weight_decay)``,
+    then applies the Adam update without weight decay in the gradient (see ``Adam``).
+
+    Args:
+        params (iterable): tensors to optimize, or dicts defining parameter groups.
+        lr (float or Tensor): learning rate (default: 1e-3).
+        betas (tuple[float, float]): moment decay rates (default: (0.9, 0.999)).
+        eps (float): added to the denominator for stability (default: 1e-8).
+        weight_decay (float): decoupled weight decay coefficient (default: 1e-2).
+        amsgrad (bool): use the AMSGrad variant.
+        maximize (bool): maximize the objective instead of minimizing it.
+        foreach, capturable, differentiable, fused: as for ``Adam``.
+
+    Example::
+
+        >>> optimizer = cynn.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.05)
+    """
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
+                 amsgrad=False, *, maximize=False, foreach=None, capturable=False,
+                 differentiable=False, fused=None):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, foreach=foreach,
+                         maximize=maximize, capturable=capturable,
+                         differentiable=differentiable, fused=fused,
+                         decoupled_weight_decay=True)
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        for group in self.param_groups:
+            group["decoupled_weight_decay"] = True

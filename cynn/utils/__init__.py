@@ -1,0 +1,9 @@
+"""Utilities: hook handles (``cynn.utils.hooks``) and data loading (``cynn.utils.data``)."""
+
+
+def __getattr__(name):
+    # data loads on first use: cynn.utils.hooks is imported while cynn itself initialises.
+    if name == "data":
+        import importlib
+        return importlib.import_module(".data", __name__)
+    raise AttributeError(f"module 'cynn.utils' has no attribute {name!r}")
