@@ -44,8 +44,10 @@ def test_linear_batchnorm_dropout():
     bn.bias.data = t.zeros(4)
     bn_out = bn(h)
     np.testing.assert_allclose(bn_out.mean(0).detach().numpy(), 0, atol=1e-5)
-    # variance 16 up to eps's effect on a batch of two
-    np.testing.assert_allclose(bn_out.var(0, unbiased=False).detach().numpy(), 16, rtol=1e-3)
+    # variance weight**2 = 16, shrunk by eps where the batch of two has little spread
+    batch_var = h.detach().numpy().var(0)
+    np.testing.assert_allclose(bn_out.var(0, unbiased=False).detach().numpy(),
+                               16 * batch_var / (batch_var + bn.eps), rtol=1e-3)
 
     dropout = nn.Dropout(0.5)
     big = t.ones(10000)
@@ -69,7 +71,7 @@ def test_inplace_relu_overwrites_input():
 
 SEQ_REPR = """Sequential(
   (conv): Conv2d(3, 3, kernel_size=(3, 3), stride=(1, 1))
-  (batchnorm): BatchNorm2d(3, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)
+  (batchnorm): BatchNorm2d(3, eps=1e-05, momentum=0.1, affine=True, bias=True, track_running_stats=True)
   (activation_layer): ReLU()
 )"""
 

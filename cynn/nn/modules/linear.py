@@ -1,0 +1,78 @@
+"""``Linear`` (``y = x W^T + b``) and ``Identity``."""
+import math
+
+from ... import _creation
+from .. import functional as F
+from .. import init
+from ..parameter import Parameter
+from .module import Module
+
+__all__ = ["Identity", "Linear"]
+
+
+class Identity(Module):
+    """Returns its input unchanged; any constructor arguments are ignored.
+
+    Example::
+
+        >>> m = nn.Identity(54, unused_argument1=0.1)
+        >>> m(cynn.randn(128, 20)).shape
+        cynn.Size([128, 20])
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__()
+
+    def forward(self, input):  # noqa: A002 -- PyTorch's argument name
+        return input
+
+
+class Linear(Module):
+    """Applies ``y = x W^T + b``.
+
+    Args:
+        in_features (int): size of each input sample.
+        out_features (int): size of each output sample.
+        bias (bool): learn an additive bias. Default: ``True``.
+
+    Shape:
+        input ``(*, in_features)``, output ``(*, out_features)``.
+
+    Attributes:
+        weight: ``(out_features, in_features)``, initialised from U(-sqrt(k), sqrt(k))
+            with k = 1 / in_features (``kaiming_uniform_`` with a = sqrt(5)).
+        bias: ``(out_features,)``, from the same distribution.
+
+    Example::
+
+        >>> m = nn.Linear(20, 30)
+        >>> m(cynn.randn(128, 20)).shape
+        cynn.Size([128, 30])
+    """
+
+    def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
+        super().__init__()
+        self.in_features = in_features
+        self.out_features = out_features
+        self.weight = Parameter(_creation.empty((out_features, in_features), dtype=dtype,
+                                                device=device))
+        if bias:
+            self.bias = Parameter(_creation.empty(out_features, dtype=dtype, device=device))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        """Re-draw ``weight`` and ``bias`` from PyTorch's default distribution."""
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
+            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input):  # noqa: A002
+        return F.linear(input, self.weight, self.bias)
+
+    def extra_repr(self):
+        return (f"in_features={self.in_features}, out_features={self.out_features}, "
+                f"bias={self.bias is not None}")
