@@ -5,7 +5,7 @@ import numbers
 import numpy as np
 
 from . import _dtype
-from ._random import generator
+from ._random import generator as _rng
 from ._tensor import Tensor, _canon_dim, _check_device, _shape_arg
 from .autograd.functions import shape as S
 
@@ -31,6 +31,13 @@ def _flatten_data(data):
     return np.asarray(data)
 
 
+def _require_grad(t):
+    if not t.is_floating_point():
+        raise RuntimeError("Only Tensors of floating point and complex dtype can require "
+                           "gradients")
+    t._requires_grad = True
+
+
 def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """A new tensor copying ``data`` (nested lists, numbers, arrays, tensors).
 
@@ -45,9 +52,9 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
     array = _flatten_data(data)
     if dtype is not None:
         array = array.astype(_np_dtype(dtype))
-    elif array.dtype.kind == "f" and not isinstance(data, (np.ndarray, Tensor)):
+    elif array.dtype.kind == "f" and not isinstance(data, (np.ndarray, np.generic, Tensor)):
         array = array.astype(_dtype.get_default_dtype().numpy)
-    elif array.dtype.kind in "iu" and not isinstance(data, (np.ndarray, Tensor)):
+    elif array.dtype.kind in "iu" and not isinstance(data, (np.ndarray, np.generic, Tensor)):
         array = array.astype(np.int64)
     elif array.dtype.kind not in "fiub":
         raise TypeError(f"Could not infer dtype of {type(data).__name__}")
@@ -55,7 +62,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
     _dtype.from_numpy_dtype(array.dtype)
     t = Tensor._wrap(array)
     if requires_grad:
-        t.requires_grad_(True)
+        _require_grad(t)
     return t
 
 
@@ -80,21 +87,21 @@ def _new(shape, fill, dtype, requires_grad, device, default=None):
     array = fill(_shape_arg(shape), _np_dtype(dtype, default))
     t = Tensor._wrap(array)
     if requires_grad:
-        t.requires_grad_(True)
+        _require_grad(t)
     return t
 
 
-def zeros(*size, dtype=None, device=None, requires_grad=False, out=None):
-    return _new(size, np.zeros, dtype, requires_grad, device)
+def zeros(*sizes, size=None, dtype=None, device=None, requires_grad=False, out=None):
+    return _new(sizes if size is None else (size,), np.zeros, dtype, requires_grad, device)
 
 
-def ones(*size, dtype=None, device=None, requires_grad=False, out=None):
-    return _new(size, np.ones, dtype, requires_grad, device)
+def ones(*sizes, size=None, dtype=None, device=None, requires_grad=False, out=None):
+    return _new(sizes if size is None else (size,), np.ones, dtype, requires_grad, device)
 
 
-def empty(*size, dtype=None, device=None, requires_grad=False, out=None):
+def empty(*sizes, size=None, dtype=None, device=None, requires_grad=False, out=None):
     # zero-filled: uninitialised memory would make results depend on the allocator
-    return _new(size, np.zeros, dtype, requires_grad, device)
+    return _new(sizes if size is None else (size,), np.zeros, dtype, requires_grad, device)
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
@@ -105,10 +112,6 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
         default = None
     return _new((size,) if not isinstance(size, int) else (size,),
                 lambda s, d: np.full(s, fill_value, d), dtype, requires_grad, device, default)
-
-
-def _like(t, dtype):
-    return _np_dtype(dtype, t._data.dtype)
 
 
 def zeros_like(input, dtype=None, device=None, requires_grad=False):  # noqa: A002
@@ -127,15 +130,19 @@ def full_like(input, fill_value, dtype=None, device=None, requires_grad=False): 
                 device, input._data.dtype)
 
 
-def rand(*size, dtype=None, device=None, requires_grad=False, generator_=None):
-    """Uniform samples in [0, 1) from cynn's seeded generator."""
-    return _new(size, lambda s, d: generator().random(s, dtype=np.float64).astype(d),
+def rand(*sizes, size=None, dtype=None, device=None, requires_grad=False, generator=None):
+    """Uniform samples in [0, 1) from cynn's one seeded generator (``generator`` is
+    accepted for PyTorch compatibility and ignored)."""
+    return _new(sizes if size is None else (size,),
+                lambda s, d: _rng().random(s, dtype=np.float64).astype(d),
                 dtype, requires_grad, device)
 
 
-def randn(*size, dtype=None, device=None, requires_grad=False):
-    """Standard-normal samples from cynn's seeded generator."""
-    return _new(size, lambda s, d: generator().standard_normal(s).astype(d),
+def randn(*sizes, size=None, dtype=None, device=None, requires_grad=False, generator=None):
+    """Standard-normal samples from cynn's one seeded generator (``generator`` is
+    accepted for PyTorch compatibility and ignored)."""
+    return _new(sizes if size is None else (size,),
+                lambda s, d: _rng().standard_normal(s).astype(d),
                 dtype, requires_grad, device)
 
 
@@ -147,7 +154,8 @@ def randn_like(input, dtype=None, device=None, requires_grad=False):  # noqa: A0
     return randn(*input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
 
 
-def randint(low, high=None, size=None, dtype=None, device=None, requires_grad=False):
+def randint(low=0, high=None, size=None, dtype=None, device=None, requires_grad=False,
+            generator=None):
     """Integers in ``[low, high)``; ``randint(high, size)`` starts at 0."""
     if size is None:
         if high is None or not isinstance(high, (tuple, list)):
@@ -158,7 +166,7 @@ def randint(low, high=None, size=None, dtype=None, device=None, requires_grad=Fa
     if high <= low:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} "
                            f">= to={high}")
-    return _new(tuple(size), lambda s, d: generator().integers(low, high, s).astype(d),
+    return _new(tuple(size), lambda s, d: _rng().integers(low, high, s).astype(d),
                 dtype, requires_grad, device, np.dtype(np.int64))
 
 
@@ -167,11 +175,11 @@ def randint_like(input, low=0, high=None, dtype=None):  # noqa: A002
 
 
 def randperm(n, dtype=None, device=None, requires_grad=False):
-    return _new((n,), lambda s, d: generator().permutation(n).astype(d), dtype, requires_grad,
+    return _new((n,), lambda s, d: _rng().permutation(n).astype(d), dtype, requires_grad,
                 device, np.dtype(np.int64))
 
 
-def normal(mean=0.0, std=1.0, size=None, *, generator_=None, dtype=None, requires_grad=False):
+def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, requires_grad=False):
     """Normal samples; ``mean`` and ``std`` may be tensors (broadcast) or floats."""
     m = mean._data if isinstance(mean, Tensor) else mean
     s = std._data if isinstance(std, Tensor) else std
@@ -186,22 +194,22 @@ def normal(mean=0.0, std=1.0, size=None, *, generator_=None, dtype=None, require
         raise RuntimeError(f"normal expects std >= 0.0, but found std {s}")
     out_dtype = (mean._data.dtype if isinstance(mean, Tensor) else
                  std._data.dtype if isinstance(std, Tensor) else _np_dtype(dtype))
-    sample = (m + s * generator().standard_normal(shape)).astype(out_dtype)
+    sample = (m + s * _rng().standard_normal(shape)).astype(out_dtype)
     t = Tensor._wrap(np.asarray(sample))
     if requires_grad:
-        t.requires_grad_(True)
+        _require_grad(t)
     return t
 
 
 def bernoulli(input, p=None):  # noqa: A002
     prob = input._data if p is None else p
-    return Tensor._wrap((generator().random(input.shape) < prob).astype(input._data.dtype))
+    return Tensor._wrap((_rng().random(input.shape) < prob).astype(input._data.dtype))
 
 
 def multinomial(input, num_samples, replacement=False):  # noqa: A002
     p = input._data / input._data.sum(-1, keepdims=True)
     rows = p.reshape(-1, p.shape[-1])
-    out = np.stack([generator().choice(p.shape[-1], num_samples, replace=replacement, p=r)
+    out = np.stack([_rng().choice(p.shape[-1], num_samples, replace=replacement, p=r)
                     for r in rows])
     return Tensor._wrap(out.reshape(*p.shape[:-1], num_samples).astype(np.int64))
 
@@ -243,7 +251,9 @@ def _check_sequence(tensors, name):
         raise TypeError(f"{name}(): argument 'tensors' (position 1) must be tuple of Tensors, "
                         f"not {type(tensors).__name__}")
     if len(tensors) == 0:
-        raise RuntimeError(f"{name}(): expected a non-empty list of Tensors")
+        if name == "stack":
+            raise RuntimeError("stack expects a non-empty TensorList")
+        raise ValueError(f"{name}(): expected a non-empty list of Tensors")
     for i, t in enumerate(tensors):
         if not isinstance(t, Tensor):
             raise TypeError(f"expected Tensor as element {i} in argument 0, but got "

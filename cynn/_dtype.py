@@ -38,7 +38,8 @@ bool = dtype("bool", np.bool_)  # noqa: A001 -- mirrors torch.bool
 float, double, half = float32, float64, float16  # noqa: A001
 long, int = int64, int32  # noqa: A001
 
-_BY_NUMPY = {d.numpy: d for d in (float32, float64, float16, int64, int32, int16, int8, uint8, bool)}
+_BY_NUMPY = {d.numpy: d
+             for d in (float32, float64, float16, int64, int32, int16, int8, uint8, bool)}
 _BY_NAME = {d.name: d for d in _BY_NUMPY.values()}
 
 _default = float32
@@ -95,6 +96,17 @@ def _category(np_dtype):
     return _CATEGORY[np_dtype.kind]
 
 
+def _promote(a, b):
+    """Two tensor dtypes: the higher category wins outright (int64 + float32 -> float32);
+    within one category the wider type (numpy's rule there equals PyTorch's)."""
+    if a is None or a == b:
+        return b
+    ca, cb = _CATEGORY[a.kind], _CATEGORY[b.kind]
+    if ca != cb:
+        return a if ca > cb else b
+    return np.promote_types(a, b)
+
+
 def result_type(*operands):
     """The numpy dtype PyTorch gives an elementwise op over ``operands``.
 
@@ -106,9 +118,9 @@ def result_type(*operands):
     for o in operands:
         if isinstance(o, np.ndarray):
             if o.ndim:
-                dims = o.dtype if dims is None else np.promote_types(dims, o.dtype)
+                dims = _promote(dims, o.dtype)
             else:
-                zeros = o.dtype if zeros is None else np.promote_types(zeros, o.dtype)
+                zeros = _promote(zeros, o.dtype)
         else:
             scalar_cat = max(scalar_cat, 0 if isinstance(o, builtins.bool)
                              else 2 if isinstance(o, (builtins.float, np.floating)) else 1)

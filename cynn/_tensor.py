@@ -5,8 +5,15 @@ The array lives in ``_data``. A tensor that requires grad is either a leaf
 ``_output_nr`` of the graph node ``grad_fn``. ``_version`` is a one-element list
 shared by a tensor and its views; in-place ops bump it, and nodes that saved the
 tensor compare it in backward.
+
+An in-place op runs out of place on a private copy and the tensor then takes the
+result's place in the graph (``_inplace``); on a view (``_base`` set) the base is
+rebased as in PyTorch: it becomes "old base with the view's elements replaced"
+(``CopySlices``) and the view is re-read from it (``AsStridedBackward0``).
 """
 import numbers
+import warnings
+import weakref
 from collections import namedtuple
 
 import numpy as np
@@ -14,6 +21,7 @@ import numpy as np
 from . import _dtype
 from ._tensor_str import tensor_repr
 from .autograd import grad_mode
+from .autograd import function as _function
 from .autograd.function import AccumulateGrad
 from .autograd.functions import elementwise as E
 from .autograd.functions import linalg as L
@@ -22,8 +30,20 @@ from .autograd.functions import shape as S
 
 __all__ = ["Tensor", "Size", "is_tensor"]
 
-_MaxResult = namedtuple("max", ["values", "indices"])
-_MinResult = namedtuple("min", ["values", "indices"])
+def _return_type(name):
+    """A ``(values, indices)`` namedtuple that prints like ``torch.return_types.max``."""
+    base = namedtuple(name, ["values", "indices"])
+
+    def __repr__(self):
+        return f"cynn.return_types.{name}(\nvalues={self.values!r},\nindices={self.indices!r})"
+
+    return type(name, (base,), {"__slots__": (), "__repr__": __repr__})
+
+
+_MaxResult = _return_type("max")
+_MinResult = _return_type("min")
+_SortResult = _return_type("sort")
+_TopkResult = _return_type("topk")
 
 
 class Size(tuple):
@@ -57,13 +77,17 @@ def _canon_dim(dim, ndim):
 
 
 def _canon_dims(dim, ndim):
+    """``None`` (all dims), or sorted non-negative dims; ``()`` on a 0-d tensor, where
+    reducing over dim 0 / -1 leaves the value as it is."""
     if dim is None:
         return None
     if isinstance(dim, (list, tuple)):
         if len(dim) == 0:
             return None
-        return tuple(sorted(_canon_dim(d, ndim) for d in dim))
-    return (_canon_dim(dim, ndim),)
+        dims = tuple(sorted(_canon_dim(d, ndim) for d in dim))
+    else:
+        dims = (_canon_dim(dim, ndim),)
+    return dims if ndim else ()
 
 
 def _shape_arg(shape):
@@ -73,14 +97,53 @@ def _shape_arg(shape):
 
 
 def _operand(x):
-    """An argument of a math op: Tensors stay, python numbers stay, arrays wrap."""
-    if isinstance(x, (Tensor, bool, int, float)):
+    """An argument of a math op: Tensors and python numbers stay, numpy scalars become
+    python numbers (PyTorch treats ``np.float64(2)`` like ``2.0``), arrays wrap."""
+    if isinstance(x, Tensor) or type(x) in (float, int, bool):
         return x
+    if isinstance(x, np.generic):
+        return x.item()
     if isinstance(x, numbers.Number):
-        return x.item() if hasattr(x, "item") else x
+        return x
     if isinstance(x, np.ndarray):
         return Tensor._wrap(x)
     raise TypeError(f"unsupported operand type: {type(x).__name__}")
+
+
+def _check_broadcast(shape, other, into=False):
+    """RuntimeError like PyTorch's when ``other`` does not broadcast against ``shape``
+    (with ``into``: onto ``shape`` without growing it)."""
+    for i in range(1, max(len(shape), len(other)) + 1):
+        a = shape[-i] if i <= len(shape) else 1
+        b = other[-i] if i <= len(other) else 1
+        if a != b and a != 1 and b != 1:
+            raise RuntimeError(f"The size of tensor a ({a}) must match the size of tensor b "
+                               f"({b}) at non-singleton dimension "
+                               f"{max(len(shape), len(other)) - i}")
+    if into and len(other) > len(shape) or into and any(
+            a == 1 and b != 1 for a, b in zip(shape[::-1], other[::-1])):
+        raise RuntimeError(f"output with shape {list(shape)} doesn't match the broadcast shape "
+                           f"{list(np.broadcast_shapes(shape, other))}")
+
+
+def _bound(value):
+    if not isinstance(value, Tensor):
+        return value
+    if value._requires_grad and grad_mode._enabled:
+        raise NotImplementedError("cynn's clamp does not differentiate tensor bounds; pass "
+                                  "bound.detach() or numbers")
+    return value._data
+
+
+def _check_rounding_mode(mode):
+    if mode not in ("trunc", "floor"):
+        raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
+                           f"but found '{mode}'")
+
+
+def _as_tensor_like(value, like):
+    """A python number on the left of a reflected op, as a 0-d tensor of PyTorch's dtype."""
+    return Tensor._wrap(np.asarray(value, dtype=_dtype.result_type(like._data, value)))
 
 
 def _check_device(device):
@@ -100,13 +163,20 @@ class Tensor:
                  "_base", "_hooks", "_acc_node", "_retains_grad", "__weakref__", "__dict__")
     __array_priority__ = 1000  # numpy defers binary operators to Tensor
 
-    def __init__(self, data=None, *, requires_grad=False):
-        if isinstance(data, Tensor):
-            data = data._data
-        array = np.asarray([] if data is None else data)
-        if array.dtype.kind == "f" and array.dtype != _dtype.float16.numpy:
-            array = array.astype(_dtype.get_default_dtype().numpy, copy=False) \
-                if not isinstance(data, np.ndarray) else array
+    def __init__(self, *args, requires_grad=False):
+        """``Tensor(data)`` (a default-dtype copy), ``Tensor(*sizes)`` (zeros), ``Tensor()``
+        (empty), ``Tensor(tensor)`` (an alias), as ``torch.Tensor``."""
+        if len(args) == 1 and isinstance(args[0], Tensor):
+            array = args[0]._data
+        elif args and all(isinstance(a, (int, np.integer)) and not isinstance(a, bool)
+                          for a in args):
+            array = np.zeros(_shape_arg(args), _dtype.get_default_dtype().numpy)
+        elif len(args) == 1 and isinstance(args[0], Size):
+            array = np.zeros(tuple(args[0]), _dtype.get_default_dtype().numpy)
+        elif len(args) <= 1:
+            array = np.array(args[0] if args else [], dtype=_dtype.get_default_dtype().numpy)
+        else:
+            raise TypeError(f"Tensor(): expected sizes or one data argument, got {args!r}")
         self._init(array, requires_grad)
 
     def _init(self, array, requires_grad=False):
@@ -210,13 +280,18 @@ class Tensor:
                                "you want to use a computed variable in a subgraph that doesn't "
                                "require differentiation use var_no_grad = var.detach().")
         if requires_grad and self._data.dtype.kind != "f":
-            raise RuntimeError("only Tensors of floating point and complex dtype can require "
-                               "gradients")
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
         self._requires_grad = bool(requires_grad)
         return self
 
     @property
     def grad(self):
+        if self._grad is None and self._grad_fn is not None and not self._retains_grad:
+            warnings.warn(
+                "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. "
+                "Its .grad attribute won't be populated during autograd.backward(). If you "
+                "indeed want the .grad field to be populated for a non-leaf Tensor, use "
+                ".retain_grad() on the non-leaf Tensor.", UserWarning, stacklevel=2)
         return self._grad
 
     @grad.setter
@@ -289,17 +364,17 @@ class Tensor:
         return handle
 
     def retain_grad(self):
-        """Keep ``.grad`` of this non-leaf tensor after backward."""
+        """Keep ``.grad`` of this non-leaf tensor after backward (the gradient after all
+        of its hooks, accumulated over backward calls)."""
+        if not self._requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
         if self._grad_fn is None or self._retains_grad:
             return
         self._retains_grad = True
-
-        def keep(grad, tensor=self):
-            if tensor._grad is None:
-                tensor._grad = Tensor._wrap(np.array(grad._data, copy=True))
-            else:
-                tensor._grad._data = tensor._grad._data + grad._data
-        self.register_hook(keep)
+        node = self._grad_fn
+        if node._retained is None:
+            node._retained = {}
+        node._retained[self._output_nr] = weakref.ref(self)
 
     @property
     def retains_grad(self):
@@ -386,7 +461,8 @@ class Tensor:
         for a in args:
             if isinstance(a, Tensor):
                 dtype = a.dtype
-            elif isinstance(a, (_dtype.dtype, type)) or (isinstance(a, str) and a in _dtype._BY_NAME):
+            elif isinstance(a, (_dtype.dtype, type)) or (
+                    isinstance(a, str) and a in _dtype._BY_NAME):
                 dtype = a
             else:
                 device = a
@@ -531,25 +607,33 @@ class Tensor:
         return self.view(*shape[:dim], *sizes, *shape[dim + 1:])
 
     def squeeze(self, dim=None):
+        return self._squeeze(dim, S.Squeeze, S.SqueezeDim, S.SqueezeDims)
+
+    def _squeeze(self, dim, all_fn, dim_fn, dims_fn):
         if dim is None:
-            return S.Squeeze.apply(self, None)
-        return S.SqueezeDim.apply(self, _canon_dims(dim, self._data.ndim) or ())
+            return all_fn.apply(self, None)
+        fn = dims_fn if isinstance(dim, (tuple, list)) else dim_fn
+        return fn.apply(self, _canon_dims(dim, self._data.ndim) or ())
 
     def unsqueeze(self, dim):
         return S.Unsqueeze.apply(self, _canon_dim(dim, self._data.ndim + 1))
 
     def squeeze_(self, dim=None):
-        out = self.squeeze(dim)
-        return self._adopt_view(out)
+        self._check_inplace_target()
+        return self._adopt_view(self._squeeze(dim, S.SqueezeInplace, S.SqueezeDimInplace,
+                                              S.SqueezeDimsInplace))
 
     def unsqueeze_(self, dim):
-        return self._adopt_view(self.unsqueeze(dim))
+        self._check_inplace_target()
+        return self._adopt_view(S.UnsqueezeInplace.apply(self,
+                                                         _canon_dim(dim, self._data.ndim + 1)))
 
     def _adopt_view(self, out):
         """Shape-changing in-place ops: this tensor takes ``out``'s view and graph position."""
         self._data = out._data
         if out._grad_fn is not None:
             self._grad_fn, self._output_nr = out._grad_fn, out._output_nr
+        self._version[0] += 1
         return self
 
     def permute(self, *dims):
@@ -572,9 +656,7 @@ class Tensor:
         if self._data.ndim > 2:
             raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
                                f"{self._data.ndim}D")
-        if self._data.ndim < 2:
-            return S.T.apply(self, 0, 0)
-        return S.T.apply(self, 0, 1)
+        return S.T.apply(self, 0, self._data.ndim - 1 if self._data.ndim else 0)
 
     @property
     def T(self):
@@ -588,8 +670,9 @@ class Tensor:
         sizes = _shape_arg(sizes)
         shape = self._data.shape
         if len(sizes) < len(shape):
+            kind = _function._TYPE_NAMES.get(self._data.dtype.type, "Tensor")
             raise RuntimeError(
-                f"expand(cynn.FloatTensor{{{list(shape)}}}, size={list(sizes)}): the number of "
+                f"expand(cynn.{kind}{{{list(shape)}}}, size={list(sizes)}): the number of "
                 f"sizes provided ({len(sizes)}) must be greater or equal to the number of "
                 f"dimensions in the tensor ({len(shape)})")
         lead = len(sizes) - len(shape)
@@ -617,27 +700,28 @@ class Tensor:
 
     def repeat(self, *sizes):
         sizes = _shape_arg(sizes)
-        x = self
-        if len(sizes) < x.dim():
+        if len(sizes) < self._data.ndim:
             raise RuntimeError("Number of dimensions of repeat dims can not be smaller than "
                                "number of dimensions of tensor")
-        x = x.reshape((1,) * (len(sizes) - x.dim()) + tuple(x.shape))
-        from ._creation import cat
-        for d, r in enumerate(sizes):
-            if r != 1:
-                x = cat([x] * r, dim=d)
-        return x
+        if any(r < 0 for r in sizes):
+            raise RuntimeError(f"Trying to create tensor with negative dimension: {list(sizes)}")
+        return S.Repeat.apply(self, sizes)
 
     def chunk(self, chunks, dim=0):
+        if self._data.ndim == 0:
+            raise RuntimeError("chunk expects at least a 1-dimensional tensor")
         if chunks <= 0:
             raise RuntimeError("chunk expects `chunks` to be greater than 0, got: "
                                f"{chunks}")
         dim = _canon_dim(dim, self._data.ndim)
         n = self._data.shape[dim]
-        size = -(-n // chunks) if n else 1
-        return self.split(size, dim)
+        if n == 0:  # PyTorch returns `chunks` empty pieces
+            return S.Split.apply(self, (0,) * chunks, dim)
+        return self.split(-(-n // chunks), dim)
 
     def split(self, split_size_or_sections, dim=0):
+        if self._data.ndim == 0:
+            raise RuntimeError("split expects at least a 1-dimensional tensor")
         dim = _canon_dim(dim, self._data.ndim)
         n = self._data.shape[dim]
         if isinstance(split_size_or_sections, (list, tuple)):
@@ -646,31 +730,40 @@ class Tensor:
                 raise RuntimeError(
                     f"split_with_sizes expects split_sizes to sum exactly to {n} (input tensor's "
                     f"size at dimension {dim}), but got split_sizes={sizes}")
-        else:
-            step = int(split_size_or_sections)
-            if step <= 0 and n:
-                raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got "
-                                   f"dimension size of {n}")
-            sizes = [min(step, n - i) for i in range(0, n, step)] if n else [0]
+            return S.SplitWithSizes.apply(self, tuple(sizes), dim)
+        step = int(split_size_or_sections)
+        if step <= 0 and n:
+            raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got "
+                               f"dimension size of {n}")
+        sizes = [min(step, n - i) for i in range(0, n, step)] if n else [0]
         return S.Split.apply(self, tuple(sizes), dim)
 
     def unbind(self, dim=0):
-        dim = _canon_dim(dim, self._data.ndim)
-        return tuple(self.select(dim, i) for i in range(self._data.shape[dim]))
+        if self._data.ndim == 0:
+            raise IndexError("Dimension specified as 0 but tensor has no dimensions")
+        return S.Unbind.apply(self, _canon_dim(dim, self._data.ndim))
 
     def select(self, dim, index):
+        if self._data.ndim == 0:
+            raise IndexError("select() cannot be applied to a 0-dim tensor.")
         dim = _canon_dim(dim, self._data.ndim)
         return self[(slice(None),) * dim + (index,)]
 
     def narrow(self, dim, start, length):
+        if self._data.ndim == 0:
+            raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
         dim = _canon_dim(dim, self._data.ndim)
+        n = self._data.shape[dim]
+        start = start + n if start < 0 else start
+        if not 0 <= start <= n or length < 0 or start + length > n:
+            raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size "
+                               f"({n}).")
         return self[(slice(None),) * dim + (slice(start, start + length),)]
 
     def flip(self, dims):
-        dims = _canon_dims(dims, self._data.ndim)
-        index = tuple(slice(None, None, -1) if d in dims else slice(None)
-                      for d in range(self._data.ndim))
-        return S.Index.apply(self, index)
+        if isinstance(dims, int):
+            dims = (dims,)
+        return S.Flip.apply(self, _canon_dims(dims, self._data.ndim) or ())
 
     # ------------------------------------------------------------------ indexing
     def __getitem__(self, index):
@@ -679,16 +772,16 @@ class Tensor:
 
     def __setitem__(self, index, value):
         index = _convert_index(index, self)
-        if isinstance(value, Tensor):
-            value_raw = value._data
-        else:
-            value_raw = value
-        if not (grad_mode._enabled and (self._requires_grad or
-                                        (isinstance(value, Tensor) and value._requires_grad))):
-            self._data[index] = value_raw
-            self._version[0] += 1
-            return
-        self._inplace(lambda s: S.IndexPut.apply(s, index, value))
+        try:
+            if self._records_inplace(value):
+                self._inplace(lambda s: S.setitem_function(index).apply(s, index, value))
+                return
+            self._data[index] = value._data if isinstance(value, Tensor) else value
+        except ValueError:
+            raise RuntimeError(f"shape mismatch: value tensor of shape {list(np.shape(value))} "
+                               f"cannot be broadcast to indexing result of shape "
+                               f"{list(self._data[index].shape)}") from None
+        self._version[0] += 1
 
     # ------------------------------------------------------------------ in-place machinery
     def _check_inplace_target(self):
@@ -696,32 +789,103 @@ class Tensor:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
                                "operation.")
 
+    def _records_inplace(self, other=None):
+        """Whether an in-place op must go through the graph: grad mode is on and this
+        tensor, the other operand or the base this tensor is a view of requires grad."""
+        return grad_mode._enabled and (
+            self._requires_grad or (isinstance(other, Tensor) and other._requires_grad)
+            or (self._base is not None and self._base._requires_grad))
+
     def _inplace(self, op):
         """Apply ``op(self) -> Tensor`` in place: write the result into this storage.
 
         When the graph is recorded, ``op`` runs on a private copy of the current value
         standing at this tensor's place in the graph, and this tensor then becomes the
-        op's output; nodes that saved the old value see the version bump.
+        op's output; nodes that saved the old value see the version bump. A view passes
+        the new value on to its base (see ``_rebase_view``).
         """
         self._check_inplace_target()
-        record = grad_mode._enabled
-        if record:
-            base = self._base
-            if base is not None and base._requires_grad:
-                raise RuntimeError(
-                    "cynn does not support in-place operations on a view of a tensor that "
-                    "requires grad; apply the operation out of place (e.g. y = x * 2).")
-            source = Tensor._wrap(self._data.copy())
-            source._requires_grad = self._requires_grad
-            source._grad_fn, source._output_nr = self._grad_fn, self._output_nr
-            source._acc_node = self._acc_node
-        else:
-            source = self
-        out = op(source)
+        if not grad_mode._enabled:
+            self._write_inplace(op(self)._data)
+            return self
+        base = self._base
+        if base is not None:
+            self._check_view_inplace(base)
+        out = op(self._graph_copy())
+        if base is not None and out._requires_grad:
+            return self._rebase_view(base, out)
         self._write_inplace(out._data)
-        if record and out._requires_grad:
+        if out._requires_grad:
             self._requires_grad = True
             self._grad_fn, self._output_nr = out._grad_fn, out._output_nr
+            self._adopt_saved_output(out)
+        return self
+
+    def _adopt_saved_output(self, out):
+        """The op's node saved its output ``out`` (e.g. ``sigmoid_``): point it at this
+        tensor's storage and version instead, so that a later in-place change of this
+        tensor is caught in backward, as in PyTorch."""
+        node = out._grad_fn
+        if not node._saved_versions:
+            return
+        node._saved = tuple(self._data if s is out._data else s for s in node._saved)
+        node._saved_versions = tuple(
+            (i, self._version, self._version[0], producer, nr) if version is out._version
+            else (i, version, expected, producer, nr)
+            for i, version, expected, producer, nr in node._saved_versions)
+
+    def _check_view_inplace(self, base):
+        """PyTorch's refusals of in-place ops on views it cannot rebase safely."""
+        if base._requires_grad and base._grad_fn is None:
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used in "
+                               "an in-place operation.")
+        node = self._grad_fn
+        if node is None:
+            if base._requires_grad:
+                raise RuntimeError(
+                    "A view was created in no_grad mode and is being modified inplace with grad "
+                    "mode enabled. Given that this use case is ambiguous and error-prone, it is "
+                    "forbidden. You can clarify your code by moving both the view and the "
+                    "inplace either both inside the no_grad block (if you don't want the "
+                    "inplace to be tracked) or both outside (if you want the inplace to be "
+                    "tracked).")
+            return
+        if not node._function.output_is_view:
+            raise RuntimeError(
+                f"Output {self._output_nr} of {node.name()} is a view and is being modified "
+                "inplace. This view was created inside a custom Function (or because an input "
+                "was returned as-is) and the autograd logic to handle view+inplace would "
+                "override the custom backward associated with the custom Function, leading to "
+                "incorrect gradients. This behavior is forbidden. You can fix this by cloning "
+                "the output of the custom Function.")
+        if len(node._output_meta) > 1:
+            raise RuntimeError(
+                f"Output {self._output_nr} of {node.name()} is a view and is being modified "
+                "inplace. This view is the output of a function that returns multiple views. "
+                "Such functions do not allow the output views to be modified inplace. You "
+                "should replace the inplace operation by an out-of-place one.")
+
+    def _graph_copy(self):
+        """A private copy of the value standing at this tensor's place in the graph."""
+        t = Tensor._wrap(self._data.copy())
+        t._requires_grad = self._requires_grad
+        t._grad_fn, t._output_nr, t._acc_node = self._grad_fn, self._output_nr, self._acc_node
+        return t
+
+    def _rebase_view(self, base, out):
+        """In-place on a view, as PyTorch's CopySlices: the base becomes "the old base with
+        the view's elements replaced by ``out``", and the view is read back from it."""
+        index = _view_index(self._data, base._data)
+        if index is None:
+            raise RuntimeError("unsupported operation: more than one element of the written-to "
+                               "tensor refers to a single memory location. Please clone() the "
+                               "tensor before performing the operation.")
+        new_base = S.CopySlices.apply(base._graph_copy(), index, out)
+        base._write_inplace(new_base._data)
+        base._requires_grad = True
+        base._grad_fn, base._output_nr = new_base._grad_fn, 0
+        self._requires_grad = True
+        self._grad_fn, self._output_nr = S.AsStrided.apply(base, index)._grad_fn, 0
         return self
 
     def _write_inplace(self, result):
@@ -740,8 +904,7 @@ class Tensor:
     def _inplace_binary(self, ufunc, fn_cls, other, **kw):
         """``self <op>= other``: straight into the buffer when nothing is recorded."""
         other = _operand(other)
-        if not grad_mode._enabled or not (self._requires_grad or (
-                isinstance(other, Tensor) and other._requires_grad)):
+        if not self._records_inplace(other):
             raw = other._data if isinstance(other, Tensor) else other
             if kw.get("alpha", 1) != 1:
                 raw = raw * kw["alpha"]
@@ -770,14 +933,17 @@ class Tensor:
     def mul_(self, other):
         return self._inplace_binary(np.multiply, E.Mul, other)
 
-    def div_(self, other):
-        return self._inplace_binary(np.divide, E.Div, other)
+    def div_(self, other, *, rounding_mode=None):
+        if rounding_mode is None:
+            return self._inplace_binary(np.divide, E.Div, other)
+        _check_rounding_mode(rounding_mode)
+        return self._inplace(lambda s: E.DivRounding.apply(s, _operand(other), rounding_mode))
 
     def pow_(self, exponent):
         return self._inplace(lambda s: s.pow(exponent))
 
     def zero_(self):
-        return self.fill_(0)
+        return self._fill(0, E.Zero)
 
     def fill_(self, value):
         if isinstance(value, Tensor):
@@ -785,20 +951,25 @@ class Tensor:
                 raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor "
                                    f"with {value.dim()} dimensions.")
             value = value.item()
+        return self._fill(value, E.Fill)
+
+    def _fill(self, value, fn):
         self._check_inplace_target()
-        if grad_mode._enabled and self._requires_grad:
-            return self._inplace(lambda s: E.Mul.apply(s, 0.0) + value)
+        if self._records_inplace():
+            return self._inplace(lambda s: fn.apply(s, value))
         self._data[...] = value
         self._version[0] += 1
         return self
 
     def copy_(self, src, non_blocking=False):
+        """Write ``src`` (broadcast to this shape, cast to this dtype) into this tensor."""
         src = src if isinstance(src, Tensor) else Tensor._wrap(np.asarray(src))
         self._check_inplace_target()
-        if grad_mode._enabled and (self._requires_grad or src._requires_grad):
-            return self._inplace(lambda s: E.Add.apply(E.Mul.apply(s, 0.0),
-                                                       src.to(self.dtype)))
-        self._write_inplace(src._data)
+        _check_broadcast(self._data.shape, src._data.shape, into=True)
+        if self._records_inplace(src):
+            return self._inplace(lambda s: E.Copy.apply(s, src))
+        np.copyto(self._data, src._data, casting="unsafe")
+        self._version[0] += 1
         return self
 
     def clamp_(self, min=None, max=None):  # noqa: A002
@@ -872,7 +1043,10 @@ class Tensor:
         return E.Mul.apply(self, _operand(other))
 
     def div(self, other, *, rounding_mode=None):
-        return E.Div.apply(self, _operand(other), rounding_mode=rounding_mode)
+        if rounding_mode is None:
+            return E.Div.apply(self, _operand(other))
+        _check_rounding_mode(rounding_mode)
+        return E.DivRounding.apply(self, _operand(other), rounding_mode)
 
     true_divide = divide = div
     multiply = mul
@@ -909,11 +1083,22 @@ class Tensor:
         return E.Rdiv.apply(self, _operand(other))
 
     def __floordiv__(self, other):
-        return E.Div.apply(self, _operand(other), rounding_mode="floor")
+        return E.FloorDivide.apply(self, _operand(other))
+
+    def __rfloordiv__(self, other):
+        return E.FloorDivide.apply(_as_tensor_like(other, self), self)
 
     def __mod__(self, other):
         other = _operand(other)
-        return self - (self // other) * other
+        if isinstance(other, Tensor):
+            return E.RemainderTensor.apply(self, other)
+        return E.Remainder.apply(self, other)
+
+    def __rmod__(self, other):
+        return E.Rremainder.apply(_as_tensor_like(other, self), self)
+
+    floor_divide = __floordiv__
+    remainder = __mod__
 
     def __pow__(self, other):
         return self.pow(other)
@@ -963,10 +1148,10 @@ class Tensor:
         return E.Sqrt.apply(self)
 
     def rsqrt(self):
-        return self.sqrt().reciprocal()
+        return E.Rsqrt.apply(self)
 
     def reciprocal(self):
-        return E.Rdiv.apply(self, 1.0)
+        return E.Reciprocal.apply(self)
 
     def abs(self):
         return E.Abs.apply(self)
@@ -990,33 +1175,39 @@ class Tensor:
         return E.Pow.apply(self, 2)
 
     def sign(self):
-        return Tensor._wrap(np.sign(self._data))
+        return E.Sign.apply(self)
 
     def floor(self):
-        return Tensor._wrap(np.floor(self._data))
+        return E.Floor.apply(self)
 
     def ceil(self):
-        return Tensor._wrap(np.ceil(self._data))
+        return E.Ceil.apply(self)
 
     def round(self, decimals=0):
-        return Tensor._wrap(np.round(self._data, decimals))
+        return E.Round.apply(self, decimals)
 
     def clamp(self, min=None, max=None):  # noqa: A002 -- PyTorch's argument names
-        """Limit to ``[min, max]``; the gradient passes where the input is inside."""
-        min = min.item() if isinstance(min, Tensor) else min
-        max = max.item() if isinstance(max, Tensor) else max
-        return E.Clamp.apply(self, min, max)
+        """Limit to ``[min, max]`` (numbers, or tensors broadcast against this one); the
+        gradient passes where the input is inside. Tensor bounds are constants here."""
+        lo, hi = _bound(min), _bound(max)
+        fn = E.ClampTensor if isinstance(lo, np.ndarray) or isinstance(hi, np.ndarray) else E.Clamp
+        return fn.apply(self, lo, hi)
 
     clip = clamp
 
     def masked_fill(self, mask, value):
+        """``value`` where the bool ``mask`` (broadcast against this tensor) is True."""
         mask = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
         if mask.dtype != np.bool_:
             raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with "
                                f"dtype {_torch_type_name(mask.dtype)}")
-        fill = value._data if isinstance(value, Tensor) else value
-        return E.Where.apply(Tensor._wrap(mask), Tensor._wrap(np.asarray(fill, self._data.dtype)),
-                             self)
+        if isinstance(value, Tensor):
+            if value.dim() != 0:
+                raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, "
+                                   f"but got tensor with {value.dim()} dimension(s).")
+            value = value.item()
+        _check_broadcast(self._data.shape, mask.shape)
+        return E.MaskedFill.apply(self, mask, value)
 
     def matmul(self, other):
         """Matrix product with numpy's batching rules (``@``)."""
@@ -1082,20 +1273,26 @@ class Tensor:
             return self.maximum(dim)
         if dim is None:
             return R.MaxAll.apply(self)
-        return _MaxResult(*R.MaxDim.apply(self, _canon_dim(dim, self._data.ndim), keepdim))
+        return _MaxResult(*self._dim_reduction(R.MaxDim, dim, keepdim))
 
     def min(self, dim=None, keepdim=False):
         if isinstance(dim, Tensor):
             return self.minimum(dim)
         if dim is None:
             return R.MinAll.apply(self)
-        return _MinResult(*R.MinDim.apply(self, _canon_dim(dim, self._data.ndim), keepdim))
+        return _MinResult(*self._dim_reduction(R.MinDim, dim, keepdim))
+
+    def _dim_reduction(self, fn, dim, keepdim):
+        dim = _canon_dim(dim, self._data.ndim)
+        if self._data.ndim == 0:  # the value itself, at index 0
+            return fn.apply(self.unsqueeze(0), 0, False)
+        return fn.apply(self, dim, keepdim)
 
     def maximum(self, other):
-        return E.Where.apply(Tensor._wrap(self._data >= other._data), self, other)
+        return E.Maximum.apply(self, other)
 
     def minimum(self, other):
-        return E.Where.apply(Tensor._wrap(self._data <= other._data), self, other)
+        return E.Minimum.apply(self, other)
 
     def argmax(self, dim=None, keepdim=False):
         return self._arg(np.argmax, dim, keepdim)
@@ -1108,6 +1305,8 @@ class Tensor:
             out = np.asarray(fn(self._data), dtype=np.int64)
             return Tensor._wrap(out.reshape((1,) * self._data.ndim) if keepdim else out)
         d = _canon_dim(dim, self._data.ndim)
+        if self._data.ndim == 0:
+            return Tensor._wrap(np.zeros((), np.int64))
         out = fn(self._data, axis=d)
         return Tensor._wrap(np.asarray(np.expand_dims(out, d) if keepdim else out,
                                        dtype=np.int64))
@@ -1118,39 +1317,58 @@ class Tensor:
     def log_softmax(self, dim):
         return R.LogSoftmax.apply(self, _canon_dim(dim, self._data.ndim))
 
-    def prod(self, dim=None, keepdim=False):
+    def prod(self, dim=None, keepdim=False, *, dtype=None):
+        x = self.to(dtype) if dtype is not None else self
         if dim is None:
-            return Tensor._wrap(np.asarray(np.prod(self._data)))
-        return Tensor._wrap(np.prod(self._data, axis=_canon_dim(dim, self._data.ndim),
-                                    keepdims=keepdim))
+            return R.Prod.apply(x, None, False)
+        return R.ProdDim.apply(x, _canon_dims(dim, self._data.ndim), keepdim)
 
-    def norm(self, p=2, dim=None, keepdim=False):
-        if p == 2:
-            return (self * self).sum(dim, keepdim).sqrt()
-        if p == 1:
-            return self.abs().sum(dim, keepdim)
-        return (self.abs() ** p).sum(dim, keepdim) ** (1.0 / p)
+    def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
+        """The vector ``p``-norm over ``dim`` (all elements by default); ``"fro"`` is 2."""
+        if p == "fro" or p is None:
+            p = 2
+        if isinstance(p, str):
+            raise RuntimeError(f"cynn's norm supports numeric p and 'fro', not p={p!r}")
+        x = self.to(dtype) if dtype is not None else self
+        return R.Norm.apply(x, float(p), _canon_dims(dim, self._data.ndim), keepdim)
 
-    def cumsum(self, dim):
-        return Tensor._wrap(np.cumsum(self._data, axis=_canon_dim(dim, self._data.ndim)))
+    def cumsum(self, dim, *, dtype=None):
+        x = self.to(dtype) if dtype is not None else self
+        return R.Cumsum.apply(x, _canon_dim(dim, self._data.ndim))
 
-    def sort(self, dim=-1, descending=False):
+    def _sorted_indices(self, dim, descending):
         d = _canon_dim(dim, self._data.ndim)
-        idx = np.argsort(-self._data if descending else self._data, axis=d, kind="stable")
-        return S.Index.apply(self, _along(idx, d)), Tensor._wrap(idx.astype(np.int64))
+        if self._data.ndim == 0:
+            return 0, np.zeros((), np.int64)
+        if descending:  # a stable descending order: stable ascending of the reversed axis
+            flipped = np.flip(self._data, d)
+            idx = self._data.shape[d] - 1 - np.flip(np.argsort(flipped, axis=d, kind="stable"), d)
+        else:
+            idx = np.argsort(self._data, axis=d, kind="stable")
+        return d, idx.astype(np.int64)
 
-    def argsort(self, dim=-1, descending=False):
-        return self.sort(dim, descending)[1]
+    def sort(self, dim=-1, descending=False, stable=False):
+        d, idx = self._sorted_indices(dim, descending)
+        return _SortResult(S.Sort.apply(self, _along(idx, d)), Tensor._wrap(idx))
+
+    def argsort(self, dim=-1, descending=False, stable=False):
+        return Tensor._wrap(self._sorted_indices(dim, descending)[1])
 
     def topk(self, k, dim=-1, largest=True, sorted=True):  # noqa: A002
-        values, idx = self.sort(dim, descending=largest)
-        return values.narrow(dim, 0, k), idx.narrow(dim, 0, k)
+        d, idx = self._sorted_indices(dim, largest)
+        if not 0 <= k <= (self._data.shape[d] if self._data.ndim else 1):
+            raise RuntimeError("selected index k out of range")
+        idx = np.take(idx, np.arange(k), axis=d) if self._data.ndim else idx
+        return _TopkResult(S.Topk.apply(self, _along(idx, d)), Tensor._wrap(idx))
 
     # ------------------------------------------------------------------ comparisons
     def _compare(self, ufunc, other):
         other = _operand(other)
         raw = other._data if isinstance(other, Tensor) else other
-        return Tensor._wrap(np.asarray(ufunc(self._data, raw)))
+        try:
+            return Tensor._wrap(np.asarray(ufunc(self._data, raw)))
+        except ValueError:
+            raise E.broadcast_error(self._data, raw) from None
 
     def eq(self, other):
         return self._compare(np.equal, other)
@@ -1234,6 +1452,28 @@ class Tensor:
         if return_counts:
             return Tensor._wrap(out[0]), Tensor._wrap(out[1].astype(np.int64))
         return Tensor._wrap(out)
+
+
+_function.Tensor = Tensor
+
+
+def _view_index(view, base):
+    """Index arrays that pick the elements of ``view`` out of ``base`` (whose memory it
+    shares), or None when the view repeats an element (an expanded view)."""
+    if not base.flags.c_contiguous:
+        return None
+    if any(stride == 0 and n > 1 for stride, n in zip(view.strides, view.shape)):
+        return None
+    flat = np.arange(base.size, dtype=np.int64)
+    if view.size:
+        start = (view.__array_interface__["data"][0]
+                 - base.__array_interface__["data"][0]) // base.itemsize
+        positions = np.lib.stride_tricks.as_strided(
+            flat[start:], shape=view.shape,
+            strides=tuple(s // base.itemsize * flat.itemsize for s in view.strides)).copy()
+    else:
+        positions = np.zeros(view.shape, np.int64)
+    return np.unravel_index(positions, base.shape)
 
 
 def _along(idx, dim):

@@ -16,20 +16,20 @@ PRECISION = 4
 
 
 class _Formatter:
+    """PyTorch's rules: the width comes from the non-zero finite values (at least 1);
+    zeros, nan and inf are padded to it."""
+
     def __init__(self, values: np.ndarray):
         self.floating = values.dtype.kind == "f"
-        self.is_bool = values.dtype.kind == "b"
         self.int_mode = True
         self.sci_mode = False
         self.max_width = 1
         flat = values.reshape(-1)
         if not self.floating:
-            if flat.size:
-                self.max_width = max(len(self._plain(v)) for v in flat)
+            self.max_width = max((len(str(v)) for v in flat.tolist()), default=1)
             return
         finite = flat[np.isfinite(flat) & (flat != 0)].astype(np.float64)
         if finite.size == 0:
-            self.max_width = max((len(self.format(v)) for v in flat), default=1)
             return
         absv = np.abs(finite)
         lo, hi = float(absv.min()), float(absv.max())
@@ -38,25 +38,26 @@ class _Formatter:
             self.sci_mode = hi / lo > 1000.0 or hi > 1.0e8
         else:
             self.sci_mode = hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4
-        self.max_width = max(len(self.format(v)) for v in flat)
-
-    def _plain(self, v):
-        return ("True" if v else "False") if self.is_bool else str(int(v))
+        if self.sci_mode:
+            widths = (len(f"{v:.{PRECISION}e}") for v in finite.tolist())
+        elif self.int_mode:
+            widths = (len(f"{v:.0f}") + 1 for v in finite.tolist())
+        else:
+            widths = (len(f"{v:.{PRECISION}f}") for v in finite.tolist())
+        self.max_width = max(widths)
 
     def format(self, v):
         if not self.floating:
-            s = self._plain(v)
+            s = str(v)
+        elif self.sci_mode:
+            s = f"{v:.{PRECISION}e}"
+        elif self.int_mode:
+            s = f"{v:.0f}"
+            if not (math.isinf(v) or math.isnan(v)):
+                s += "."
         else:
-            v = float(v)
-            if math.isnan(v) or math.isinf(v):
-                s = "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf")
-            elif self.sci_mode:
-                s = f"{v:.{PRECISION}e}"
-            elif self.int_mode:
-                s = f"{v:.0f}."
-            else:
-                s = f"{v:.{PRECISION}f}"
-        return " " * (self.max_width - len(s)) + s if hasattr(self, "max_width") else s
+            s = f"{v:.{PRECISION}f}"
+        return " " * (self.max_width - len(s)) + s
 
 
 def _summarized(a: np.ndarray) -> np.ndarray:
@@ -71,10 +72,10 @@ def _vector(a, indent, fmt, summarize):
     element_length = fmt.max_width + 2
     per_line = max(1, int(math.floor((LINEWIDTH - indent) / element_length)))
     if summarize and a.shape[0] > 2 * EDGEITEMS:
-        data = ([fmt.format(v) for v in a[:EDGEITEMS]] + [" ..."]
-                + [fmt.format(v) for v in a[-EDGEITEMS:]])
+        data = ([fmt.format(v) for v in a[:EDGEITEMS].tolist()] + [" ..."]
+                + [fmt.format(v) for v in a[-EDGEITEMS:].tolist()])
     else:
-        data = [fmt.format(v) for v in a]
+        data = [fmt.format(v) for v in a.tolist()]
     lines = [", ".join(data[i:i + per_line]) for i in range(0, len(data), per_line)]
     return "[" + ("," + "\n" + " " * (indent + 1)).join(lines) + "]"
 
@@ -107,24 +108,29 @@ def tensor_repr(t, prefix="tensor(") -> str:
     a = t._data
     indent = len(prefix)
     suffixes = []
-    if a.size == 0 and a.ndim != 1:
+    if a.size == 0:
         body = "[]"
-        suffixes.append(f"size={tuple(a.shape)}")
-    elif a.size == 0:
-        body = "[]"
+        if a.ndim != 1:
+            suffixes.append(f"size={tuple(a.shape)}")
+        # no element shows the dtype of an empty tensor: name it unless it is the default
+        if a.dtype != get_default_dtype().numpy:
+            suffixes.append(f"dtype={t.dtype!r}")
     else:
         body = array_str(a, indent)
-    if a.dtype not in (get_default_dtype().numpy, np.dtype(np.int64), np.dtype(np.bool_)):
-        suffixes.append(f"dtype={t.dtype!r}")
+        if a.dtype not in (get_default_dtype().numpy, np.dtype(np.int64), np.dtype(np.bool_)):
+            suffixes.append(f"dtype={t.dtype!r}")
     if t._grad_fn is not None:
-        suffixes.append(f"grad_fn=<{t._grad_fn.name()}>")
+        suffixes.append(f"grad_fn=<{type(t._grad_fn).__name__}>")
     elif t._requires_grad:
         suffixes.append("requires_grad=True")
     out = prefix + body
+    # PyTorch counts the last line as its length + 2 (the ", " about to be added)
+    last_line = len(out) - out.rfind("\n") + 1
     for suffix in suffixes:
-        last_line = len(out) - out.rfind("\n") - 1 if "\n" in out else len(out)
         if last_line + len(suffix) + 2 > LINEWIDTH:
             out += ",\n" + " " * indent + suffix
+            last_line = indent + len(suffix)
         else:
             out += ", " + suffix
+            last_line += len(suffix) + 2
     return out + ")"

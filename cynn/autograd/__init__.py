@@ -11,7 +11,21 @@ from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck
 
 __all__ = ["backward", "grad", "gradcheck", "GradcheckError", "Function", "BackwardNode",
-           "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled"]
+           "Variable", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled"]
+
+
+class _VariableMeta(type):
+    def __instancecheck__(cls, obj):
+        from .._tensor import Tensor
+        return isinstance(obj, Tensor)
+
+
+class Variable(metaclass=_VariableMeta):
+    """PyTorch's deprecated wrapper: ``Variable(t, requires_grad=False)`` is a tensor
+    sharing ``t``'s storage, outside the graph; every tensor is a ``Variable``."""
+
+    def __new__(cls, data, requires_grad=False, volatile=False):
+        return data.detach().requires_grad_(requires_grad)
 
 
 def _as_list(x):
@@ -67,13 +81,13 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                             retain_graph=bool(retain_graph),
                             capture=[t._gradient_edge() for t in inputs])
     result = []
-    for t, g in zip(inputs, captured):
+    for i, (t, g) in enumerate(zip(inputs, captured)):
         if g is None:
             if materialize_grads:
                 g = np.zeros(t._data.shape, t._data.dtype)
             elif not allow_unused:
-                raise RuntimeError("One of the differentiated Tensors appears to not have been "
-                                   "used in the graph. Set allow_unused=True if this is the "
-                                   "desired behavior.")
+                raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have "
+                                   "been used in the graph. Set allow_unused=True if this is "
+                                   "the desired behavior.")
         result.append(None if g is None else Tensor._wrap(np.array(g, copy=True)))
     return tuple(result)

@@ -10,6 +10,7 @@ import heapq
 import numpy as np
 
 from . import grad_mode
+from . import function
 from .function import AccumulateGrad
 
 __all__ = ["run_backward"]
@@ -41,12 +42,9 @@ def _bad_shape(node, index, got, expected):
 
 
 def _run_tensor_pre_hooks(node, grads):
-    hooks = node._tensor_pre_hooks
-    if not hooks:
-        return grads
-    from .._tensor import Tensor
+    Tensor = function.Tensor
     grads = list(grads)
-    for nr, fns in hooks.items():
+    for nr, fns in node._tensor_pre_hooks.items():
         if grads[nr] is None:
             continue
         for fn in list(fns.values()):
@@ -56,12 +54,23 @@ def _run_tensor_pre_hooks(node, grads):
     return grads
 
 
+def _retain(node, grads):
+    """``.grad`` of non-leaf tensors that asked for it (after their hooks, as in PyTorch)."""
+    for nr, ref in node._retained.items():
+        tensor, g = ref(), grads[nr]
+        if tensor is None or g is None:
+            continue
+        if tensor._grad is None:
+            tensor._grad = function.Tensor._wrap(np.array(g, copy=True))
+        else:
+            tensor._grad = function.Tensor._wrap(tensor._grad._data + g)
+
+
 def _accumulate(node, grad):
-    from .._tensor import Tensor
     var = node.variable
     if var._grad is None:
         # The engine's arrays may alias other gradients: own a fresh copy.
-        var._grad = Tensor._wrap(np.array(grad, dtype=var._data.dtype, copy=True))
+        var._grad = function.Tensor._wrap(np.array(grad, dtype=var._data.dtype, copy=True))
     else:
         np.add(var._grad._data, grad, out=var._grad._data, casting="unsafe")
         var._grad._version[0] += 1
@@ -75,8 +84,8 @@ def run_backward(roots, root_grads, retain_graph=False, capture=None):
     arriving at each captured edge is returned, in order (None where none arrives).
     """
     dependencies = {}
-    stack = [node for node, _ in roots if node is not None]
-    seen = set(stack)
+    seen = {node for node, _ in roots if node is not None}
+    stack = list(seen)  # several roots may be outputs of one node: count its edges once
     while stack:
         node = stack.pop()
         for nxt, _ in node.next_functions:
@@ -107,11 +116,15 @@ def run_backward(roots, root_grads, retain_graph=False, capture=None):
         while ready:
             _, _, node = heapq.heappop(ready)
             grads = buffers.pop(node, None) or [None] * len(node._output_meta)
-            grads = _run_tensor_pre_hooks(node, grads)
-            for fn in list(node._pre_hooks.values()):
-                out = fn(tuple(grads))
-                if out is not None:
-                    grads = list(out)
+            if node._tensor_pre_hooks:
+                grads = _run_tensor_pre_hooks(node, grads)
+            if node._retained:
+                _retain(node, grads)
+            if node._pre_hooks:
+                for fn in list(node._pre_hooks.values()):
+                    out = fn(tuple(grads))
+                    if out is not None:
+                        grads = list(out)
             if node in capture_at:
                 for nr, i in capture_at[node]:
                     captured[i] = grads[nr]

@@ -16,7 +16,10 @@ An op is one class with two static methods that work on **numpy arrays**:
 needs on it: arrays that are inputs or outputs go through
 ``ctx.save_for_backward`` so that an in-place change to them is detected (version
 counter) and so that they are freed after backward; plain values can be set as
-attributes.
+attributes. Save only what the requested gradients need (``ctx.needs_input_grad``
+is already set in ``forward``): PyTorch does, so an in-place change of an array
+that no requested gradient needs is legal there and must not raise here (see
+``Mul``: each side's gradient needs only the other side).
 
 Worked example -- a Cython-backed ReLU (this is ``cynn.relu``)::
 
@@ -45,12 +48,15 @@ Worked example -- a Cython-backed ReLU (this is ``cynn.relu``)::
 
 Class attributes a Function may set:
 
-* ``grad_fn_name`` -- the node's class name, e.g. ``"AddmmBackward0"``.
+* ``grad_fn_name`` -- the node's class name, e.g. ``"AddmmBackward0"``; with a
+  ``"namespace::"`` prefix (``"torch::autograd::CopySlices"``) only ``name()``
+  shows it.
 * ``output_is_view`` -- the output is a numpy view of the first Tensor argument:
   it then shares that tensor's version counter, so in-place writes through either
   are seen by nodes that saved the other.
 """
 import itertools
+import warnings
 
 import numpy as np
 
@@ -59,6 +65,12 @@ from . import grad_mode
 __all__ = ["Function", "BackwardNode", "AccumulateGrad", "FunctionCtx"]
 
 _sequence = itertools.count()
+
+# PyTorch returns inf / nan from 1 / 0, log(0), ... silently; numpy warns. Silence those
+# warnings where cynn's own code computes (a filter costs nothing until a warning fires,
+# unlike np.errstate around every op), and leave them on for everyone else's numpy code.
+warnings.filterwarnings("ignore", r"(divide by zero|invalid value|overflow) encountered",
+                        RuntimeWarning, r"cynn\.")
 
 _FREED_MESSAGE = (
     "Trying to backward through the graph a second time (or directly access saved "
@@ -76,20 +88,24 @@ class BackwardNode:
     """
 
     _function = None
+    _name = "BackwardNode"
+    # Class-level defaults: a node is created per recorded op, so __init__ sets only
+    # what every node needs; the rest is set when used.
+    next_functions = ()
+    needs_input_grad = ()
+    _saved = ()
+    _saved_versions = ()       # (index into _saved, version list, expected, producer, output_nr)
+    _freed = False
+    _pre_hooks = None          # handle id -> fn(grad_outputs) -> grad_outputs | None
+    _post_hooks = None         # handle id -> fn(grad_inputs, grad_outputs) -> grad_inputs | None
+    _tensor_pre_hooks = None   # output_nr -> {handle id: fn(grad) -> grad | None}
+    _retained = None           # output_nr -> weakref of a tensor that retains its grad
+    _input_meta = ()           # (shape, dtype) per positional argument, for reduction
+    _output_meta = ()          # (shape, dtype) per output
+    _non_differentiable = ()
 
     def __init__(self):
-        self.next_functions = ()
-        self.needs_input_grad = ()
-        self._saved = ()
-        self._saved_versions = ()
-        self._freed = False
-        self._pre_hooks = {}       # handle id -> fn(grad_outputs) -> grad_outputs | None
-        self._post_hooks = {}      # handle id -> fn(grad_inputs, grad_outputs) -> grad_inputs | None
-        self._tensor_pre_hooks = None  # output_nr -> {handle id: fn(grad) -> grad | None}
-        self._input_meta = ()      # (shape, dtype) per positional argument, for reduction
-        self._output_meta = ()     # (shape, dtype) per output
         self._sequence_nr = next(_sequence)
-        self._non_differentiable = ()
 
     # -- what forward calls -------------------------------------------------
     def save_for_backward(self, *arrays):
@@ -106,23 +122,30 @@ class BackwardNode:
         when an input or output among them was modified in place since forward."""
         if self._freed:
             raise RuntimeError(_FREED_MESSAGE)
-        for version, expected, describe in self._saved_versions:
+        for index, version, expected, node, output_nr in self._saved_versions:
             if version[0] != expected:
+                array = self._saved[index]
+                kind = _TYPE_NAMES.get(array.dtype.type, "Tensor")
+                dims = ", ".join(str(n) for n in array.shape)
+                node = self if node is _THIS_NODE else node
+                where = f", which is output {output_nr} of {node.name()}" if node else ""
                 raise RuntimeError(
                     "one of the variables needed for gradient computation has been "
-                    f"modified by an inplace operation: {describe()}, is at version "
-                    f"{version[0]}; expected version {expected} instead. Hint: the "
+                    f"modified by an inplace operation: [cynn.{kind} [{dims}]]{where}, is at "
+                    f"version {version[0]}; expected version {expected} instead. Hint: the "
                     "operation that modified it must be done out of place "
                     "(e.g. x = x * 2 instead of x.mul_(2)), or on a .clone().")
         return self._saved
 
     # -- graph API ----------------------------------------------------------
     def name(self):
-        return type(self).__name__
+        return self._name
 
     def register_hook(self, fn):
         """``fn(grad_inputs, grad_outputs)`` runs after this node; may return new grad_inputs."""
         from ..utils.hooks import RemovableHandle
+        if self._post_hooks is None:
+            self._post_hooks = {}
         handle = RemovableHandle(self._post_hooks)
         self._post_hooks[handle.id] = fn
         return handle
@@ -130,6 +153,8 @@ class BackwardNode:
     def register_prehook(self, fn):
         """``fn(grad_outputs)`` runs before this node; may return new grad_outputs."""
         from ..utils.hooks import RemovableHandle
+        if self._pre_hooks is None:
+            self._pre_hooks = {}
         handle = RemovableHandle(self._pre_hooks)
         self._pre_hooks[handle.id] = fn
         return handle
@@ -153,6 +178,8 @@ class BackwardNode:
 class AccumulateGrad(BackwardNode):
     """Sink node of a leaf tensor: runs its hooks, then adds into ``variable.grad``."""
 
+    _name = "torch::autograd::AccumulateGrad"
+
     def __init__(self, variable):
         super().__init__()
         self.variable = variable
@@ -162,18 +189,15 @@ class AccumulateGrad(BackwardNode):
 class FunctionCtx(BackwardNode):
     """The ``ctx`` given to ``forward`` when no gradient will be recorded."""
 
+    def __init__(self):
+        pass
 
-def _describe(tensor):
-    def describe():
-        kind = {np.float32: "FloatTensor", np.float64: "DoubleTensor",
-                np.int64: "LongTensor", np.int32: "IntTensor", np.bool_: "BoolTensor"}
-        name = kind.get(tensor._data.dtype.type, "Tensor")
-        dims = ", ".join(str(s) for s in tensor._data.shape)
-        where = ""
-        if tensor._grad_fn is not None:
-            where = f", which is output {tensor._output_nr} of {tensor._grad_fn.name()}"
-        return f"[cynn.{name} [{dims}]]{where}"
-    return describe
+
+_TYPE_NAMES = {np.float32: "FloatTensor", np.float64: "DoubleTensor", np.int64: "LongTensor",
+               np.int32: "IntTensor", np.bool_: "BoolTensor"}
+
+_THIS_NODE = "this node"
+Tensor = None  # cynn.Tensor, set by cynn._tensor once defined (the two modules import each other)
 
 
 class Function:
@@ -186,8 +210,9 @@ class Function:
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         name = cls.__dict__.get("grad_fn_name") or f"{cls.__name__}Backward0"
-        cls._node_type = type(name, (BackwardNode,), {"_function": cls,
-                                                      "__module__": cls.__module__})
+        # "torch::autograd::CopySlices": the class is CopySlices, name() the full string
+        cls._node_type = type(name.rsplit("::", 1)[-1], (BackwardNode,),
+                              {"_function": cls, "_name": name, "__module__": cls.__module__})
 
     @staticmethod
     def forward(ctx, *args, **kwargs):
@@ -201,57 +226,58 @@ class Function:
     def apply(cls, *args, **kwargs):
         """Run ``forward`` on the arrays of the Tensor arguments and wrap the result,
         recording a graph node when grad mode is on and an input requires grad."""
-        from .._tensor import Tensor
-
         record = False
-        if grad_mode._enabled:
-            for a in args:
-                if isinstance(a, Tensor) and a._requires_grad:
-                    record = True
-                    break
-        raw = [a._data if isinstance(a, Tensor) else a for a in args]
-        if not record:
+        raw = []
+        for a in args:
+            if isinstance(a, Tensor):
+                raw.append(a._data)
+                record = record or a._requires_grad
+            else:
+                raw.append(a)
+        if not (record and grad_mode._enabled):
             out = cls.forward(FunctionCtx(), *raw, **kwargs)
-            if isinstance(out, tuple):
-                return tuple(_wrap_plain(o, cls, args) for o in out)
-            return _wrap_plain(out, cls, args)
+            if type(out) is tuple:
+                return tuple([_wrap(o, cls, args) for o in out])
+            return _wrap(out, cls, args)
 
         node = cls._node_type()
-        needs, edges = [], []
+        needs, edges, meta = [], [], []
         for a in args:
-            if isinstance(a, Tensor) and a._requires_grad:
-                needs.append(True)
-                edges.append(a._gradient_edge())
+            if isinstance(a, Tensor):
+                meta.append((a._data.shape, a._data.dtype))
+                if a._requires_grad:
+                    needs.append(True)
+                    edges.append((a._grad_fn, a._output_nr) if a._grad_fn is not None
+                                 else a._gradient_edge())
+                    continue
             else:
-                needs.append(False)
-                edges.append((None, 0))
+                meta.append(None)
+            needs.append(False)
+            edges.append((None, 0))
         node.needs_input_grad = tuple(needs)
         node.next_functions = tuple(edges)
-        node._input_meta = tuple((a._data.shape, a._data.dtype) if isinstance(a, Tensor) else None
-                                 for a in args)
+        node._input_meta = tuple(meta)
+
         out = cls.forward(node, *raw, **kwargs)
-        multi = isinstance(out, tuple)
+        multi = type(out) is tuple
         outs = out if multi else (out,)
-        node._output_meta = tuple((o.shape, o.dtype) for o in outs)
         non_diff = node._non_differentiable
         results = []
         for i, o in enumerate(outs):
-            differentiable = (o.dtype.kind == "f"
-                              and not any(o is nd for nd in non_diff))
-            t = _wrap_plain(o, cls, args)
-            if differentiable:
+            t = _wrap(o, cls, args)
+            if t._data.dtype.kind == "f" and not (non_diff and any(o is nd for nd in non_diff)):
                 t._requires_grad = True
                 t._grad_fn = node
                 t._output_nr = i
             results.append(t)
+        node._output_meta = tuple([(t._data.shape, t._data.dtype) for t in results])
         if node._saved:
-            node._saved_versions = _track_saved(node._saved, args, results)
+            node._saved_versions = _track_saved(node, args, results)
         return tuple(results) if multi else results[0]
 
 
-def _wrap_plain(array, cls, args):
-    from .._tensor import Tensor
-    if not isinstance(array, np.ndarray):
+def _wrap(array, cls, args):
+    if type(array) is not np.ndarray:
         array = np.asarray(array)
     t = Tensor._wrap(array)
     if cls.output_is_view:
@@ -263,13 +289,20 @@ def _wrap_plain(array, cls, args):
     return t
 
 
-def _track_saved(saved, args, results):
-    """Version checks for saved arrays that are a Tensor input or output (by identity)."""
-    from .._tensor import Tensor
+def _track_saved(node, args, results):
+    """Version checks for saved arrays that are a Tensor input or output (by identity).
+
+    An output's producer is recorded as ``_THIS_NODE`` rather than as the node itself,
+    so that the node does not reference itself."""
     checks = []
-    for s in saved:
-        for t in (*results, *args):
-            if isinstance(t, Tensor) and t._data is s:
-                checks.append((t._version, t._version[0], _describe(t)))
+    for index, s in enumerate(node._saved):
+        for t in results:
+            if t._data is s:
+                checks.append((index, t._version, t._version[0], _THIS_NODE, t._output_nr))
                 break
+        else:
+            for t in args:
+                if isinstance(t, Tensor) and t._data is s:
+                    checks.append((index, t._version, t._version[0], t._grad_fn, t._output_nr))
+                    break
     return tuple(checks)

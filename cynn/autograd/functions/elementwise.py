@@ -8,11 +8,17 @@ import numpy as np
 from ..._dtype import get_default_dtype, result_type
 from ..._kernels import elementwise as _ek
 from ..._threads import get_num_threads
-from ..function import Function
+from ..function import Function, FunctionCtx
 
 
 def promote(a, b):
     """Cast ``a`` and ``b`` (arrays or scalars) to PyTorch's result dtype for them."""
+    if type(a) is np.ndarray:  # fast paths: equal dtypes, float tensor with a python number
+        if type(b) is np.ndarray:
+            if a.dtype == b.dtype:
+                return a, b, a.dtype
+        elif (type(b) is float or type(b) is int) and a.dtype.kind == "f":
+            return a, b, a.dtype
     dt = result_type(a, b)
     if isinstance(a, np.ndarray) and a.dtype != dt:
         a = a.astype(dt)
@@ -31,8 +37,18 @@ def _float_result(a, b=None):
     return a, b, dt
 
 
-def _as_array(x, dtype):
-    return np.asarray(x, dtype=dtype)
+def broadcast_error(*operands):
+    """PyTorch's RuntimeError for operands whose shapes do not broadcast."""
+    shapes = [np.shape(o) for o in operands]
+    ndim = max(len(s) for s in shapes)
+    for i in range(1, ndim + 1):
+        sizes = [s[-i] for s in shapes if i <= len(s) and s[-i] != 1]
+        if len(set(sizes)) > 1:
+            a = sizes[0]
+            b = next(n for n in sizes if n != a)
+            return RuntimeError(f"The size of tensor a ({a}) must match the size of tensor b "
+                                f"({b}) at non-singleton dimension {ndim - i}")
+    return RuntimeError(f"shapes {shapes} cannot be broadcast together")
 
 
 class Add(Function):
@@ -40,7 +56,10 @@ class Add(Function):
     def forward(ctx, a, b, alpha=1):
         a, b, _ = promote(a, b)
         ctx.alpha = alpha
-        return np.add(a, b * alpha if alpha != 1 else b)
+        try:
+            return np.add(a, b * alpha if alpha != 1 else b)
+        except ValueError:
+            raise broadcast_error(a, b) from None
 
     @staticmethod
     def backward(ctx, g):
@@ -50,17 +69,29 @@ class Add(Function):
 class Sub(Function):
     @staticmethod
     def forward(ctx, a, b, alpha=1):
-        if isinstance(a, np.ndarray) and a.dtype == np.bool_ and \
-                isinstance(b, np.ndarray) and b.dtype == np.bool_:
-            raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
-                               "supported. Use the `^` or `logical_xor()` operator instead.")
+        _check_bool_subtraction(a, b)
         a, b, _ = promote(a, b)
         ctx.alpha = alpha
-        return np.subtract(a, b * alpha if alpha != 1 else b)
+        try:
+            return np.subtract(a, b * alpha if alpha != 1 else b)
+        except ValueError:
+            raise broadcast_error(a, b) from None
 
     @staticmethod
     def backward(ctx, g):
         return g, -g * ctx.alpha
+
+
+def _check_bool_subtraction(a, b):
+    a_bool = a.dtype == np.bool_ if isinstance(a, np.ndarray) else isinstance(a, bool)
+    b_bool = b.dtype == np.bool_ if isinstance(b, np.ndarray) else isinstance(b, bool)
+    if a_bool and b_bool and isinstance(b, np.ndarray):
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
+                           "supported. Use the `^` or `logical_xor()` operator instead.")
+    if a_bool or b_bool:
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` "
+                           "operator instead.")
 
 
 class Rsub(Function):
@@ -69,6 +100,7 @@ class Rsub(Function):
 
     @staticmethod
     def forward(ctx, a, scalar):
+        _check_bool_subtraction(a, scalar)
         a, scalar, _ = promote(a, scalar)
         return np.subtract(scalar, a)
 
@@ -81,8 +113,13 @@ class Mul(Function):
     @staticmethod
     def forward(ctx, a, b):
         a, b, _ = promote(a, b)
-        ctx.save_for_backward(a, b)
-        return np.multiply(a, b)
+        needs = ctx.needs_input_grad
+        if needs:  # each side's gradient needs only the other side
+            ctx.save_for_backward(a if needs[1] else None, b if needs[0] else None)
+        try:
+            return np.multiply(a, b)
+        except ValueError:
+            raise broadcast_error(a, b) from None
 
     @staticmethod
     def backward(ctx, g):
@@ -94,43 +131,123 @@ class Mul(Function):
 
 class Div(Function):
     @staticmethod
-    def forward(ctx, a, b, rounding_mode=None):
-        if rounding_mode is not None:
-            a, b, _ = promote(a, b)
-            out = np.floor_divide(a, b) if rounding_mode == "floor" else np.trunc(a / b).astype(
-                np.result_type(a, b))
-            ctx.rounding = True
-            return out
+    def forward(ctx, a, b):
         a, b, _ = _float_result(a, b)
-        ctx.rounding = False
-        ctx.save_for_backward(a, b)
-        return np.divide(a, b)
+        needs = ctx.needs_input_grad
+        if needs:
+            ctx.save_for_backward(a if needs[1] else None, b)
+        try:
+            return np.divide(a, b)
+        except ValueError:
+            raise broadcast_error(a, b) from None
 
     @staticmethod
     def backward(ctx, g):
-        if ctx.rounding:
-            return np.zeros_like(g), None
         a, b = ctx.saved_tensors
         ga = g / b if ctx.needs_input_grad[0] else None
         gb = -g * a / (b * b) if ctx.needs_input_grad[1] else None
         return ga, gb
 
 
+def _rounded_quotient(a, b, mode):
+    a, b, dt = promote(a, b)
+    try:
+        if mode == "floor":
+            return np.floor_divide(a, b)
+        if dt.kind == "f":
+            return np.trunc(np.true_divide(a, b))
+        q = np.floor_divide(a, b)  # integers: round toward zero without going through floats
+        return q + ((np.remainder(a, b) != 0) & ((np.asarray(a) < 0) != (np.asarray(b) < 0)))
+    except ValueError:
+        raise broadcast_error(a, b) from None
+
+
+class DivRounding(Function):
+    """``div(rounding_mode="floor" | "trunc")``: piecewise constant, zero gradients."""
+    grad_fn_name = "DivBackward2"
+
+    @staticmethod
+    def forward(ctx, a, b, rounding_mode):
+        return _rounded_quotient(a, b, rounding_mode)
+
+    @staticmethod
+    def backward(ctx, g):
+        return (np.zeros_like(g), np.zeros_like(g) if ctx.needs_input_grad[1] else None, None)
+
+
+class FloorDivide(Function):
+    """``a // b``; like PyTorch's floor_divide it has no derivative."""
+    grad_fn_name = "torch::autograd::NotImplemented"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return _rounded_quotient(a, b, "floor")
+
+    @staticmethod
+    def backward(ctx, g):
+        raise RuntimeError("derivative for aten::floor_divide is not implemented")
+
+
+class Remainder(Function):
+    """``tensor % scalar``, with the sign of the divisor (Python's and PyTorch's convention)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        a, b, _ = promote(a, b)
+        if ctx.needs_input_grad and ctx.needs_input_grad[1]:
+            ctx.save_for_backward(a, b)
+        try:
+            return np.remainder(a, b)
+        except ValueError:
+            raise broadcast_error(a, b) from None
+
+    @staticmethod
+    def backward(ctx, g):
+        # a % b = a - floor(a / b) * b
+        gb = None
+        if ctx.needs_input_grad[1]:
+            a, b = ctx.saved_tensors
+            gb = -g * np.floor_divide(a, b)
+        return g, gb
+
+
+class RemainderTensor(Remainder):
+    """``tensor % tensor``."""
+    grad_fn_name = "RemainderBackward1"
+
+
+class Rremainder(FloorDivide):
+    """``scalar % tensor``; PyTorch has no derivative for it."""
+    grad_fn_name = "torch::autograd::NotImplemented"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return Remainder.forward(FunctionCtx(), a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        raise RuntimeError("derivative for aten::remainder.Scalar_Tensor is not implemented")
+
+
 class Rdiv(Function):
-    """``scalar / tensor``."""
-    grad_fn_name = "DivBackward0"
+    """``scalar / tensor`` (PyTorch computes ``reciprocal(tensor) * scalar``, hence the name)."""
+    grad_fn_name = "MulBackward0"
 
     @staticmethod
     def forward(ctx, a, scalar):
         a, scalar, _ = _float_result(a, scalar)
         out = np.divide(scalar, a)
-        ctx.save_for_backward(a, out)
+        ctx.scalar = scalar
+        ctx.save_for_backward(out)
         return out
 
     @staticmethod
     def backward(ctx, g):
-        a, out = ctx.saved_tensors
-        return -g * out / a, None
+        # d(s / a)/da = -s / a^2 = -out^2 / s
+        (out,) = ctx.saved_tensors
+        if ctx.scalar == 0:
+            return np.zeros_like(g), None
+        return -g * out * out / ctx.scalar, None
 
 
 class Pow(Function):
@@ -141,8 +258,13 @@ class Pow(Function):
         a, b, dt = promote(a, b)
         if dt.kind in "iu" and np.any(np.asarray(b) < 0):
             raise RuntimeError("Integers to negative integer powers are not allowed.")
-        out = np.power(a, b)
-        ctx.save_for_backward(a, b, out)
+        try:
+            out = np.power(a, b)
+        except ValueError:
+            raise broadcast_error(a, b) from None
+        needs = ctx.needs_input_grad
+        if needs:  # the output only for the exponent's gradient
+            ctx.save_for_backward(a, b, out if needs[1] else None)
         return out
 
     @staticmethod
@@ -151,11 +273,9 @@ class Pow(Function):
         ga = gb = None
         if ctx.needs_input_grad[0]:
             # d(a^b)/da = b * a^(b-1); where b == 0 the gradient is 0 even at a == 0.
-            with np.errstate(divide="ignore", invalid="ignore"):
-                ga = np.where(np.asarray(b) == 0, 0, g * b * np.power(a, b - 1))
+            ga = np.where(np.asarray(b) == 0, 0, g * b * np.power(a, b - 1))
         if ctx.needs_input_grad[1]:
-            with np.errstate(divide="ignore", invalid="ignore"):
-                gb = np.where((a == 0) & (np.asarray(b) >= 0), 0, g * out * np.log(a))
+            gb = np.where((a == 0) & (np.asarray(b) >= 0), 0, g * out * np.log(a))
         return ga, gb
 
 
@@ -195,33 +315,36 @@ class Neg(Function):
         return -g
 
 
-def _unary(name, fwd, grad, saves="input"):
-    """A unary op whose gradient is ``g * grad(x, y)`` (``y`` the output)."""
+def _unary(name, fwd, grad, saves):
+    """A unary op whose gradient is ``g * grad(x, y)``; ``saves`` says which of the input
+    ``x`` and the output ``y`` backward needs (as PyTorch saves it; the other is None)."""
+    keep_input = saves == "input"
 
     def forward(ctx, x):
         if x.dtype.kind != "f":
             x = x.astype(get_default_dtype().numpy)
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            y = fwd(x)
-        ctx.save_for_backward(x, y)
+        y = fwd(x)
+        ctx.save_for_backward(x if keep_input else y)
         return y
 
     def backward(ctx, g):
-        x, y = ctx.saved_tensors
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            return g * grad(x, y)
+        (saved,) = ctx.saved_tensors
+        x, y = (saved, None) if keep_input else (None, saved)
+        return g * grad(x, y)
 
     return type(name, (Function,), {"forward": staticmethod(forward),
                                      "backward": staticmethod(backward),
                                      "__doc__": f"Elementwise ``{name.lower()}``."})
 
 
-Exp = _unary("Exp", np.exp, lambda x, y: y)
-Log = _unary("Log", np.log, lambda x, y: 1.0 / x)
-Sqrt = _unary("Sqrt", np.sqrt, lambda x, y: 0.5 / y)
-Sin = _unary("Sin", np.sin, lambda x, y: np.cos(x))
-Cos = _unary("Cos", np.cos, lambda x, y: -np.sin(x))
-Tanh = _unary("Tanh", np.tanh, lambda x, y: 1.0 - y * y)
+Exp = _unary("Exp", np.exp, lambda x, y: y, "output")
+Log = _unary("Log", np.log, lambda x, y: 1.0 / x, "input")
+Sqrt = _unary("Sqrt", np.sqrt, lambda x, y: 0.5 / y, "output")
+Sin = _unary("Sin", np.sin, lambda x, y: np.cos(x), "input")
+Cos = _unary("Cos", np.cos, lambda x, y: -np.sin(x), "input")
+Tanh = _unary("Tanh", np.tanh, lambda x, y: 1.0 - y * y, "output")
+Reciprocal = _unary("Reciprocal", np.reciprocal, lambda x, y: -y * y, "output")
+Rsqrt = _unary("Rsqrt", lambda x: 1.0 / np.sqrt(x), lambda x, y: -0.5 * y * y * y, "output")
 
 
 def _stable_sigmoid(x):
@@ -230,12 +353,46 @@ def _stable_sigmoid(x):
     return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype, copy=False)
 
 
-Sigmoid = _unary("Sigmoid", _stable_sigmoid, lambda x, y: y * (1.0 - y))
+Sigmoid = _unary("Sigmoid", _stable_sigmoid, lambda x, y: y * (1.0 - y), "output")
+
+
+class _Piecewise(Function):
+    """Piecewise-constant ops (sign, floor, ...): the gradient is zero almost everywhere."""
+
+    @staticmethod
+    def backward(ctx, g, *rest):
+        return (np.zeros_like(g),) + (None,) * len(ctx.needs_input_grad[1:])
+
+
+class Sign(_Piecewise):
+    @staticmethod
+    def forward(ctx, x):
+        return np.sign(x)
+
+
+class Floor(_Piecewise):
+    @staticmethod
+    def forward(ctx, x):
+        return np.floor(x) if x.dtype.kind == "f" else x.copy()
+
+
+class Ceil(_Piecewise):
+    @staticmethod
+    def forward(ctx, x):
+        return np.ceil(x) if x.dtype.kind == "f" else x.copy()
+
+
+class Round(_Piecewise):
+    @staticmethod
+    def forward(ctx, x, decimals=0):
+        return np.round(x, decimals)
 
 
 class Abs(Function):
     @staticmethod
     def forward(ctx, x):
+        if x.dtype == np.bool_:
+            raise NotImplementedError('"abs_cpu" not implemented for \'Bool\'')
         ctx.save_for_backward(x)
         return np.abs(x)
 
@@ -251,6 +408,8 @@ class Relu(Function):
     @staticmethod
     def forward(ctx, x):
         if x.dtype.kind != "f":
+            if x.dtype == np.bool_:
+                raise RuntimeError("Boolean inputs not supported for relu")
             y = np.maximum(x, 0)
             ctx.save_for_backward(y)
             return y
@@ -293,13 +452,77 @@ class Clamp(Function):
         return g * ((x >= lo) & (x <= hi)), None, None
 
 
+class ClampTensor(Clamp):
+    """``clamp`` with tensor bounds (PyTorch's Tensor overload)."""
+    grad_fn_name = "ClampBackward0"
+
+
+class Maximum(Function):
+    """Elementwise maximum; where the inputs tie, each gets half the gradient (as in PyTorch)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        a, b, _ = promote(a, b)
+        ctx.save_for_backward(a, b)
+        try:
+            return np.maximum(a, b)
+        except ValueError:
+            raise broadcast_error(a, b) from None
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        return _tie_split(ctx, g, a > b, a < b, a == b)
+
+
+class Minimum(Function):
+    """Elementwise minimum; ties split the gradient evenly."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        a, b, _ = promote(a, b)
+        ctx.save_for_backward(a, b)
+        try:
+            return np.minimum(a, b)
+        except ValueError:
+            raise broadcast_error(a, b) from None
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        return _tie_split(ctx, g, a < b, a > b, a == b)
+
+
+def _tie_split(ctx, g, a_wins, b_wins, tie):
+    zero = np.zeros((), g.dtype)
+    share = np.where(tie, g * 0.5, g)
+    return (np.where(b_wins, zero, share) if ctx.needs_input_grad[0] else None,
+            np.where(a_wins, zero, share) if ctx.needs_input_grad[1] else None)
+
+
+class MaskedFill(Function):
+    """``value`` where ``mask`` (broadcast to the input's shape) is True."""
+
+    @staticmethod
+    def forward(ctx, x, mask, value):
+        ctx.mask = mask
+        return np.where(mask, np.asarray(value, x.dtype), x)
+
+    @staticmethod
+    def backward(ctx, g):
+        return np.where(ctx.mask, np.zeros((), g.dtype), g), None, None
+
+
 class Where(Function):
     @staticmethod
     def forward(ctx, condition, a, b):
         a, b, _ = promote(a, b)
         cond = condition.astype(np.bool_, copy=False)
         ctx.save_for_backward(cond)
-        return np.where(cond, a, b)
+        try:
+            return np.where(cond, a, b)
+        except ValueError:
+            raise broadcast_error(cond, a, b) from None
 
     @staticmethod
     def backward(ctx, g):
@@ -318,6 +541,36 @@ class Clone(Function):
     @staticmethod
     def backward(ctx, g):
         return g
+
+
+class Fill(Function):
+    """``fill_(value)``: the old values get a zero gradient."""
+    grad_fn_name = "FillBackward2"
+
+    @staticmethod
+    def forward(ctx, x, value):
+        return np.full_like(x, value)
+
+    @staticmethod
+    def backward(ctx, g):
+        return np.zeros_like(g), None
+
+
+class Zero(Fill):
+    grad_fn_name = "ZeroBackward0"
+
+
+class Copy(Function):
+    """``copy_(src)``: ``src`` broadcast to the destination's shape and dtype."""
+    grad_fn_name = "torch::autograd::CopyBackwards"
+
+    @staticmethod
+    def forward(ctx, x, src):
+        return np.broadcast_to(src, x.shape).astype(x.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        return np.zeros_like(g), g
 
 
 class ToCopy(Function):

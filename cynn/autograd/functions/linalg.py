@@ -26,6 +26,9 @@ class Matmul(Function):
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
+        if a.ndim == 1 and b.ndim == 1:
+            return (g * b if ctx.needs_input_grad[0] else None,
+                    g * a if ctx.needs_input_grad[1] else None)
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
         g2 = g
@@ -59,9 +62,19 @@ class Mv(Matmul):
     grad_fn_name = "MvBackward0"
 
 
+class VecMat(Matmul):
+    # PyTorch computes vector @ matrix as unsqueeze(0) @ matrix, then squeeze_(0).
+    grad_fn_name = "SqueezeBackward4"
+
+
 class BatchedMatmul(Matmul):
     # PyTorch folds batched matmul into a bmm and reshapes the result.
     grad_fn_name = "UnsafeViewBackward0"
+
+
+class MatBatchedMatmul(Matmul):
+    # matrix @ batch: PyTorch transposes into batch @ matrix and copies the result back.
+    grad_fn_name = "CloneBackward0"
 
 
 def check_mm(a, b):
@@ -107,6 +120,11 @@ def matmul_function(a, b):
             raise RuntimeError(f"size mismatch, got input ({a.shape[0]}), mat "
                                f"({a.shape[0]}x{a.shape[1]}), vec ({b.shape[0]})")
         return Mv
+    if a.ndim == 1 and b.ndim == 2:
+        if a.shape[0] != b.shape[0]:
+            raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied "
+                               f"(1x{a.shape[0]} and {b.shape[0]}x{b.shape[1]})")
+        return VecMat
     k_a = a.shape[-1]
     k_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
     if k_a != k_b:
@@ -119,4 +137,4 @@ def matmul_function(a, b):
         raise RuntimeError(
             f"The size of tensor a must match the size of tensor b at non-singleton "
             f"dimension: batch shapes {list(a.shape[:-2])} and {list(b.shape[:-2])}") from None
-    return BatchedMatmul
+    return MatBatchedMatmul if a.ndim == 2 else BatchedMatmul

@@ -53,6 +53,56 @@ class MeanDim(Mean):
     grad_fn_name = "MeanBackward1"
 
 
+class Prod(Function):
+    @staticmethod
+    def forward(ctx, x, dims=None, keepdim=False):
+        ctx.dims, ctx.keepdim = dims, keepdim
+        ctx.save_for_backward(x)
+        return np.asarray(np.prod(x, axis=dims, keepdims=keepdim, dtype=_sum_dtype(x)))
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        g = _expand_back(g, x.shape, ctx.dims, ctx.keepdim)
+        if ctx.dims is None:
+            others = _product_of_others(x.reshape(-1), 0).reshape(x.shape)
+        elif ctx.dims:
+            others = _product_of_others(x, ctx.dims[0])
+        else:  # a 0-d input
+            others = np.ones_like(x)
+        return g * others, None, None
+
+
+class ProdDim(Prod):
+    grad_fn_name = "ProdBackward1"
+
+
+def _product_of_others(x, axis):
+    """For each element, the product of the other elements along ``axis`` (exact with
+    zeros, unlike prod / x): exclusive cumulative products from both ends."""
+    x = np.moveaxis(x, axis, -1)
+    ones = np.ones(x.shape[:-1] + (1,), x.dtype)
+    left = np.cumprod(np.concatenate([ones, x[..., :-1]], axis=-1), axis=-1)
+    right = np.cumprod(np.concatenate([ones, x[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+    return np.moveaxis(left * right, -1, axis)
+
+
+class Cumsum(Function):
+    @staticmethod
+    def forward(ctx, x, dim):
+        ctx.dim = dim
+        if x.ndim == 0:
+            return x.astype(_sum_dtype(x) or x.dtype)
+        return np.cumsum(x, axis=dim, dtype=_sum_dtype(x))
+
+    @staticmethod
+    def backward(ctx, g):
+        if g.ndim == 0:
+            return g, None
+        # d(out_j)/d(x_i) = 1 for j >= i: a cumulative sum from the end
+        return np.flip(np.cumsum(np.flip(g, ctx.dim), axis=ctx.dim), ctx.dim), None
+
+
 class Var(Function):
     """Variance with ``correction`` (1 = unbiased, Bessel); ``Std`` takes its root."""
 
@@ -60,9 +110,8 @@ class Var(Function):
     def forward(ctx, x, dims=None, keepdim=False, correction=1):
         n = x.size if dims is None else int(np.prod([x.shape[d] for d in dims]))
         mean = np.mean(x, axis=dims, keepdims=True)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out = np.asarray(np.sum((x - mean) ** 2, axis=dims, keepdims=keepdim)
-                             / max(n - correction, 0)).astype(x.dtype, copy=False)
+        out = np.asarray(np.sum((x - mean) ** 2, axis=dims, keepdims=keepdim)
+                         / max(n - correction, 0)).astype(x.dtype, copy=False)
         ctx.save_for_backward(x)
         ctx.mean, ctx.dims, ctx.keepdim, ctx.denom = mean, dims, keepdim, n - correction
         return out
@@ -84,8 +133,58 @@ class Std(Function):
 
     @staticmethod
     def backward(ctx, g):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return Var.backward(ctx, g / (2.0 * ctx.out))
+        return Var.backward(ctx, g / (2.0 * ctx.out))
+
+
+class Norm(Function):
+    """The vector ``p``-norm ``(sum |x|^p)^(1/p)`` over ``dims`` (``inf``: max |x|)."""
+    grad_fn_name = "LinalgVectorNormBackward0"
+
+    @staticmethod
+    def forward(ctx, x, p, dims=None, keepdim=False):
+        if x.dtype.kind != "f":
+            raise RuntimeError("linalg.vector_norm: Expected a floating point or complex tensor "
+                               f"as input. Got {_torch_name(x.dtype)}")
+        ax = np.abs(x)
+        if p == 2.0:
+            out = np.sqrt(np.sum(x * x, axis=dims, keepdims=keepdim))
+        elif p == 1.0:
+            out = np.sum(ax, axis=dims, keepdims=keepdim)
+        elif p == np.inf:
+            out = np.max(ax, axis=dims, keepdims=keepdim)
+        elif p == -np.inf:
+            out = np.min(ax, axis=dims, keepdims=keepdim)
+        elif p == 0.0:
+            out = np.sum(x != 0, axis=dims, keepdims=keepdim).astype(x.dtype)
+        else:
+            out = np.sum(ax ** p, axis=dims, keepdims=keepdim) ** (1.0 / p)
+        out = np.asarray(out, dtype=x.dtype)
+        ctx.save_for_backward(x, out)
+        ctx.p, ctx.dims, ctx.keepdim = p, dims, keepdim
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, out = ctx.saved_tensors
+        g = _expand_back(g, x.shape, ctx.dims, ctx.keepdim)
+        out = _expand_back(out, x.shape, ctx.dims, ctx.keepdim)
+        p = ctx.p
+        zero = np.zeros((), x.dtype)
+        if p == 0.0:
+            return np.zeros_like(x), None, None, None
+        if p == 1.0:
+            return g * np.sign(x), None, None, None
+        if p in (np.inf, -np.inf):
+            # ties at the extreme share the gradient evenly
+            hit = np.abs(x) == out
+            count = _expand_back(np.sum(hit, axis=ctx.dims, keepdims=True), x.shape,
+                                 ctx.dims, True)
+            return g * np.sign(x) * hit / count, None, None, None
+        if p == 2.0:
+            gx = g * x / out
+        else:
+            gx = g * x * np.abs(x) ** (p - 2) / out ** (p - 1)
+        return np.where(out == 0, zero, gx), None, None, None
 
 
 def _all_reduction(name, reduce):

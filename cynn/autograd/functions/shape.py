@@ -51,11 +51,11 @@ class Transpose(Function):
     @staticmethod
     def forward(ctx, x, dim0, dim1):
         ctx.dims = (dim0, dim1)
-        return np.swapaxes(x, dim0, dim1)
+        return np.swapaxes(x, dim0, dim1) if x.ndim else x.view()
 
     @staticmethod
     def backward(ctx, g):
-        return np.swapaxes(g, *ctx.dims), None, None
+        return np.swapaxes(g, *ctx.dims) if g.ndim else g, None, None
 
 
 class T(Transpose):
@@ -82,6 +82,22 @@ class SqueezeDim(Squeeze):
     grad_fn_name = "SqueezeBackward1"
 
 
+class SqueezeDims(Squeeze):
+    grad_fn_name = "SqueezeBackward2"
+
+
+class SqueezeInplace(Squeeze):
+    grad_fn_name = "SqueezeBackward3"
+
+
+class SqueezeDimInplace(Squeeze):
+    grad_fn_name = "SqueezeBackward4"
+
+
+class SqueezeDimsInplace(Squeeze):
+    grad_fn_name = "SqueezeBackward5"
+
+
 class Unsqueeze(Function):
     output_is_view = True
 
@@ -93,6 +109,10 @@ class Unsqueeze(Function):
     @staticmethod
     def backward(ctx, g):
         return np.squeeze(g, axis=ctx.dim), None
+
+
+class UnsqueezeInplace(Unsqueeze):
+    grad_fn_name = "UnsqueezeBackward1"
 
 
 class Expand(Function):
@@ -107,13 +127,29 @@ class Expand(Function):
         return g, None  # the engine sums the broadcast dimensions
 
 
-def _index_kind(index):
-    items = index if isinstance(index, tuple) else (index,)
-    if any(isinstance(i, (np.ndarray, list)) for i in items):
-        return "advanced"
-    if all(isinstance(i, (int, np.integer)) for i in items):
-        return "select"
-    return "slice"
+class Repeat(Function):
+    @staticmethod
+    def forward(ctx, x, repeats):
+        x = x.reshape((1,) * (len(repeats) - x.ndim) + x.shape)
+        ctx.shape, ctx.repeats = x.shape, repeats
+        return np.tile(x, repeats)
+
+    @staticmethod
+    def backward(ctx, g):
+        # out[r0*s0 + i0, ...] = x[i0, ...]: split each dim into (repeat, size), sum repeats.
+        split = [n for r, s in zip(ctx.repeats, ctx.shape) for n in (r, s)]
+        return g.reshape(split).sum(axis=tuple(range(0, len(split), 2))), None
+
+
+class Flip(Function):
+    @staticmethod
+    def forward(ctx, x, dims):
+        ctx.dims = dims
+        return np.flip(x, dims).copy()
+
+    @staticmethod
+    def backward(ctx, g):
+        return np.flip(g, ctx.dims), None
 
 
 class Index(Function):
@@ -129,6 +165,18 @@ class Index(Function):
         gx = np.zeros(ctx.shape, g.dtype)
         np.add.at(gx, ctx.index, g)
         return gx, None
+
+
+class Sort(Index):
+    """The values of ``sort``: the input gathered at the sorted indices."""
+
+
+class Topk(Index):
+    pass
+
+
+class AsStrided(Index):
+    """A view re-read from its base after an in-place op on it (see Tensor._rebase_view)."""
 
 
 class Slice(Function):
@@ -152,13 +200,40 @@ class Select(Slice):
     pass
 
 
+class UnsqueezeIndex(Slice):
+    grad_fn_name = "UnsqueezeBackward0"
+
+
+class Alias(Slice):
+    pass
+
+
+_FULL_SLICE = slice(None)
+
+
 def index_function(index):
-    kind = _index_kind(index)
-    return Index if kind == "advanced" else Select if kind == "select" else Slice
+    """The Function for ``tensor[index]``; basic indexes are named, as in PyTorch, after
+    the last item that does something (int: select, slice: slice, None: unsqueeze)."""
+    if isinstance(index, slice):
+        return Slice  # PyTorch skips its no-op-slice shortcut for a lone slice
+    items = index if isinstance(index, tuple) else (index,)
+    fn = Alias
+    for item in items:
+        if isinstance(item, (np.ndarray, list)):
+            return Index
+        if item is None:
+            fn = UnsqueezeIndex
+        elif isinstance(item, slice):
+            if item != _FULL_SLICE:
+                fn = Slice
+        elif item is not Ellipsis:
+            fn = Select
+    return fn
 
 
 class IndexPut(Function):
-    """``x[index] = value`` recorded out of place (the tensor then adopts the result)."""
+    """``x[index] = value`` by integer arrays or masks, recorded out of place (the tensor
+    then adopts the result)."""
     grad_fn_name = "IndexPutBackward0"
 
     @staticmethod
@@ -179,9 +254,19 @@ class IndexPut(Function):
             if gv.shape != ctx.value_shape:  # value was broadcast into the selection
                 extra = gv.ndim - len(ctx.value_shape)
                 gv = gv.sum(axis=tuple(range(extra))) if extra > 0 else gv
-                axes = tuple(i for i, s in enumerate(ctx.value_shape) if s == 1 and gv.shape[i] != 1)
+                axes = tuple(i for i, s in enumerate(ctx.value_shape)
+                             if s == 1 and gv.shape[i] != 1)
                 gv = gv.sum(axis=axes, keepdims=True) if axes else gv
         return gx, None, gv
+
+
+class CopySlices(IndexPut):
+    """``x[basic index] = value`` (ints, slices)."""
+    grad_fn_name = "torch::autograd::CopySlices"
+
+
+def setitem_function(index):
+    return IndexPut if index_function(index) is Index else CopySlices
 
 
 class Cat(Function):
@@ -213,16 +298,32 @@ class Stack(Function):
 
 
 class Split(Function):
-    """``split``/``chunk``: several view outputs of one input."""
-    grad_fn_name = "SplitWithSizesBackward0"
+    """``split(int)``/``chunk``: several view outputs of one input."""
     output_is_view = True
 
     @staticmethod
     def forward(ctx, x, sizes, dim):
-        ctx.shape, ctx.dim, ctx.sizes = x.shape, dim, sizes
+        ctx.dim = dim
         bounds = np.cumsum(sizes)[:-1]
         return tuple(np.split(x, bounds, axis=dim))
 
     @staticmethod
     def backward(ctx, *grads):
         return np.concatenate(grads, axis=ctx.dim), None, None
+
+
+class SplitWithSizes(Split):
+    """``split(list_of_sizes)``."""
+
+
+class Unbind(Function):
+    output_is_view = True
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        ctx.dim = dim
+        return tuple(np.moveaxis(x, dim, 0))
+
+    @staticmethod
+    def backward(ctx, *grads):
+        return np.stack(grads, axis=ctx.dim), None
