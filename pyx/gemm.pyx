@@ -15,14 +15,14 @@ import ctypes
 import os
 
 from fused cimport floating
-from gemm_blas cimport gemm_parallel
+from gemm_blas cimport (BlasThreads, blas_pool_restore, blas_pool_to_one,
+                        blas_threads_from_addresses, gemm_parallel)
 
-ctypedef int (*get_threads_t)() noexcept nogil
-ctypedef void (*set_threads_t)(int) noexcept nogil
-
-cdef get_threads_t _blas_get_threads = NULL
-cdef set_threads_t _blas_set_threads = NULL
+cdef BlasThreads _blas_threads
+_blas_threads.get = NULL
+_blas_threads.set = NULL
 _blas_library = None
+_blas_addresses = (0, 0)
 
 
 def _loaded_openblas_paths():
@@ -65,37 +65,36 @@ def _find_scipy_blas_thread_control():
     return None
 
 
-cdef void _bind_blas_thread_control():
-    global _blas_get_threads, _blas_set_threads, _blas_library
+def _bind_blas_thread_control():
+    global _blas_threads, _blas_library, _blas_addresses
     found = _find_scipy_blas_thread_control()
     if found is None:
         return
     _blas_library = found[0]
-    _blas_get_threads = <get_threads_t><size_t>ctypes.cast(found[1], ctypes.c_void_p).value
-    _blas_set_threads = <set_threads_t><size_t>ctypes.cast(found[2], ctypes.c_void_p).value
+    _blas_addresses = tuple(ctypes.cast(f, ctypes.c_void_p).value for f in found[1:])
+    _blas_threads = blas_threads_from_addresses(_blas_addresses[0], _blas_addresses[1])
 
 
 _bind_blas_thread_control()
 
 
+def blas_thread_control_addresses():
+    """Addresses of SciPy's BLAS get/set_num_threads (0, 0 when unknown), for the
+    other kernel modules that call BLAS from OpenMP threads."""
+    return _blas_addresses
+
+
 cdef inline int _blas_pool_to_one() noexcept nogil:
-    """Shrink SciPy's BLAS pool to one thread; returns the size to restore."""
-    cdef int previous = 0
-    if _blas_get_threads != NULL:
-        previous = _blas_get_threads()
-        if previous != 1:
-            _blas_set_threads(1)
-    return previous
+    return blas_pool_to_one(&_blas_threads)
 
 
 cdef inline void _blas_pool_restore(int previous) noexcept nogil:
-    if _blas_set_threads != NULL and previous > 1:
-        _blas_set_threads(previous)
+    blas_pool_restore(&_blas_threads, previous)
 
 
 def blas_info():
     """Which BLAS library cynn's products run on and whether its threads are managed."""
-    return {"library": _blas_library, "threads_managed": _blas_get_threads != NULL}
+    return {"library": _blas_library, "threads_managed": _blas_threads.get != NULL}
 
 
 cdef inline void _check_product(Py_ssize_t a0, Py_ssize_t a1, Py_ssize_t b0, Py_ssize_t b1,

@@ -16,6 +16,38 @@ from cython.parallel cimport parallel, threadid
 from scipy.linalg.cython_blas cimport sgemm, dgemm
 from fused cimport floating
 
+ctypedef int (*get_threads_t)() noexcept nogil
+ctypedef void (*set_threads_t)(int) noexcept nogil
+
+
+cdef struct BlasThreads:
+    # OpenBLAS's get/set_num_threads for SciPy's library; NULL when not found
+    get_threads_t get
+    set_threads_t set
+
+
+cdef inline int blas_pool_to_one(BlasThreads* control) noexcept nogil:
+    """Shrink SciPy's BLAS pool to one thread; returns the size to restore."""
+    cdef int previous = 0
+    if control.get != NULL and control.set != NULL:
+        previous = control.get()
+        if previous != 1:
+            control.set(1)
+    return previous
+
+
+cdef inline void blas_pool_restore(BlasThreads* control, int previous) noexcept nogil:
+    if control.set != NULL and previous > 1:
+        control.set(previous)
+
+
+cdef inline BlasThreads blas_threads_from_addresses(size_t get_address, size_t set_address):
+    cdef BlasThreads control
+    control.get = <get_threads_t>get_address
+    control.set = <set_threads_t>set_address
+    return control
+
+
 # A thread is worth waking only for at least this many multiply-adds.
 cdef enum:
     GEMM_MIN_WORK_PER_THREAD = 1 << 17

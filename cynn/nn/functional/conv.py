@@ -50,10 +50,10 @@ def _tuple(name, arg, value, dims):
     if isinstance(value, (int, np.integer)):
         return (int(value),) * dims
     items = list(value)
-    if not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in items):
-        raise TypeError(f"{name}(): argument '{arg}' must be tuple of ints, "
-                        f"but found element of type "
-                        f"{next(type(v).__name__ for v in items if not isinstance(v, int))}")
+    for v in items:
+        if not isinstance(v, (int, np.integer)):
+            raise TypeError(f"{name}(): argument '{arg}' must be tuple of ints, but found "
+                            f"element of type {type(v).__name__}")
     if len(items) == 1:
         return (int(items[0]),) * dims
     if len(items) != dims:
@@ -193,12 +193,13 @@ def _conv_transpose(name, dims, input, weight, bias, stride, padding, output_pad
     if any(p < 0 for p in output_padding):
         raise RuntimeError("negative output_padding is not supported")
     if any(op >= s and op >= d for op, s, d in zip(output_padding, stride, dilation)):
-        # PyTorch's message always names at least the height and width axes
+        # PyTorch's message names at least the height and width axes (1-d lifted to 2-d)
         axes = _AXES[max(dims, 2)]
-        shown = lambda values: _lift(values, dims, 0 if values is output_padding else 1)[-len(axes):]
-        parts = [f"output_padding_{a}: {v}" for a, v in zip(axes, shown(output_padding))]
-        parts += [f"stride_{a}: {v}" for a, v in zip(axes, shown(stride))]
-        parts += [f"dilation_{a}: {v}" for a, v in zip(axes, shown(dilation))]
+        parts = []
+        for name, values, fill in (("output_padding", output_padding, 0), ("stride", stride, 1),
+                                   ("dilation", dilation, 1)):
+            lifted = _lift(values, dims, fill)[-len(axes):]
+            parts += [f"{name}_{axis}: {v}" for axis, v in zip(axes, lifted)]
         raise RuntimeError("output padding must be smaller than either stride or dilation, "
                            "but got " + " ".join(parts))
     out_size = tuple((i - 1) * s - 2 * p + d * (k - 1) + op + 1 for i, s, p, d, k, op

@@ -1,0 +1,99 @@
+"""``linear``: ``y = x W^T + b`` as an autograd Function on BLAS products.
+
+For float32/float64 operands the products run on ``gemm.pyx`` (BLAS called
+from nogil code, split over cynn's threads); other dtypes fall back to numpy.
+
+    y  (m, out) = x (m, in) @ W^T (in, out) + b
+    gx (m, in)  = gy (m, out) @ W (out, in)
+    gW (out, in) = gy^T (out, m) @ x (m, in)
+    gb (out,)   = gy summed over m
+
+``x`` may have any number of leading dimensions (flattened into ``m``); a 1-d
+``W`` is the single row of a (1, in) matrix whose output axis is dropped. As in
+PyTorch, ``b`` is broadcast to the flattened (m, out) output.
+"""
+import math
+
+import numpy as np
+
+from ..._kernels import gemm as _gemm
+from ..._threads import get_num_threads
+from ..function import Function
+
+__all__ = ["Linear", "Addmm", "Mm"]
+
+
+def _product(a, b, trans_a=False, trans_b=False, out=None, beta=0.0):
+    """``op(a) @ op(b)`` (into ``out`` with ``+ beta * out``)."""
+    if a.dtype == b.dtype and (a.dtype == np.float32 or a.dtype == np.float64):
+        m = a.shape[1] if trans_a else a.shape[0]
+        n = b.shape[0] if trans_b else b.shape[1]
+        if out is None:
+            out = np.empty((m, n), dtype=a.dtype)
+        _gemm.gemm(a, b, out, trans_a, trans_b, 1.0, beta, get_num_threads())
+        return out
+    result = np.matmul(a.T if trans_a else a, b.T if trans_b else b)
+    if out is None:
+        return result
+    out[...] = result + beta * out if beta else result
+    return out
+
+
+def _sum_to(g, shape):
+    """Sum the (m, out) gradient down to the shape of a bias broadcast to (m, out)."""
+    if len(shape) < g.ndim:
+        g = g.sum(axis=tuple(range(g.ndim - len(shape))))
+    axes = tuple(i for i, s in enumerate(shape) if s == 1 and g.shape[i] != 1)
+    return g.sum(axis=axes, keepdims=True) if axes else g
+
+
+def _as_matrices(x, w):
+    """x as (m, in) and W as (out, in), contiguous (explicit sizes: in may be 0)."""
+    rows = math.prod(x.shape[:-1])
+    out_features = w.shape[0] if w.ndim == 2 else 1
+    if not x.flags.c_contiguous:
+        x = np.ascontiguousarray(x)
+    if not w.flags.c_contiguous:
+        w = np.ascontiguousarray(w)
+    return x.reshape(rows, x.shape[-1]), w.reshape(out_features, w.shape[-1])
+
+
+class Linear(Function):
+    """``F.linear``; the subclasses only give PyTorch's grad_fn names."""
+
+    @staticmethod
+    def forward(ctx, x, w, b):
+        x2, w2 = _as_matrices(x, w)
+        out_shape = x.shape[:-1] + w.shape[:-1]
+        y = np.empty(out_shape, dtype=np.result_type(x, w))
+        y2 = y.reshape(x2.shape[0], w2.shape[0])
+        if b is None:
+            _product(x2, w2, trans_b=True, out=y2)
+        else:
+            y2[...] = b
+            _product(x2, w2, trans_b=True, out=y2, beta=1.0)
+        ctx.save_for_backward(x, w)
+        ctx.bias_shape = None if b is None else b.shape
+        return y
+
+    @staticmethod
+    def backward(ctx, gy):
+        x, w = ctx.saved_tensors
+        x2, w2 = _as_matrices(x, w)
+        gy2 = np.ascontiguousarray(gy, dtype=x2.dtype).reshape(x2.shape[0], w2.shape[0])
+        gx = gw = gb = None
+        if ctx.needs_input_grad[0]:
+            gx = _product(gy2, w2).reshape(x.shape)
+        if ctx.needs_input_grad[1]:
+            gw = _product(gy2, x2, trans_a=True).reshape(w.shape)
+        if ctx.needs_input_grad[2]:
+            gb = _sum_to(gy2, ctx.bias_shape)
+        return gx, gw, gb
+
+
+class Addmm(Linear):
+    grad_fn_name = "AddmmBackward0"
+
+
+class Mm(Linear):
+    grad_fn_name = "MmBackward0"

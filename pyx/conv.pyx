@@ -1,0 +1,825 @@
+"""Convolution kernels, float32/float64 from one source.
+
+Every convolution is handled as a 3-d one: 1-d and 2-d inputs arrive as views
+with singleton depth (and height) axes, shape ``(n_batch, channels, d, h, w)``.
+
+GEMM path (``conv_forward``, ``conv_backward_data``, ``conv_backward_weight``):
+the output positions of a sample are cut into blocks of whole output rows. For
+each (sample, group, block) the input patches are unfolded (im2col) into a
+per-thread buffer of shape ``(c_group * kd * kh * kw, block)`` -- row
+``((c * kd + a) * kh + b) * kw + e`` holds kernel tap ``(a, b, e)`` of input
+channel ``c`` -- small enough to stay in cache, and one BLAS call multiplies it
+with the group's weights straight into the output. Blocks run in parallel on
+OpenMP threads with a single-threaded BLAS each (no two thread pools compete);
+when there are fewer blocks than threads they run in turn and each product is
+split over the threads instead. An unfolding of the whole batch at once was
+measured slower: its buffer (tens of MB for a 56x56 layer) leaves the caches.
+
+Depthwise convolutions (one input channel per group) get direct kernels
+(``depthwise_*``): there every product would be a matrix-vector one over a
+buffer 9x the input.
+
+``geometry`` is the tuple ``(kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw,
+d_out, h_out, w_out)``: kernel size, stride, padding before the input (the
+padding after it is implied by the output size), dilation and output size. The
+Python layer validated it (kernel fits the padded input, positive strides);
+the kernels only index positions they proved to be in range.
+"""
+import numpy as np
+
+from cython.parallel cimport prange, parallel, threadid
+from libc.stdlib cimport malloc, free
+from libc.string cimport memcpy, memset
+from fused cimport floating
+from gemm_blas cimport (BlasThreads, blas_pool_restore, blas_pool_to_one,
+                        blas_threads_from_addresses, gemm_parallel)
+
+from cynn._kernels.gemm import blas_thread_control_addresses
+
+# SciPy's BLAS pool is held at one thread while OpenMP threads call BLAS (see gemm.pyx)
+_addresses = blas_thread_control_addresses()
+cdef BlasThreads _blas_threads = blas_threads_from_addresses(_addresses[0], _addresses[1])
+
+
+cdef inline int _blas_pool_to_one() noexcept nogil:
+    return blas_pool_to_one(&_blas_threads)
+
+
+cdef inline void _blas_pool_restore(int previous) noexcept nogil:
+    blas_pool_restore(&_blas_threads, previous)
+
+
+cdef extern from *:
+    """
+    /* Depthwise convolution of one channel plane: forward, its adjoint (input
+       gradient) and the weight gradient's products. GCC compiles each for
+       AVX-512, AVX2+FMA and the baseline and picks one at load time by the CPU
+       (target_clones); the build's own flags only guarantee SSE2.
+
+       Planes: x (depth, height, width), y and gy (out[0], out[1], out[2]);
+       taps (k[0], k[1], k[2]); k, s, p, d, out: kernel, stride, padding before
+       the input, dilation, output size. los[e], his[e]: the output columns whose
+       input column under kernel column e is inside the plane. */
+    #if defined(__x86_64__) && defined(__GNUC__) && !defined(__INTEL_COMPILER)
+    #define CYNN_CLONES __attribute__((target_clones("avx512f", "arch=haswell", "default")))
+    #else
+    #define CYNN_CLONES
+    #endif
+    #define CYNN_VALID_RANGES(ks, ds, ps, ss, size, n_out, los, his)                        \\
+        for (Py_ssize_t e = 0; e < (ks); e++) {                                              \\
+            Py_ssize_t off = e * (ds) - (ps);                                                \\
+            Py_ssize_t lo = off >= 0 ? 0 : (-off + (ss) - 1) / (ss);                         \\
+            Py_ssize_t hi = (size) - off > 0 ? ((size) - off + (ss) - 1) / (ss) : 0;         \\
+            if (hi > (n_out)) hi = (n_out);                                                  \\
+            los[e] = lo < hi ? lo : hi; his[e] = hi;                                         \\
+        }
+    #define CYNN_DEPTHWISE_PLANE(T, SUFFIX)                                                  \\
+    /* y += x (*) taps, one output row at a time: the row is summed over every tap   */     \\
+    /* in a small accumulator before it is stored once.                             */     \\
+    CYNN_CLONES static void cynn_depthwise_plane_##SUFFIX(                                 \\
+            const T *restrict x, const T *restrict taps, T *restrict y,                      \\
+            Py_ssize_t depth, Py_ssize_t height, Py_ssize_t width,                           \\
+            const Py_ssize_t *k, const Py_ssize_t *s, const Py_ssize_t *p,                  \\
+            const Py_ssize_t *d, const Py_ssize_t *out) {                                    \\
+        enum { CHUNK = 256 };                                                                \\
+        T acc[CHUNK];                                                                        \\
+        Py_ssize_t los[k[2]], his[k[2]];                                                     \\
+        Py_ssize_t sw = s[2];                                                                \\
+        CYNN_VALID_RANGES(k[2], d[2], p[2], sw, width, out[2], los, his)                     \\
+        for (Py_ssize_t zo = 0; zo < out[0]; zo++)                                           \\
+        for (Py_ssize_t yo = 0; yo < out[1]; yo++) {                                         \\
+            T *dst = y + (zo * out[1] + yo) * out[2];                                        \\
+            for (Py_ssize_t c0 = 0; c0 < out[2]; c0 += CHUNK) {                              \\
+                Py_ssize_t c1 = c0 + CHUNK < out[2] ? c0 + CHUNK : out[2];                   \\
+                for (Py_ssize_t i = c0; i < c1; i++) acc[i - c0] = dst[i];                   \\
+                for (Py_ssize_t a = 0; a < k[0]; a++) {                                      \\
+                    Py_ssize_t iz = zo * s[0] - p[0] + a * d[0];                             \\
+                    if (iz < 0 || iz >= depth) continue;                                     \\
+                    for (Py_ssize_t b = 0; b < k[1]; b++) {                                  \\
+                        Py_ssize_t iy = yo * s[1] - p[1] + b * d[1];                         \\
+                        if (iy < 0 || iy >= height) continue;                                \\
+                        const T *row = x + (iz * height + iy) * width;                       \\
+                        const T *w = taps + (a * k[1] + b) * k[2];                           \\
+                        for (Py_ssize_t e = 0; e < k[2]; e++) {                              \\
+                            Py_ssize_t lo = los[e] > c0 ? los[e] : c0;                       \\
+                            Py_ssize_t hi = his[e] < c1 ? his[e] : c1;                       \\
+                            const T *src = row + e * d[2] - p[2];                            \\
+                            T we = w[e];                                                     \\
+                            if (sw == 1) for (Py_ssize_t i = lo; i < hi; i++)                \\
+                                acc[i - c0] += we * src[i];                                  \\
+                            else for (Py_ssize_t i = lo; i < hi; i++)                        \\
+                                acc[i - c0] += we * src[i * sw];                             \\
+                        }                                                                    \\
+                    }                                                                        \\
+                }                                                                            \\
+                for (Py_ssize_t i = c0; i < c1; i++) dst[i] = acc[i - c0];                   \\
+            }                                                                                \\
+        }                                                                                    \\
+    }                                                                                        \\
+    /* The transposed map: gx (depth, height, width) += each gy (out) value spread  */      \\
+    /* over its taps' input positions.                                              */      \\
+    CYNN_CLONES static void cynn_depthwise_plane_adjoint_##SUFFIX(                         \\
+            const T *restrict gy, const T *restrict taps, T *restrict gx,                    \\
+            Py_ssize_t depth, Py_ssize_t height, Py_ssize_t width,                           \\
+            const Py_ssize_t *k, const Py_ssize_t *s, const Py_ssize_t *p,                  \\
+            const Py_ssize_t *d, const Py_ssize_t *out) {                                    \\
+        Py_ssize_t los[k[2]], his[k[2]];                                                     \\
+        Py_ssize_t sw = s[2];                                                                \\
+        CYNN_VALID_RANGES(k[2], d[2], p[2], sw, width, out[2], los, his)                     \\
+        for (Py_ssize_t zo = 0; zo < out[0]; zo++)                                           \\
+        for (Py_ssize_t yo = 0; yo < out[1]; yo++) {                                         \\
+            const T *src = gy + (zo * out[1] + yo) * out[2];                                 \\
+            for (Py_ssize_t a = 0; a < k[0]; a++) {                                          \\
+                Py_ssize_t iz = zo * s[0] - p[0] + a * d[0];                                 \\
+                if (iz < 0 || iz >= depth) continue;                                         \\
+                for (Py_ssize_t b = 0; b < k[1]; b++) {                                      \\
+                    Py_ssize_t iy = yo * s[1] - p[1] + b * d[1];                             \\
+                    if (iy < 0 || iy >= height) continue;                                    \\
+                    T *row = gx + (iz * height + iy) * width;                                \\
+                    const T *w = taps + (a * k[1] + b) * k[2];                               \\
+                    for (Py_ssize_t e = 0; e < k[2]; e++) {                                  \\
+                        T *dst = row + e * d[2] - p[2];                                      \\
+                        T we = w[e];                                                         \\
+                        if (sw == 1) for (Py_ssize_t i = los[e]; i < his[e]; i++)            \\
+                            dst[i] += we * src[i];                                           \\
+                        else for (Py_ssize_t i = los[e]; i < his[e]; i++)                    \\
+                            dst[i * sw] += we * src[i];                                      \\
+                    }                                                                        \\
+                }                                                                            \\
+            }                                                                                \\
+        }                                                                                    \\
+    }                                                                                        \\
+    /* acc (taps, out[2]) += the products behind each tap's weight gradient; the    */      \\
+    /* caller sums each row of acc at the end.                                      */      \\
+    CYNN_CLONES static void cynn_depthwise_weight_##SUFFIX(                                \\
+            const T *restrict x, const T *restrict gy, T *restrict acc,                      \\
+            Py_ssize_t depth, Py_ssize_t height, Py_ssize_t width,                           \\
+            const Py_ssize_t *k, const Py_ssize_t *s, const Py_ssize_t *p,                  \\
+            const Py_ssize_t *d, const Py_ssize_t *out) {                                    \\
+        Py_ssize_t los[k[2]], his[k[2]];                                                     \\
+        Py_ssize_t sw = s[2];                                                                \\
+        CYNN_VALID_RANGES(k[2], d[2], p[2], sw, width, out[2], los, his)                     \\
+        for (Py_ssize_t zo = 0; zo < out[0]; zo++)                                           \\
+        for (Py_ssize_t yo = 0; yo < out[1]; yo++) {                                         \\
+            const T *g = gy + (zo * out[1] + yo) * out[2];                                   \\
+            for (Py_ssize_t a = 0; a < k[0]; a++) {                                          \\
+                Py_ssize_t iz = zo * s[0] - p[0] + a * d[0];                                 \\
+                if (iz < 0 || iz >= depth) continue;                                         \\
+                for (Py_ssize_t b = 0; b < k[1]; b++) {                                      \\
+                    Py_ssize_t iy = yo * s[1] - p[1] + b * d[1];                             \\
+                    if (iy < 0 || iy >= height) continue;                                    \\
+                    const T *row = x + (iz * height + iy) * width;                           \\
+                    T *ac = acc + (a * k[1] + b) * k[2] * out[2];                            \\
+                    for (Py_ssize_t e = 0; e < k[2]; e++, ac += out[2]) {                    \\
+                        const T *src = row + e * d[2] - p[2];                                \\
+                        if (sw == 1) for (Py_ssize_t i = los[e]; i < his[e]; i++)            \\
+                            ac[i] += g[i] * src[i];                                          \\
+                        else for (Py_ssize_t i = los[e]; i < his[e]; i++)                    \\
+                            ac[i] += g[i] * src[i * sw];                                     \\
+                    }                                                                        \\
+                }                                                                            \\
+            }                                                                                \\
+        }                                                                                    \\
+    }
+    CYNN_DEPTHWISE_PLANE(float, f32)
+    CYNN_DEPTHWISE_PLANE(double, f64)
+    """
+    void cynn_depthwise_plane_f32(const float* x, const float* taps, float* y,
+                                  Py_ssize_t depth, Py_ssize_t height, Py_ssize_t width,
+                                  const Py_ssize_t* k, const Py_ssize_t* s, const Py_ssize_t* p,
+                                  const Py_ssize_t* d, const Py_ssize_t* out) noexcept nogil
+    void cynn_depthwise_plane_f64(const double* x, const double* taps, double* y,
+                                  Py_ssize_t depth, Py_ssize_t height, Py_ssize_t width,
+                                  const Py_ssize_t* k, const Py_ssize_t* s, const Py_ssize_t* p,
+                                  const Py_ssize_t* d, const Py_ssize_t* out) noexcept nogil
+    void cynn_depthwise_plane_adjoint_f32(
+        const float* gy, const float* taps, float* gx, Py_ssize_t depth, Py_ssize_t height,
+        Py_ssize_t width, const Py_ssize_t* k, const Py_ssize_t* s, const Py_ssize_t* p,
+        const Py_ssize_t* d, const Py_ssize_t* out) noexcept nogil
+    void cynn_depthwise_plane_adjoint_f64(
+        const double* gy, const double* taps, double* gx, Py_ssize_t depth, Py_ssize_t height,
+        Py_ssize_t width, const Py_ssize_t* k, const Py_ssize_t* s, const Py_ssize_t* p,
+        const Py_ssize_t* d, const Py_ssize_t* out) noexcept nogil
+    void cynn_depthwise_weight_f32(
+        const float* x, const float* gy, float* acc, Py_ssize_t depth, Py_ssize_t height,
+        Py_ssize_t width, const Py_ssize_t* k, const Py_ssize_t* s, const Py_ssize_t* p,
+        const Py_ssize_t* d, const Py_ssize_t* out) noexcept nogil
+    void cynn_depthwise_weight_f64(
+        const double* x, const double* gy, double* acc, Py_ssize_t depth, Py_ssize_t height,
+        Py_ssize_t width, const Py_ssize_t* k, const Py_ssize_t* s, const Py_ssize_t* p,
+        const Py_ssize_t* d, const Py_ssize_t* out) noexcept nogil
+
+
+# Below this many elements (or multiply-adds) a parallel region costs more than it saves.
+cdef Py_ssize_t PARALLEL_MIN = 32768
+
+
+cdef inline int _threads_for(double work, int n_threads) noexcept nogil:
+    return n_threads if work >= PARALLEL_MIN else 1
+
+
+cdef struct Geometry:
+    Py_ssize_t k[3]
+    Py_ssize_t s[3]
+    Py_ssize_t p[3]
+    Py_ssize_t d[3]
+    Py_ssize_t out[3]
+
+
+cdef Geometry _geometry(tuple geometry) except *:
+    cdef Geometry g
+    cdef int i
+    if len(geometry) != 15:
+        raise ValueError(f"geometry needs 15 integers, got {len(geometry)}")
+    for i in range(3):
+        g.k[i] = geometry[i]
+        g.s[i] = geometry[3 + i]
+        g.p[i] = geometry[6 + i]
+        g.d[i] = geometry[9 + i]
+        g.out[i] = geometry[12 + i]
+        if g.k[i] < 1 or g.s[i] < 1 or g.d[i] < 1 or g.p[i] < 0 or g.out[i] < 0:
+            raise ValueError(f"invalid convolution geometry {geometry}")
+    return g
+
+
+cdef inline Py_ssize_t _first_valid(Py_ssize_t offset, Py_ssize_t stride,
+                                    Py_ssize_t size, Py_ssize_t n_out) noexcept nogil:
+    """The first output index o whose input index o * stride + offset is >= 0."""
+    cdef Py_ssize_t lo = 0 if offset >= 0 else (-offset + stride - 1) // stride
+    cdef Py_ssize_t hi = _end_valid(offset, stride, size, n_out)
+    return lo if lo < hi else hi
+
+
+cdef inline Py_ssize_t _end_valid(Py_ssize_t offset, Py_ssize_t stride,
+                                  Py_ssize_t size, Py_ssize_t n_out) noexcept nogil:
+    """One past the last output index o whose input index o * stride + offset is < size."""
+    cdef Py_ssize_t hi = (size - offset + stride - 1) // stride if size - offset > 0 else 0
+    return hi if hi < n_out else n_out
+
+
+cdef inline void _zero(floating* dst, Py_ssize_t count) noexcept nogil:
+    if count > 0:
+        memset(dst, 0, count * sizeof(floating))
+
+
+cdef inline void _copy_run(floating* dst, const floating* src, Py_ssize_t w_out,
+                           Py_ssize_t offset, Py_ssize_t sw, Py_ssize_t width) noexcept nogil:
+    """dst[xo] = src[xo * sw + offset] where that is inside [0, width), else 0."""
+    cdef Py_ssize_t lo = _first_valid(offset, sw, width, w_out)
+    cdef Py_ssize_t hi = _end_valid(offset, sw, width, w_out)
+    cdef Py_ssize_t xo
+    _zero(dst, lo)
+    if sw == 1:
+        if hi > lo:
+            memcpy(dst + lo, src + lo + offset, (hi - lo) * sizeof(floating))
+    elif sw == 2:
+        for xo in range(lo, hi):
+            dst[xo] = src[2 * xo + offset]
+    else:
+        for xo in range(lo, hi):
+            dst[xo] = src[xo * sw + offset]
+    _zero(dst + hi, w_out - hi)
+
+
+cdef inline void _add_run(floating* dst, const floating* src, Py_ssize_t w_out,
+                          Py_ssize_t offset, Py_ssize_t sw, Py_ssize_t width) noexcept nogil:
+    """dst[xo * sw + offset] += src[xo] where that is inside [0, width): ``_copy_run``'s adjoint."""
+    cdef Py_ssize_t lo = _first_valid(offset, sw, width, w_out)
+    cdef Py_ssize_t hi = _end_valid(offset, sw, width, w_out)
+    cdef Py_ssize_t xo
+    cdef floating* shifted = dst + offset
+    if sw == 1:
+        for xo in range(lo, hi):
+            shifted[xo] += src[xo]
+    else:
+        for xo in range(lo, hi):
+            shifted[xo * sw] += src[xo]
+
+
+cdef void _im2col_block(const floating* x_group, Py_ssize_t channels, Py_ssize_t depth,
+                        Py_ssize_t height, Py_ssize_t width, const Geometry* g,
+                        Py_ssize_t q0, Py_ssize_t q1, floating* buf,
+                        Py_ssize_t n_cols) noexcept nogil:
+    """Patch matrix of output rows [q0, q1) (row q = zo * h_out + yo) of one sample and group.
+
+    x_group: the group's first input channel, (channels, depth, height, width).
+    buf (OUT): (channels * taps, (q1 - q0) * w_out) with row stride n_cols; row
+    ((c * kd + a) * kh + b) * kw + e. The taps e of one (c, a, b) read the same
+    input row, so they are filled together.
+    """
+    cdef Py_ssize_t plane = depth * height * width
+    cdef Py_ssize_t w_out = g.out[2], h_out = g.out[1]
+    cdef Py_ssize_t kw = g.k[2], sw = g.s[2], dw = g.d[2], pw = g.p[2]
+    cdef Py_ssize_t c, a, b, e, q, zo, yo, iz, iy, row0
+    cdef floating* dst
+    cdef const floating* src
+    for c in range(channels):
+        for a in range(g.k[0]):
+            for b in range(g.k[1]):
+                row0 = ((c * g.k[0] + a) * g.k[1] + b) * kw
+                for q in range(q0, q1):
+                    zo = q // h_out
+                    yo = q - zo * h_out
+                    iz = zo * g.s[0] - g.p[0] + a * g.d[0]
+                    iy = yo * g.s[1] - g.p[1] + b * g.d[1]
+                    dst = buf + row0 * n_cols + (q - q0) * w_out
+                    if iz < 0 or iz >= depth or iy < 0 or iy >= height:
+                        for e in range(kw):
+                            _zero(dst + e * n_cols, w_out)
+                    else:
+                        src = x_group + c * plane + (iz * height + iy) * width
+                        for e in range(kw):
+                            _copy_run(dst + e * n_cols, src, w_out, e * dw - pw, sw, width)
+
+
+cdef void _col2im_block(const floating* buf, Py_ssize_t n_cols, Py_ssize_t channels,
+                        Py_ssize_t depth, Py_ssize_t height, Py_ssize_t width,
+                        const Geometry* g, Py_ssize_t q0, Py_ssize_t q1,
+                        floating* gx_group) noexcept nogil:
+    """Adjoint of ``_im2col_block``: add each patch gradient of ``buf`` (row stride
+    n_cols) into ``gx_group``."""
+    cdef Py_ssize_t plane = depth * height * width
+    cdef Py_ssize_t w_out = g.out[2], h_out = g.out[1]
+    cdef Py_ssize_t kw = g.k[2], sw = g.s[2], dw = g.d[2], pw = g.p[2]
+    cdef Py_ssize_t c, a, b, e, q, zo, yo, iz, iy, row0
+    cdef const floating* src
+    cdef floating* dst
+    for c in range(channels):
+        for a in range(g.k[0]):
+            for b in range(g.k[1]):
+                row0 = ((c * g.k[0] + a) * g.k[1] + b) * kw
+                for q in range(q0, q1):
+                    zo = q // h_out
+                    yo = q - zo * h_out
+                    iz = zo * g.s[0] - g.p[0] + a * g.d[0]
+                    iy = yo * g.s[1] - g.p[1] + b * g.d[1]
+                    if iz < 0 or iz >= depth or iy < 0 or iy >= height:
+                        continue
+                    src = buf + row0 * n_cols + (q - q0) * w_out
+                    dst = gx_group + c * plane + (iz * height + iy) * width
+                    for e in range(kw):
+                        _add_run(dst, src + e * n_cols, w_out, e * dw - pw, sw, width)
+
+
+cdef Py_ssize_t _block_rows(Py_ssize_t rows, Py_ssize_t w_out, Py_ssize_t n_out_rows,
+                            Py_ssize_t itemsize, Py_ssize_t block_bytes):
+    """Output rows per im2col block. The patch matrix (rows, block_rows * w_out) should
+    stay in cache (2 MiB by default, measured against 256 KiB .. 16 MiB) but have at
+    least 128 columns, below which the products lose speed; a sample up to twice
+    that size stays whole, and the blocks of a sample are made equal so that no
+    small remainder block is left."""
+    cdef Py_ssize_t columns = block_bytes // (itemsize * (rows if rows > 0 else 1))
+    cdef Py_ssize_t per_block, n_blocks
+    if n_out_rows <= 1:
+        return 1
+    if rows * n_out_rows * w_out * itemsize <= 2 * block_bytes:
+        return n_out_rows
+    if columns < 128:
+        columns = 128
+    per_block = columns // (w_out if w_out > 0 else 1)
+    if per_block < 1:
+        per_block = 1
+    n_blocks = (n_out_rows + per_block - 1) // per_block
+    return (n_out_rows + n_blocks - 1) // n_blocks
+
+
+cdef int _check_gemm_conv(tuple x_shape, tuple w_shape, tuple y_shape, int groups,
+                          Geometry* g) except -1:
+    """x (n, c_in, d, h, w), W (c_out, c_in / groups * taps), y (n, c_out, *out)."""
+    cdef Py_ssize_t taps = g.k[0] * g.k[1] * g.k[2]
+    if groups < 1 or x_shape[1] % groups or w_shape[0] % groups:
+        raise ValueError(f"conv: {x_shape[1]} input and {w_shape[0]} output channels "
+                         f"in {groups} groups")
+    if w_shape[1] != x_shape[1] // groups * taps:
+        raise ValueError(f"conv: weight {w_shape}, expected ({w_shape[0]}, "
+                         f"{x_shape[1] // groups * taps})")
+    if y_shape != (x_shape[0], w_shape[0], g.out[0], g.out[1], g.out[2]):
+        raise ValueError(f"conv: output {y_shape}, expected ({x_shape[0]}, {w_shape[0]}, "
+                         f"{g.out[0]}, {g.out[1]}, {g.out[2]})")
+    return 0
+
+
+def conv_forward(const floating[:, :, :, :, ::1] x,   # IN  (n, c_in, d, h, w)
+                 const floating[:, ::1] w,            # IN  (c_out, c_in / groups * taps)
+                 const floating[::1] bias,            # IN  (c_out,), read when has_bias
+                 floating[:, :, :, :, ::1] y,         # OUT (n, c_out, d_out, h_out, w_out)
+                 bint has_bias, tuple geometry, int groups, int n_threads,
+                 Py_ssize_t block_bytes=1 << 21):
+    """``y[n, g] = W_g @ im2col(x[n, g])`` block by block of output positions.
+
+    Each job (sample, group, block of positions) unfolds its patches into a
+    per-thread buffer small enough for L2 and multiplies it with one BLAS call
+    that writes straight into y; jobs run in parallel with a single-threaded
+    BLAS. With fewer jobs than threads, the jobs run in turn and each product
+    is split over the threads instead.
+    """
+    cdef Geometry g = _geometry(geometry)
+    _check_gemm_conv(tuple(x.shape)[:5], tuple(w.shape)[:2], tuple(y.shape)[:5], groups, &g)
+    if has_bias and bias.shape[0] != w.shape[0]:
+        raise ValueError(f"conv: bias has {bias.shape[0]} entries, not {w.shape[0]}")
+    cdef Py_ssize_t n_batch = x.shape[0], c_in = x.shape[1], c_out = w.shape[0]
+    cdef Py_ssize_t depth = x.shape[2], height = x.shape[3], width = x.shape[4]
+    cdef Py_ssize_t c_group = c_in // groups, m_group = c_out // groups, k_group = w.shape[1]
+    cdef Py_ssize_t p_out = g.out[0] * g.out[1] * g.out[2]
+    if n_batch * c_out * p_out == 0:
+        return
+    cdef Py_ssize_t n_rows = g.out[0] * g.out[1], w_out = g.out[2]
+    n_threads = _threads_for(<double>n_batch * c_out * p_out * k_group, n_threads)
+    cdef Py_ssize_t block = _block_rows(k_group, w_out, n_rows, sizeof(floating), block_bytes)
+    cdef Py_ssize_t n_blocks = (n_rows + block - 1) // block
+    cdef Py_ssize_t jobs = n_batch * groups * n_blocks
+    cdef bint split_jobs = jobs >= n_threads
+    cdef int nt = n_threads if split_jobs else 1
+    buffers = np.empty((nt, k_group * block * w_out),
+                       dtype=np.float32 if floating is float else np.float64)
+    cdef floating[:, ::1] buf = buffers
+    cdef Py_ssize_t job, n, gi, blk, q0, q1, m, i
+    cdef int tid, previous
+    cdef floating* y_rows
+    cdef floating shift
+    tid = 0
+    with nogil:
+        previous = _blas_pool_to_one()
+        if split_jobs:
+            with parallel(num_threads=nt):
+                tid = threadid()
+                for job in prange(jobs, schedule="dynamic"):
+                    n = job // (groups * n_blocks)
+                    gi = (job // n_blocks) % groups
+                    blk = job % n_blocks
+                    q0 = blk * block
+                    q1 = q0 + block if q0 + block < n_rows else n_rows
+                    _forward_job(&x[n, gi * c_group, 0, 0, 0], c_group, depth, height, width,
+                                 &g, q0, q1, &buf[tid, 0], &w[gi * m_group, 0], m_group,
+                                 k_group, &y[n, gi * m_group, 0, 0, 0], p_out, 1)
+        else:
+            for job in range(jobs):
+                n = job // (groups * n_blocks)
+                gi = (job // n_blocks) % groups
+                blk = job % n_blocks
+                q0 = blk * block
+                q1 = q0 + block if q0 + block < n_rows else n_rows
+                _forward_job(&x[n, gi * c_group, 0, 0, 0], c_group, depth, height, width,
+                             &g, q0, q1, &buf[0, 0], &w[gi * m_group, 0], m_group,
+                             k_group, &y[n, gi * m_group, 0, 0, 0], p_out, n_threads)
+        _blas_pool_restore(previous)
+        if has_bias:
+            for job in prange(n_batch * c_out, num_threads=_threads_for(n_batch * c_out * p_out,
+                                                                        n_threads),
+                              schedule="static"):
+                n = job // c_out
+                m = job - n * c_out
+                y_rows = &y[n, m, 0, 0, 0]
+                shift = bias[m]
+                for i in range(p_out):
+                    y_rows[i] += shift
+
+
+cdef void _forward_job(const floating* x_group, Py_ssize_t c_group, Py_ssize_t depth,
+                       Py_ssize_t height, Py_ssize_t width, const Geometry* g,
+                       Py_ssize_t q0, Py_ssize_t q1, floating* buf,
+                       const floating* w_group, Py_ssize_t m_group, Py_ssize_t k_group,
+                       floating* y_group, Py_ssize_t p_out, int n_threads) noexcept nogil:
+    cdef Py_ssize_t p0 = q0 * g.out[2], p1 = q1 * g.out[2]
+    _im2col_block(x_group, c_group, depth, height, width, g, q0, q1, buf, p1 - p0)
+    # y_group[:, p0:p1] (row stride p_out) = W_g (m, k) @ buf (k, p1 - p0)
+    gemm_parallel(False, False, <int>m_group, <int>(p1 - p0), <int>k_group, <floating>1,
+                  w_group, <int>k_group, buf, <int>(p1 - p0), <floating>0, y_group + p0,
+                  <int>p_out, n_threads)
+
+
+def conv_backward_data(const floating[:, :, :, :, ::1] gy,   # IN  (n, c_out, d_out, h_out, w_out)
+                       const floating[:, ::1] w,             # IN  (c_out, c_in / groups * taps)
+                       floating[:, :, :, :, ::1] gx,         # OUT (n, c_in, d, h, w)
+                       tuple geometry, int groups, int n_threads,
+                       Py_ssize_t block_bytes=1 << 21):
+    """``gx[n, g] = col2im(W_g^T @ gy[n, g])``, block by block of output positions.
+
+    A job is one (sample, group): its blocks all add into the same input
+    channels, so they run in turn inside the job.
+    """
+    cdef Geometry g = _geometry(geometry)
+    _check_gemm_conv(tuple(gx.shape)[:5], tuple(w.shape)[:2], tuple(gy.shape)[:5], groups, &g)
+    cdef Py_ssize_t n_batch = gx.shape[0], c_in = gx.shape[1], c_out = w.shape[0]
+    cdef Py_ssize_t depth = gx.shape[2], height = gx.shape[3], width = gx.shape[4]
+    cdef Py_ssize_t c_group = c_in // groups, m_group = c_out // groups, k_group = w.shape[1]
+    cdef Py_ssize_t p_out = g.out[0] * g.out[1] * g.out[2]
+    cdef Py_ssize_t plane = depth * height * width
+    if n_batch * c_in * plane == 0:
+        return
+    cdef Py_ssize_t n_rows = g.out[0] * g.out[1], w_out = g.out[2]
+    cdef Py_ssize_t block = _block_rows(k_group, w_out, n_rows, sizeof(floating), block_bytes)
+    n_threads = _threads_for(<double>n_batch * c_out * p_out * k_group, n_threads)
+    cdef Py_ssize_t jobs = n_batch * groups
+    cdef bint split_jobs = jobs >= n_threads
+    cdef int nt = n_threads if split_jobs else 1
+    buffers = np.empty((nt, k_group * block * w_out),
+                       dtype=np.float32 if floating is float else np.float64)
+    cdef floating[:, ::1] buf = buffers
+    cdef Py_ssize_t job, n, gi
+    cdef int tid, previous
+    tid = 0
+    with nogil:
+        previous = _blas_pool_to_one()
+        if split_jobs:
+            with parallel(num_threads=nt):
+                tid = threadid()
+                for job in prange(jobs, schedule="dynamic"):
+                    n = job // groups
+                    gi = job % groups
+                    _backward_data_job(&gy[n, gi * m_group, 0, 0, 0], &w[gi * m_group, 0],
+                                       m_group, k_group, p_out, block, &buf[tid, 0], &g,
+                                       &gx[n, gi * c_group, 0, 0, 0], c_group, depth, height,
+                                       width, 1)
+        else:
+            for job in range(jobs):
+                n = job // groups
+                gi = job % groups
+                _backward_data_job(&gy[n, gi * m_group, 0, 0, 0], &w[gi * m_group, 0],
+                                   m_group, k_group, p_out, block, &buf[0, 0], &g,
+                                   &gx[n, gi * c_group, 0, 0, 0], c_group, depth, height,
+                                   width, n_threads)
+        _blas_pool_restore(previous)
+
+
+cdef void _backward_data_job(const floating* gy_group, const floating* w_group,
+                             Py_ssize_t m_group, Py_ssize_t k_group, Py_ssize_t p_out,
+                             Py_ssize_t block, floating* buf, const Geometry* g,
+                             floating* gx_group, Py_ssize_t c_group, Py_ssize_t depth,
+                             Py_ssize_t height, Py_ssize_t width, int n_threads) noexcept nogil:
+    cdef Py_ssize_t q0, q1, p0, p1, n_rows = g.out[0] * g.out[1]
+    _zero(gx_group, c_group * depth * height * width)
+    q0 = 0
+    while q0 < n_rows:
+        q1 = q0 + block if q0 + block < n_rows else n_rows
+        p0 = q0 * g.out[2]
+        p1 = q1 * g.out[2]
+        # buf (k, p1 - p0) = W_g^T (k, m) @ gy_group[:, p0:p1] (row stride p_out)
+        gemm_parallel(True, False, <int>k_group, <int>(p1 - p0), <int>m_group, <floating>1,
+                      w_group, <int>k_group, gy_group + p0, <int>p_out, <floating>0, buf,
+                      <int>(p1 - p0), n_threads)
+        _col2im_block(buf, p1 - p0, c_group, depth, height, width, g, q0, q1, gx_group)
+        q0 = q1
+
+
+def conv_backward_weight(const floating[:, :, :, :, ::1] x,    # IN  (n, c_in, d, h, w)
+                         const floating[:, :, :, :, ::1] gy,   # IN  (n, c_out, d_out, h_out, w_out)
+                         floating[:, ::1] gw,                  # OUT (c_out, c_in / groups * taps)
+                         tuple geometry, int groups, int n_threads,
+                         Py_ssize_t block_bytes=1 << 21):
+    """``gW_g = sum over samples and blocks of gy[n, g, block] @ im2col(x[n, g], block)^T``.
+
+    Jobs (sample, group, block) run in parallel, each thread adding into its own
+    copy of gW; the copies are summed at the end.
+    """
+    cdef Geometry g = _geometry(geometry)
+    _check_gemm_conv(tuple(x.shape)[:5], tuple(gw.shape)[:2], tuple(gy.shape)[:5], groups, &g)
+    cdef Py_ssize_t n_batch = x.shape[0], c_in = x.shape[1], c_out = gw.shape[0]
+    cdef Py_ssize_t depth = x.shape[2], height = x.shape[3], width = x.shape[4]
+    cdef Py_ssize_t c_group = c_in // groups, m_group = c_out // groups, k_group = gw.shape[1]
+    cdef Py_ssize_t p_out = g.out[0] * g.out[1] * g.out[2]
+    cdef Py_ssize_t n_rows = g.out[0] * g.out[1], w_out = g.out[2]
+    n_threads = _threads_for(<double>n_batch * c_out * p_out * k_group, n_threads)
+    cdef Py_ssize_t block = _block_rows(k_group, w_out, n_rows, sizeof(floating), block_bytes)
+    cdef Py_ssize_t n_blocks = (n_rows + block - 1) // block
+    cdef Py_ssize_t jobs = n_batch * groups * n_blocks
+    cdef bint split_jobs = jobs >= n_threads
+    cdef int nt = n_threads if split_jobs else 1
+    dtype = np.float32 if floating is float else np.float64
+    cdef floating[:, :, ::1] acc = np.zeros((nt, c_out, k_group), dtype=dtype)
+    buffers = np.empty((nt, k_group * block * w_out), dtype=dtype)
+    cdef floating[:, ::1] buf = buffers
+    cdef Py_ssize_t job, n, gi, blk, q0, q1, t, i, j
+    cdef int tid, previous
+    cdef floating total
+    if c_out * k_group == 0:
+        return
+    tid = 0
+    with nogil:
+        previous = _blas_pool_to_one()
+        if split_jobs:
+            with parallel(num_threads=nt):
+                tid = threadid()
+                for job in prange(jobs, schedule="dynamic"):
+                    n = job // (groups * n_blocks)
+                    gi = (job // n_blocks) % groups
+                    blk = job % n_blocks
+                    q0 = blk * block
+                    q1 = q0 + block if q0 + block < n_rows else n_rows
+                    _backward_weight_job(&x[n, gi * c_group, 0, 0, 0], c_group, depth,
+                                         height, width, &g, q0, q1, &buf[tid, 0],
+                                         &gy[n, gi * m_group, 0, 0, 0], m_group, k_group,
+                                         p_out, &acc[tid, gi * m_group, 0], 1)
+        else:
+            for job in range(jobs):
+                n = job // (groups * n_blocks)
+                gi = (job // n_blocks) % groups
+                blk = job % n_blocks
+                q0 = blk * block
+                q1 = q0 + block if q0 + block < n_rows else n_rows
+                _backward_weight_job(&x[n, gi * c_group, 0, 0, 0], c_group, depth,
+                                     height, width, &g, q0, q1, &buf[0, 0],
+                                     &gy[n, gi * m_group, 0, 0, 0], m_group, k_group,
+                                     p_out, &acc[0, gi * m_group, 0], n_threads)
+        _blas_pool_restore(previous)
+        for i in prange(c_out, num_threads=n_threads, schedule="static"):
+            for j in range(k_group):
+                total = 0
+                for t in range(nt):
+                    total = total + acc[t, i, j]
+                gw[i, j] = total
+
+
+cdef void _backward_weight_job(const floating* x_group, Py_ssize_t c_group, Py_ssize_t depth,
+                               Py_ssize_t height, Py_ssize_t width, const Geometry* g,
+                               Py_ssize_t q0, Py_ssize_t q1, floating* buf,
+                               const floating* gy_group, Py_ssize_t m_group, Py_ssize_t k_group,
+                               Py_ssize_t p_out, floating* gw_group, int n_threads) noexcept nogil:
+    cdef Py_ssize_t p0 = q0 * g.out[2], p1 = q1 * g.out[2]
+    _im2col_block(x_group, c_group, depth, height, width, g, q0, q1, buf, p1 - p0)
+    # gw_group (m, k) += gy_group[:, p0:p1] (m, p1 - p0; row stride p_out) @ buf^T
+    gemm_parallel(False, True, <int>m_group, <int>k_group, <int>(p1 - p0), <floating>1,
+                  gy_group + p0, <int>p_out, buf, <int>(p1 - p0), <floating>1, gw_group,
+                  <int>k_group, n_threads)
+
+
+def add_channel_bias(floating[:, :, ::1] y,        # IN/OUT (n, c, p)
+                     const floating[::1] bias,     # IN (c,)
+                     int n_threads):
+    """``y[n, c, :] += bias[c]``."""
+    cdef Py_ssize_t n_batch = y.shape[0], channels = y.shape[1], p = y.shape[2]
+    if bias.shape[0] != channels:
+        raise ValueError(f"add_channel_bias: bias has {bias.shape[0]} entries, not {channels}")
+    cdef Py_ssize_t job, n, c, i
+    cdef floating shift
+    cdef floating* dst
+    if n_batch * channels * p == 0:
+        return
+    with nogil:
+        for job in prange(n_batch * channels, schedule="static",
+                          num_threads=_threads_for(n_batch * channels * p, n_threads)):
+            n = job // channels
+            c = job - n * channels
+            dst = &y[n, c, 0]
+            shift = bias[c]
+            for i in range(p):
+                dst[i] += shift
+
+
+def channel_sum(const floating[:, :, ::1] y,   # IN  (n, c, p)
+                floating[::1] total,           # OUT (c,)
+                int n_threads):
+    """``total[c] = y[:, c, :].sum()`` (the bias gradient), accumulated in double."""
+    cdef Py_ssize_t n_batch = y.shape[0], channels = y.shape[1], p = y.shape[2]
+    if total.shape[0] != channels:
+        raise ValueError(f"channel_sum: output has {total.shape[0]} entries, not {channels}")
+    cdef Py_ssize_t c, n, i
+    cdef double acc
+    cdef const floating* src
+    with nogil:
+        for c in prange(channels, schedule="static",
+                        num_threads=_threads_for(n_batch * channels * p, n_threads)):
+            acc = 0
+            for n in range(n_batch):
+                src = &y[n, c, 0] if p > 0 else NULL
+                for i in range(p):
+                    acc = acc + src[i]
+            total[c] = <floating>acc
+
+
+def depthwise_forward(const floating[:, :, :, :, ::1] x,   # IN  (n, c, d, h, w)
+                      const floating[:, :, :, ::1] w,      # IN  (c * mult, kd, kh, kw)
+                      const floating[::1] bias,            # IN  (c * mult,), read when has_bias
+                      floating[:, :, :, :, ::1] y,         # OUT (n, c * mult, d_out, h_out, w_out)
+                      bint has_bias, tuple geometry, int n_threads):
+    """Convolution with groups == channels: output channel o reads input channel o // mult."""
+    cdef Geometry g = _geometry(geometry)
+    cdef Py_ssize_t n_batch = x.shape[0], c_in = x.shape[1], c_out = w.shape[0]
+    cdef Py_ssize_t depth = x.shape[2], height = x.shape[3], width = x.shape[4]
+    _check_depthwise(n_batch, c_in, c_out, w, y, g)
+    if has_bias and bias.shape[0] != c_out:
+        raise ValueError(f"depthwise_forward: bias has {bias.shape[0]} entries, not {c_out}")
+    cdef Py_ssize_t mult = c_out // c_in
+    cdef Py_ssize_t p_out = g.out[0] * g.out[1] * g.out[2]
+    cdef Py_ssize_t job, n, o, i
+    cdef floating shift
+    cdef floating* y_plane
+    if n_batch * c_out * p_out == 0:
+        return
+    with nogil:
+        for job in prange(n_batch * c_out, schedule="static",
+                          num_threads=_threads_for(n_batch * c_out * p_out, n_threads)):
+            n = job // c_out
+            o = job - n * c_out
+            shift = bias[o] if has_bias else 0
+            y_plane = &y[n, o, 0, 0, 0]
+            for i in range(p_out):
+                y_plane[i] = shift
+            _depthwise_plane(&x[n, o // mult, 0, 0, 0], &w[o, 0, 0, 0], y_plane,
+                             depth, height, width, &g, False)
+
+
+cdef inline void _depthwise_plane(const floating* x_plane, const floating* taps,
+                                  floating* y_plane, Py_ssize_t depth, Py_ssize_t height,
+                                  Py_ssize_t width, const Geometry* g,
+                                  bint adjoint) noexcept nogil:
+    """y_plane += x_plane (*) taps; with ``adjoint`` x_plane is an output gradient
+    and y_plane the input gradient (depth, height, width) it adds into."""
+    if floating is float:
+        if adjoint:
+            cynn_depthwise_plane_adjoint_f32(x_plane, taps, y_plane, depth, height, width,
+                                             g.k, g.s, g.p, g.d, g.out)
+        else:
+            cynn_depthwise_plane_f32(x_plane, taps, y_plane, depth, height, width,
+                                     g.k, g.s, g.p, g.d, g.out)
+    else:
+        if adjoint:
+            cynn_depthwise_plane_adjoint_f64(x_plane, taps, y_plane, depth, height, width,
+                                             g.k, g.s, g.p, g.d, g.out)
+        else:
+            cynn_depthwise_plane_f64(x_plane, taps, y_plane, depth, height, width,
+                                     g.k, g.s, g.p, g.d, g.out)
+
+
+def depthwise_backward_data(const floating[:, :, :, :, ::1] gy,   # IN  (n, c * mult, d_out, h_out, w_out)
+                            const floating[:, :, :, ::1] w,       # IN  (c * mult, kd, kh, kw)
+                            floating[:, :, :, :, ::1] gx,         # OUT (n, c, d, h, w)
+                            tuple geometry, int n_threads):
+    """Input gradient of ``depthwise_forward``."""
+    cdef Geometry g = _geometry(geometry)
+    cdef Py_ssize_t n_batch = gx.shape[0], c_in = gx.shape[1], c_out = w.shape[0]
+    cdef Py_ssize_t depth = gx.shape[2], height = gx.shape[3], width = gx.shape[4]
+    _check_depthwise(n_batch, c_in, c_out, w, gy, g)
+    cdef Py_ssize_t mult = c_out // c_in
+    cdef Py_ssize_t plane = depth * height * width
+    cdef Py_ssize_t job, n, c, m, o
+    cdef floating* gx_plane
+    if n_batch * c_in * plane == 0:
+        return
+    with nogil:
+        for job in prange(n_batch * c_in, schedule="static",
+                          num_threads=_threads_for(n_batch * c_in * plane, n_threads)):
+            n = job // c_in
+            c = job - n * c_in
+            gx_plane = &gx[n, c, 0, 0, 0]
+            memset(gx_plane, 0, plane * sizeof(floating))
+            for m in range(mult):
+                o = c * mult + m
+                _depthwise_plane(&gy[n, o, 0, 0, 0], &w[o, 0, 0, 0], gx_plane,
+                                 depth, height, width, &g, True)
+
+
+def depthwise_backward_weight(const floating[:, :, :, :, ::1] x,    # IN  (n, c, d, h, w)
+                              const floating[:, :, :, :, ::1] gy,   # IN  (n, c * mult, d_out, h_out, w_out)
+                              floating[:, :, :, ::1] gw,            # OUT (c * mult, kd, kh, kw)
+                              tuple geometry, int n_threads):
+    """Weight gradient of ``depthwise_forward``."""
+    cdef Geometry g = _geometry(geometry)
+    cdef Py_ssize_t n_batch = x.shape[0], c_in = x.shape[1], c_out = gw.shape[0]
+    cdef Py_ssize_t depth = x.shape[2], height = x.shape[3], width = x.shape[4]
+    _check_depthwise(n_batch, c_in, c_out, gw, gy, g)
+    cdef Py_ssize_t mult = c_out // c_in
+    cdef Py_ssize_t taps = g.k[0] * g.k[1] * g.k[2], w_out = g.out[2]
+    cdef Py_ssize_t n, o, t, i
+    cdef double total
+    cdef floating* acc
+    cdef floating* gw_taps
+    if c_out == 0:
+        return
+    acc = NULL
+    n_threads = _threads_for(<double>n_batch * c_out * g.out[0] * g.out[1] * w_out, n_threads)
+    with nogil, parallel(num_threads=n_threads):
+        # acc (taps, w_out) gathers each tap's products along output rows; summing
+        # the rows only at the end keeps the inner loops free of serial reductions
+        acc = <floating*>malloc(taps * w_out * sizeof(floating) + sizeof(floating))
+        for o in prange(c_out, schedule="static"):
+            memset(acc, 0, taps * w_out * sizeof(floating))
+            for n in range(n_batch):
+                if floating is float:
+                    cynn_depthwise_weight_f32(&x[n, o // mult, 0, 0, 0], &gy[n, o, 0, 0, 0],
+                                              acc, depth, height, width,
+                                              g.k, g.s, g.p, g.d, g.out)
+                else:
+                    cynn_depthwise_weight_f64(&x[n, o // mult, 0, 0, 0], &gy[n, o, 0, 0, 0],
+                                              acc, depth, height, width,
+                                              g.k, g.s, g.p, g.d, g.out)
+            gw_taps = &gw[o, 0, 0, 0]
+            for t in range(taps):
+                total = 0
+                for i in range(w_out):
+                    total = total + acc[t * w_out + i]
+                gw_taps[t] = <floating>total
+        free(acc)
+
+
+cdef int _check_depthwise(Py_ssize_t n_batch, Py_ssize_t c_in, Py_ssize_t c_out,
+                          w, y, Geometry g) except -1:
+    if c_in == 0 or c_out % c_in != 0:
+        raise ValueError(f"depthwise: {c_out} output channels for {c_in} input channels")
+    if tuple(w.shape)[1:4] != (g.k[0], g.k[1], g.k[2]):
+        raise ValueError(f"depthwise: weight shape {tuple(w.shape)[:4]} does not match "
+                         f"kernel ({g.k[0]}, {g.k[1]}, {g.k[2]})")
+    if tuple(y.shape)[:5] != (n_batch, c_out, g.out[0], g.out[1], g.out[2]):
+        raise ValueError(f"depthwise: output shape {tuple(y.shape)[:5]}, expected "
+                         f"({n_batch}, {c_out}, {g.out[0]}, {g.out[1]}, {g.out[2]})")
+    return 0

@@ -1,0 +1,93 @@
+"""gemm.pyx: row-major BLAS products against numpy, per dtype, every transpose
+combination, thread-count independence and shape checks."""
+import numpy as np
+import pytest
+
+from cynn._kernels import gemm
+
+TOLERANCE = {np.float32: dict(rtol=1e-5, atol=1e-5), np.float64: dict(rtol=1e-12, atol=1e-12)}
+
+
+def _operands(m, n, k, trans_a, trans_b, dtype, seed=0):
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal((k, m) if trans_a else (m, k)).astype(dtype)
+    b = rng.standard_normal((n, k) if trans_b else (k, n)).astype(dtype)
+    return a, b
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("trans_a", [False, True])
+@pytest.mark.parametrize("trans_b", [False, True])
+@pytest.mark.parametrize("m, n, k", [(1, 1, 1), (3, 5, 7), (37, 53, 29), (300, 17, 100),
+                                     (6, 700, 75), (130, 140, 150)])
+@pytest.mark.parametrize("threads", [1, 2])
+def test_gemm_matches_numpy(dtype, trans_a, trans_b, m, n, k, threads):
+    a, b = _operands(m, n, k, trans_a, trans_b, dtype)
+    expected = (a.T if trans_a else a) @ (b.T if trans_b else b)
+    c = np.full((m, n), np.nan, dtype=dtype)
+    gemm.gemm(a, b, c, trans_a, trans_b, n_threads=threads)
+    np.testing.assert_allclose(c, expected, **TOLERANCE[dtype])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_alpha_and_beta(dtype):
+    a, b = _operands(40, 30, 20, False, False, dtype)
+    c = np.ones((40, 30), dtype=dtype)
+    gemm.gemm(a, b, c, alpha=2.0, beta=3.0, n_threads=2)
+    np.testing.assert_allclose(c, 2 * a @ b + 3, **TOLERANCE[dtype])
+
+
+def test_empty_inner_dimension_scales_c_by_beta():
+    c = np.full((3, 4), 2.0)
+    gemm.gemm(np.empty((3, 0)), np.empty((0, 4)), c, beta=0.5)
+    np.testing.assert_array_equal(c, 1.0)
+    gemm.gemm(np.empty((3, 0)), np.empty((0, 4)), c, beta=0.0)
+    np.testing.assert_array_equal(c, 0.0)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("trans_a, trans_b", [(False, False), (True, False), (False, True)])
+def test_grouped_gemm_matches_numpy(dtype, trans_a, trans_b):
+    rng = np.random.default_rng(0)
+    groups, m, n, k = 3, 24, 500, 40
+    a = rng.standard_normal((groups,) + ((k, m) if trans_a else (m, k))).astype(dtype)
+    b = rng.standard_normal((groups,) + ((n, k) if trans_b else (k, n))).astype(dtype)
+    expected = (np.swapaxes(a, 1, 2) if trans_a else a) @ (np.swapaxes(b, 1, 2) if trans_b else b)
+    c = np.empty((groups, m, n), dtype=dtype)
+    gemm.grouped_gemm(a, b, c, trans_a, trans_b, n_threads=2)
+    np.testing.assert_allclose(c, expected, **TOLERANCE[dtype])
+
+
+def test_threads_do_not_change_the_result():
+    a, b = _operands(257, 1031, 300, False, True, np.float32)
+    one, two = np.empty((257, 1031), np.float32), np.empty((257, 1031), np.float32)
+    gemm.gemm(a, b, one, False, True, n_threads=1)
+    gemm.gemm(a, b, two, False, True, n_threads=2)
+    np.testing.assert_allclose(one, two, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("a_shape, b_shape, c_shape", [
+    ((3, 4), (5, 6), (3, 6)),    # inner sizes differ
+    ((3, 4), (4, 6), (3, 5)),    # wrong output
+])
+def test_shape_mismatch_raises_before_the_kernel(a_shape, b_shape, c_shape):
+    with pytest.raises(ValueError, match="gemm"):
+        gemm.gemm(np.ones(a_shape), np.ones(b_shape), np.empty(c_shape))
+
+
+def test_mixed_dtypes_are_rejected():
+    with pytest.raises((TypeError, ValueError)):
+        gemm.gemm(np.ones((2, 2), np.float32), np.ones((2, 2)), np.empty((2, 2), np.float32))
+
+
+def test_blas_pool_is_restored_after_a_product():
+    info = gemm.blas_info()
+    if not info["threads_managed"]:
+        pytest.skip("SciPy's BLAS library exposes no thread control here")
+    import ctypes
+    lib = ctypes.CDLL(info["library"])
+    getter = getattr(lib, "scipy_openblas_get_num_threads", None) or lib.openblas_get_num_threads
+    before = getter()
+    a, b = _operands(200, 200, 200, False, False, np.float32)
+    gemm.gemm(a, b, np.empty((200, 200), np.float32), n_threads=2)
+    assert getter() == before
