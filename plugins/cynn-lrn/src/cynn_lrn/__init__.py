@@ -1,0 +1,11 @@
+"""cynn-lrn: AlexNet's local response normalisation as a cynn plugin layer.
+
+Installing this distribution registers ``LocalResponseNorm`` in cynn's ``cynn.layers``
+entry-point group: ``cynn.registry.get("LocalResponseNorm")`` or
+``cynn.nn.build({"type": "LocalResponseNorm", "args": [5]})`` find it.
+"""
+from .functional import local_response_norm
+from .module import LocalResponseNorm
+
+__version__ = "0.1"
+__all__ = ["LocalResponseNorm", "local_response_norm"]
