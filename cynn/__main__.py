@@ -38,10 +38,12 @@ def plugins(load: bool) -> int:
                 registry.get(name)
             except Exception:  # reported below through the registry's own status
                 pass
-    for name, item in sorted(registry.layers().items()):
+    for key, item in sorted(registry.layers().items()):
         if item.status == "builtin" and not load:
             continue
-        print(str(item) + (f"  error: {item.error}" if item.error else ""))
+        # a plugin layer shadowed by a built-in is reachable only as "dist:Name"
+        shown = str(item) if key == item.name else f"{key}: {item}"
+        print(shown + (f"  error: {item.error}" if item.error else ""))
         failed += item.status == "failed"
     return 1 if failed and load else 0
 

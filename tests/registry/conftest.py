@@ -165,7 +165,7 @@ def unique():
 SWISH_SOURCE = """
     import cynn.nn
 
-    class Swish(cynn.nn.Module):
+    class FakeSwish(cynn.nn.Module):
         def __init__(self, beta=1.0):
             super().__init__()
             self.beta = beta

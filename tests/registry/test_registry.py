@@ -19,7 +19,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 def _swish_plugin(make_plugin, unique, swish_source, dist="cynn-fakeacts", **kw):
     module = unique("fakeacts")
-    make_plugin(dist, {"Swish": f"{module}:Swish"}, {module: swish_source}, **kw)
+    make_plugin(dist, {"FakeSwish": f"{module}:FakeSwish"}, {module: swish_source}, **kw)
     return module
 
 
@@ -54,72 +54,72 @@ def test_get_rejects_non_string():
 
 def test_listing_reads_metadata_only_and_get_imports(make_plugin, unique, swish_source):
     module = _swish_plugin(make_plugin, unique, swish_source)
-    info = registry.layers()["Swish"]
+    info = registry.layers()["FakeSwish"]
     assert (info.origin, info.status, info.error) == ("cynn-fakeacts 0.1", "available", None)
     assert module not in sys.modules
 
-    cls = registry.get("Swish")
-    assert module in sys.modules and cls is sys.modules[module].Swish
-    assert str(registry.layers()["Swish"]) == "Swish (cynn-fakeacts 0.1, loaded)"
+    cls = registry.get("FakeSwish")
+    assert module in sys.modules and cls is sys.modules[module].FakeSwish
+    assert str(registry.layers()["FakeSwish"]) == "FakeSwish (cynn-fakeacts 0.1, loaded)"
 
 
 def test_get_imports_only_the_requested_plugin_module(make_plugin, unique, swish_source):
     first, second = unique("acts_a"), unique("acts_b")
-    make_plugin("cynn-twomods", {"Swish": f"{first}:Swish", "Swish2": f"{second}:Swish"},
+    make_plugin("cynn-twomods", {"FakeSwish": f"{first}:FakeSwish", "Swish2": f"{second}:FakeSwish"},
                 {first: swish_source, second: swish_source})
     registry.get("Swish2")
     assert second in sys.modules and first not in sys.modules
-    assert registry.layers()["Swish"].status == "available"
+    assert registry.layers()["FakeSwish"].status == "available"
 
 
 def test_qualified_plugin_name_accepts_normalized_distribution(make_plugin, unique, swish_source):
     module = _swish_plugin(make_plugin, unique, swish_source, dist="Cynn_FakeActs")
-    assert registry.get("cynn-fakeacts:Swish") is sys.modules[module].Swish
+    assert registry.get("cynn-fakeacts:FakeSwish") is sys.modules[module].FakeSwish
 
 
 def test_builtin_wins_over_plugin_and_qualified_name_reaches_plugin(
         make_plugin, unique, swish_source, nn_layers):
     module = unique("shadow")
-    make_plugin("cynn-shadow", {"Linear": f"{module}:Swish"}, {module: swish_source})
+    make_plugin("cynn-shadow", {"Linear": f"{module}:FakeSwish"}, {module: swish_source})
     assert registry.get("Linear") is nn_layers.Linear
     assert module not in sys.modules
     listed = registry.layers()
     assert listed["Linear"].status == "builtin"
     assert listed["cynn-shadow:Linear"].origin == "cynn-shadow 0.1"
-    assert registry.get("cynn-shadow:Linear") is sys.modules[module].Swish
+    assert registry.get("cynn-shadow:Linear") is sys.modules[module].FakeSwish
 
 
 def test_two_plugins_claiming_a_name_are_ambiguous(make_plugin, unique, swish_source):
     module_a = _swish_plugin(make_plugin, unique, swish_source, dist="cynn-acts-a")
     module_b = _swish_plugin(make_plugin, unique, swish_source, dist="cynn-acts-b", version="2.0")
     with pytest.raises(AmbiguousLayerError) as excinfo:
-        registry.get("Swish")
+        registry.get("FakeSwish")
     message = str(excinfo.value)
-    for expected in ("cynn-acts-a 0.1", "cynn-acts-b 2.0", "'cynn-acts-a:Swish'",
-                     "'cynn-acts-b:Swish'"):
+    for expected in ("cynn-acts-a 0.1", "cynn-acts-b 2.0", "'cynn-acts-a:FakeSwish'",
+                     "'cynn-acts-b:FakeSwish'"):
         assert expected in message
     listed = registry.layers()
-    assert "Swish" not in listed
-    assert {"cynn-acts-a:Swish", "cynn-acts-b:Swish"} <= set(listed)
-    assert registry.get("cynn-acts-b:Swish") is sys.modules[module_b].Swish
+    assert "FakeSwish" not in listed
+    assert {"cynn-acts-a:FakeSwish", "cynn-acts-b:FakeSwish"} <= set(listed)
+    assert registry.get("cynn-acts-b:FakeSwish") is sys.modules[module_b].FakeSwish
     assert module_a not in sys.modules
 
 
 def test_unknown_qualifier_names_the_real_provider(make_plugin, unique, swish_source):
     _swish_plugin(make_plugin, unique, swish_source)
     with pytest.raises(UnknownLayerError, match="provided by cynn-fakeacts 0.1.*not by 'other'"):
-        registry.get("other:Swish")
+        registry.get("other:FakeSwish")
 
 
 def test_autoload_disabled_hides_plugins(make_plugin, unique, swish_source, monkeypatch):
     _swish_plugin(make_plugin, unique, swish_source)
     monkeypatch.setenv("CYNN_DISABLE_PLUGIN_AUTOLOAD", "1")
     listed = registry.layers()
-    assert "Swish" not in listed and "Linear" in listed
+    assert "FakeSwish" not in listed and "Linear" in listed
     with pytest.raises(UnknownLayerError):
-        registry.get("Swish")
+        registry.get("FakeSwish")
     monkeypatch.setenv("CYNN_DISABLE_PLUGIN_AUTOLOAD", "0")
-    assert registry.layers()["Swish"].status == "available"
+    assert registry.layers()["FakeSwish"].status == "available"
 
 
 # ---------------------------------------------------------------------- broken plugins
@@ -129,7 +129,7 @@ BROKEN_SOURCES = {
     "missing_dependency": ("ModuleNotFoundError", "no_such_dependency_xyz",
                            "import no_such_dependency_xyz\n"),
     "syntax_error": ("SyntaxError", "", "def broken(:\n"),
-    "missing_attribute": ("AttributeError", "Swish", "x = 1\n"),
+    "missing_attribute": ("AttributeError", "FakeSwish", "x = 1\n"),
 }
 
 
@@ -139,23 +139,23 @@ def test_broken_plugin_is_contained(kind, make_plugin, unique, tmp_path):
     module = unique("broken")
     marker = tmp_path / "imports.txt"
     source = f"with open({str(marker)!r}, 'a') as log:\n    log.write('x')\n" + body
-    make_plugin("cynn-broken", {"Swish": f"{module}:Swish"}, {module: source})
+    make_plugin("cynn-broken", {"FakeSwish": f"{module}:FakeSwish"}, {module: source})
 
-    assert registry.layers()["Swish"].status == "available"
-    with pytest.warns(PluginWarning, match=r"'Swish' from cynn-broken 0.1") as caught:
+    assert registry.layers()["FakeSwish"].status == "available"
+    with pytest.warns(PluginWarning, match=r"'FakeSwish' from cynn-broken 0.1") as caught:
         with pytest.raises(PluginError) as excinfo:
-            registry.get("Swish")
+            registry.get("FakeSwish")
     assert caught[0].filename == __file__  # attributed to the caller, not to cynn's internals
     message = str(excinfo.value)
-    assert "'Swish'" in message and "cynn-broken 0.1" in message
-    assert f"'Swish = {module}:Swish'" in message and exc_name in message and detail in message
+    assert "'FakeSwish'" in message and "cynn-broken 0.1" in message
+    assert f"'FakeSwish = {module}:FakeSwish'" in message and exc_name in message and detail in message
     assert isinstance(excinfo.value, ImportError)
     assert type(excinfo.value.__cause__).__name__ == exc_name
 
-    info = registry.layers()["Swish"]
+    info = registry.layers()["FakeSwish"]
     assert info.status == "failed" and exc_name in info.error
     with pytest.raises(PluginError) as again:
-        registry.get("Swish")
+        registry.get("FakeSwish")
     assert again.value.__cause__ is excinfo.value.__cause__
     runs = marker.read_text() if marker.exists() else ""
     assert runs == ("" if kind == "syntax_error" else "x")  # imported once, not retried
@@ -177,30 +177,30 @@ def test_entry_point_that_is_not_a_module_subclass(target, described, make_plugi
 
         NUMBER = 3
     """
-    make_plugin("cynn-wrongtype", {"Swish": f"{module}:{target}"}, {module: source})
+    make_plugin("cynn-wrongtype", {"FakeSwish": f"{module}:{target}"}, {module: source})
     with pytest.warns(PluginWarning, match="not a subclass of cynn.nn.Module"):
-        with pytest.raises(PluginError, match=rf"'Swish'.*cynn-wrongtype 0.1.*{described}"):
-            registry.get("Swish")
-    assert registry.layers()["Swish"].status == "failed"
+        with pytest.raises(PluginError, match=rf"'FakeSwish'.*cynn-wrongtype 0.1.*{described}"):
+            registry.get("FakeSwish")
+    assert registry.layers()["FakeSwish"].status == "failed"
 
 
 def test_broken_plugin_does_not_break_import_cynn(make_plugin, unique):
     module = unique("broken_at_import")
-    site = make_plugin("cynn-broken", {"Swish": f"{module}:Swish"},
+    site = make_plugin("cynn-broken", {"FakeSwish": f"{module}:FakeSwish"},
                        {module: "raise RuntimeError('boom')\n"})
     code = textwrap.dedent(f"""
         import sys, warnings
         import cynn
         from cynn import registry
         assert {module!r} not in sys.modules
-        print(registry.layers()["Swish"].status)
+        print(registry.layers()["FakeSwish"].status)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
-                registry.get("Swish")
+                registry.get("FakeSwish")
             except registry.PluginError as exc:
                 print(type(exc.__cause__).__name__)
-        print(registry.layers()["Swish"].status, len(caught))
+        print(registry.layers()["FakeSwish"].status, len(caught))
     """)
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(site), ROOT]))
     env.pop("CYNN_DISABLE_PLUGIN_AUTOLOAD", None)
@@ -226,15 +226,15 @@ def test_plugin_requirement_on_cynn_is_checked(requires, compatible, make_plugin
                                                swish_source):
     module = _swish_plugin(make_plugin, unique, swish_source, requires=requires)
     if compatible:
-        assert registry.layers()["Swish"].status == "available"
-        assert registry.get("Swish") is sys.modules[module].Swish
+        assert registry.layers()["FakeSwish"].status == "available"
+        assert registry.get("FakeSwish") is sys.modules[module].FakeSwish
         return
     with pytest.warns(PluginWarning, match=r"cynn-fakeacts 0.1 is incompatible"):
-        info = registry.layers()["Swish"]
+        info = registry.layers()["FakeSwish"]
     assert info.status == "failed"
     assert requires[0] in info.error and cynn.__version__ in info.error
-    with pytest.raises(PluginError, match=r"'Swish'.*cynn-fakeacts 0.1.*requires"):
-        registry.get("Swish")
+    with pytest.raises(PluginError, match=r"'FakeSwish'.*cynn-fakeacts 0.1.*requires"):
+        registry.get("FakeSwish")
     assert module not in sys.modules
 
 
@@ -329,14 +329,14 @@ def test_registration_and_plugin_with_one_name_are_ambiguous(make_plugin, unique
                                                              nn_layers):
     module = _swish_plugin(make_plugin, unique, swish_source)
 
-    @registry.register_layer("Swish")
+    @registry.register_layer("FakeSwish")
     class LocalSwish(nn_layers.Module):
         pass
 
     with pytest.raises(AmbiguousLayerError, match=rf"cynn-fakeacts 0.1.*{__name__}"):
-        registry.get("Swish")
-    assert registry.get(f"{__name__}:Swish") is LocalSwish
-    assert registry.get("cynn-fakeacts:Swish") is sys.modules[module].Swish
+        registry.get("FakeSwish")
+    assert registry.get(f"{__name__}:FakeSwish") is LocalSwish
+    assert registry.get("cynn-fakeacts:FakeSwish") is sys.modules[module].FakeSwish
 
 
 # ---------------------------------------------------------------------- build
@@ -388,8 +388,8 @@ def test_build_module_list_and_dict(nn_layers):
 
 def test_build_plugin_layer_by_plain_and_qualified_name(make_plugin, unique, swish_source):
     module = _swish_plugin(make_plugin, unique, swish_source)
-    model = build([{"type": "Swish", "kwargs": {"beta": 2.0}}, {"type": "cynn-fakeacts:Swish"}])
-    swish = sys.modules[module].Swish
+    model = build([{"type": "FakeSwish", "kwargs": {"beta": 2.0}}, {"type": "cynn-fakeacts:FakeSwish"}])
+    swish = sys.modules[module].FakeSwish
     assert [type(child) for _, child in model.named_children()] == [swish, swish]
     assert model._modules["0"].beta == 2.0
 
@@ -443,13 +443,13 @@ def test_build_errors_name_the_offending_entry(spec, message, nn_layers):
 
 def test_build_error_for_broken_plugin_chains_the_plugin_error(make_plugin, unique):
     module = unique("broken_build")
-    make_plugin("cynn-broken", {"Swish": f"{module}:Swish"},
+    make_plugin("cynn-broken", {"FakeSwish": f"{module}:FakeSwish"},
                 {module: "raise RuntimeError('boom')\n"})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PluginWarning)
-        with pytest.raises(SpecError, match=r"^spec\[1\]\.type: layer 'Swish' .*cynn-broken") \
+        with pytest.raises(SpecError, match=r"^spec\[1\]\.type: layer 'FakeSwish' .*cynn-broken") \
                 as excinfo:
-            build([{"type": "ReLU"}, {"type": "Swish"}])
+            build([{"type": "ReLU"}, {"type": "FakeSwish"}])
     assert isinstance(excinfo.value.__cause__, PluginError)
     assert isinstance(excinfo.value.__cause__.__cause__, RuntimeError)
 
@@ -457,8 +457,8 @@ def test_build_error_for_broken_plugin_chains_the_plugin_error(make_plugin, uniq
 def test_build_error_for_ambiguous_type(make_plugin, unique, swish_source):
     _swish_plugin(make_plugin, unique, swish_source, dist="cynn-acts-a")
     _swish_plugin(make_plugin, unique, swish_source, dist="cynn-acts-b")
-    with pytest.raises(SpecError, match=r"^spec\.type: layer 'Swish' is claimed by several"):
-        build({"type": "Swish"})
+    with pytest.raises(SpecError, match=r"^spec\.type: layer 'FakeSwish' is claimed by several"):
+        build({"type": "FakeSwish"})
 
 
 def test_malformed_entry_points_of_one_distribution_hide_only_its_layers(
@@ -469,4 +469,4 @@ def test_malformed_entry_points_of_one_distribution_hide_only_its_layers(
         "[cynn.layers]\nno equals sign here\n")
     with pytest.warns(PluginWarning, match="cynn-malformed"):
         listed = registry.layers()
-    assert listed["Swish"].status == "available" and "Linear" in listed
+    assert listed["FakeSwish"].status == "available" and "Linear" in listed
