@@ -11,14 +11,36 @@ Forward kernels parallelise over ``planes * h_out`` output rows (each output
 is written by exactly one thread). Backward kernels scatter into overlapping
 input windows, so they parallelise over whole planes. Either way every value
 is computed in one fixed order: results do not depend on the thread count.
+
+Windowed max and mean run "row-wise": for one output row, each kernel tap
+``(r, c)`` updates the whole row ``ow = lo[c] .. hi[c]`` at once. The inner
+loop then has independent iterations and no branches, so the compiler
+vectorises it; the naive per-output loop is bound by the compare-select
+dependency chain of one window. Each output still sees its taps in PyTorch's
+order (kernel rows, then columns), so ties and sums come out identical. Rows
+narrower than ``ROWWISE_MIN_WIDTH`` (global pooling) and max windows spanning
+2**24 or more input elements use the per-output loop.
 """
-from cython.parallel cimport prange
+import numpy as np
+
+from cython.parallel cimport prange, threadid
 from libc.math cimport INFINITY
 from libc.stdint cimport int64_t
+from libc.string cimport memset
 from fused cimport floating
 
 # Below this many window taps a parallel region costs more than it saves.
 cdef Py_ssize_t PARALLEL_MIN_WORK = 32768
+# Narrower output rows gain nothing from the row-wise loop.
+cdef Py_ssize_t ROWWISE_MIN_WIDTH = 4
+# The row-wise max keeps the winner's offset in its window in the data's own float
+# type; float32 holds integers exactly only up to 2**24 (larger windows: scalar loop).
+cdef Py_ssize_t FLOAT32_EXACT_INT = 1 << 24
+
+
+ctypedef struct Window:
+    Py_ssize_t h_in, w_in, h_out, w_out
+    Py_ssize_t kh, kw, sh, sw, ph, pw, dh, dw
 
 
 cdef inline int _team(Py_ssize_t work, int n_threads) noexcept nogil:
@@ -32,95 +54,168 @@ cdef inline Py_ssize_t _first_tap(Py_ssize_t start, Py_ssize_t dilation) noexcep
     return start + ((-start + dilation - 1) // dilation) * dilation
 
 
+def _column_ranges(Py_ssize_t w_in, Py_ssize_t w_out, Py_ssize_t kw, Py_ssize_t sw,
+                   Py_ssize_t pw, Py_ssize_t dw):
+    """For kernel column c: the outputs ``lo[c] <= ow < hi[c]`` whose tap
+    ``ow * sw - pw + c * dw`` falls inside ``[0, w_in)``."""
+    offset = np.arange(kw, dtype=np.intp) * dw - pw
+    lo = np.maximum(-(offset // sw), 0)                 # ceil(-offset / sw)
+    hi = np.minimum((w_in - 1 - offset) // sw + 1, w_out)
+    return lo.astype(np.intp), np.maximum(hi, lo).astype(np.intp)
+
+
+cdef inline Window _window(Py_ssize_t h_in, Py_ssize_t w_in, Py_ssize_t h_out,
+                           Py_ssize_t w_out, int kh, int kw, int sh, int sw, int ph,
+                           int pw, int dh, int dw) noexcept:
+    cdef Window g
+    g.h_in = h_in; g.w_in = w_in; g.h_out = h_out; g.w_out = w_out
+    g.kh = kh; g.kw = kw; g.sh = sh; g.sw = sw; g.ph = ph; g.pw = pw; g.dh = dh; g.dw = dw
+    return g
+
+
 # ---------------------------------------------------------------- max pooling
+# PyTorch's rule, kept by every max kernel here: a tap wins when it is greater
+# than the running maximum or is NaN (so the first maximum wins a tie and the
+# last NaN wins), starting from -inf at the window's first in-range tap.
+
+cdef void _max_row_scalar(const floating* xp, floating* yr, int64_t* ir,
+                          Py_ssize_t oh, const Window* g, bint want_indices) noexcept nogil:
+    cdef Py_ssize_t ow, ih, iw, ih0, ih1, iw0, iw1, best
+    cdef floating v, m
+    ih0 = oh * g.sh - g.ph
+    ih1 = min(ih0 + (g.kh - 1) * g.dh + 1, g.h_in)
+    ih0 = _first_tap(ih0, g.dh)
+    for ow in range(g.w_out):
+        iw0 = ow * g.sw - g.pw
+        iw1 = min(iw0 + (g.kw - 1) * g.dw + 1, g.w_in)
+        iw0 = _first_tap(iw0, g.dw)
+        best = ih0 * g.w_in + iw0
+        m = -INFINITY
+        ih = ih0
+        while ih < ih1:
+            iw = iw0
+            while iw < iw1:
+                v = xp[ih * g.w_in + iw]
+                if v > m or v != v:
+                    m = v
+                    best = ih * g.w_in + iw
+                iw = iw + g.dw
+            ih = ih + g.dh
+        yr[ow] = m
+        if want_indices:
+            ir[ow] = best
+
+
+cdef inline void _max_tap(const floating* xr, floating* yr, floating* best_offset,
+                          floating tap_offset, Py_ssize_t start, Py_ssize_t stop,
+                          Py_ssize_t stride, Py_ssize_t shift, bint want_indices) noexcept nogil:
+    """One kernel tap over a row: ``y[ow] = max(y[ow], xr[ow * stride + shift])``."""
+    cdef Py_ssize_t ow
+    cdef floating v, m, prev_offset
+    cdef bint take
+    if want_indices:
+        for ow in range(start, stop):
+            v = xr[ow * stride + shift]
+            m = yr[ow]
+            prev_offset = best_offset[ow]   # loaded unconditionally: the select vectorises
+            take = (v > m) | (v != v)
+            yr[ow] = v if take else m
+            best_offset[ow] = tap_offset if take else prev_offset
+    else:
+        for ow in range(start, stop):
+            v = xr[ow * stride + shift]
+            m = yr[ow]
+            yr[ow] = v if ((v > m) | (v != v)) else m
+
+
+cdef void _max_row_vectorised(const floating* xp, floating* yr, int64_t* ir,
+                              floating* best_offset, Py_ssize_t oh, const Window* g,
+                              const Py_ssize_t* lo, const Py_ssize_t* hi,
+                              bint want_indices) noexcept nogil:
+    # best_offset[ow]: where the running maximum sits relative to its window's corner
+    # (ih0, iw0) in the plane, r * dh * w_in + c * dw; adding the corner's offset
+    # gives the index, no division needed.
+    cdef Py_ssize_t ow, ih, ih0, ih1, c, w_start, shift
+    cdef floating tap_offset
+    cdef const floating* xr
+    ih0 = oh * g.sh - g.ph
+    ih1 = min(ih0 + (g.kh - 1) * g.dh + 1, g.h_in)
+    for ow in range(g.w_out):
+        yr[ow] = -INFINITY
+    if want_indices:
+        for ow in range(g.w_out):
+            w_start = ow * g.sw - g.pw
+            best_offset[ow] = ((_first_tap(ih0, g.dh) - ih0) * g.w_in
+                               + _first_tap(w_start, g.dw) - w_start)
+    ih = _first_tap(ih0, g.dh)
+    while ih < ih1:
+        xr = xp + ih * g.w_in
+        for c in range(g.kw):
+            shift = c * g.dw - g.pw    # tap (ih, c) of output ow reads xr[ow * sw + shift]
+            tap_offset = (ih - ih0) * g.w_in + c * g.dw
+            # literal strides let the compiler vectorise the common cases
+            if g.sw == 1:
+                _max_tap(xr, yr, best_offset, tap_offset, lo[c], hi[c], 1, shift, want_indices)
+            elif g.sw == 2:
+                _max_tap(xr, yr, best_offset, tap_offset, lo[c], hi[c], 2, shift, want_indices)
+            else:
+                _max_tap(xr, yr, best_offset, tap_offset, lo[c], hi[c], g.sw, shift,
+                         want_indices)
+        ih = ih + g.dh
+    if want_indices:
+        # offsets are below 2**24: the int conversion vectorises, the int64 one does not
+        for ow in range(g.w_out):
+            ir[ow] = ih0 * g.w_in + ow * g.sw - g.pw + <int>best_offset[ow]
+
+
 def max_pool2d_forward(const floating[:, :, ::1] x,    # IN  (planes, h_in, w_in)
                        floating[:, :, ::1] y,          # OUT (planes, h_out, w_out)
-                       int64_t[:, :, ::1] indices,     # OUT (planes, h_out, w_out)
+                       int64_t[:, :, ::1] indices,     # OUT (planes, h_out, w_out) or None
                        int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw,
                        int n_threads):
-    """Windowed maximum with PyTorch's tie and NaN rules: the first maximum wins,
-    a NaN wins over everything after it is seen (``v > m or v != v``), and an
-    all ``-inf`` window reports its first in-range tap."""
-    cdef Py_ssize_t n_planes = x.shape[0], h_in = x.shape[1], w_in = x.shape[2]
-    cdef Py_ssize_t h_out = y.shape[1], w_out = y.shape[2]
-    cdef Py_ssize_t row, p, oh, ow, ih, iw, ih0, ih1, iw0, iw1, best
-    cdef floating v, m
-    cdef int nt = _team(n_planes * h_out * w_out * kh * kw, n_threads)
+    """Windowed maximum and, unless ``indices`` is None, its argmax. A window
+    that dilation and padding leave without in-range taps gives ``-inf`` and the
+    offset of its first tap, which lies outside the plane (as in PyTorch)."""
+    cdef Window g = _window(x.shape[1], x.shape[2], y.shape[1], y.shape[2],
+                            kh, kw, sh, sw, ph, pw, dh, dw)
+    cdef Py_ssize_t n_planes = x.shape[0]
+    cdef bint want_indices = indices is not None
+    cdef Py_ssize_t max_offset = (g.kh - 1) * g.dh * g.w_in + (g.kw - 1) * g.dw
+    cdef bint rowwise = g.w_out >= ROWWISE_MIN_WIDTH and max_offset < FLOAT32_EXACT_INT
+    cdef int nt = _team(n_planes * g.h_out * g.w_out * g.kh * g.kw, n_threads)
+    lo_array, hi_array = _column_ranges(g.w_in, g.w_out, g.kw, g.sw, g.pw, g.dw)
+    cdef Py_ssize_t[::1] lo = lo_array, hi = hi_array
+    # one row per thread, padded by a cache line or more so that threads never share one
+    cdef floating[:, ::1] best_offsets = np.empty(
+        (nt, (g.w_out // 64 + 2) * 64), dtype=np.float32 if floating is float else np.float64)
+    cdef Py_ssize_t row, p, oh
+    cdef int64_t* ir
     with nogil:
-        for row in prange(n_planes * h_out, num_threads=nt, schedule="static"):
-            p = row // h_out
-            oh = row - p * h_out
-            ih0 = oh * sh - ph
-            ih1 = min(ih0 + (kh - 1) * dh + 1, h_in)
-            ih0 = _first_tap(ih0, dh)
-            for ow in range(w_out):
-                iw0 = ow * sw - pw
-                iw1 = min(iw0 + (kw - 1) * dw + 1, w_in)
-                iw0 = _first_tap(iw0, dw)
-                best = ih0 * w_in + iw0
-                m = -INFINITY
-                ih = ih0
-                while ih < ih1:
-                    iw = iw0
-                    while iw < iw1:
-                        v = x[p, ih, iw]
-                        if v > m or v != v:
-                            m = v
-                            best = ih * w_in + iw
-                        iw = iw + dw
-                    ih = ih + dh
-                y[p, oh, ow] = m
-                indices[p, oh, ow] = best
-
-
-def max_pool2d_forward_values(const floating[:, :, ::1] x,    # IN  (planes, h_in, w_in)
-                              floating[:, :, ::1] y,          # OUT (planes, h_out, w_out)
-                              int kh, int kw, int sh, int sw, int ph, int pw,
-                              int dh, int dw, int n_threads):
-    """``max_pool2d_forward`` without indices (inference): same values, no
-    index bookkeeping in the inner loop, so the compiler can vectorise it."""
-    cdef Py_ssize_t n_planes = x.shape[0], h_in = x.shape[1], w_in = x.shape[2]
-    cdef Py_ssize_t h_out = y.shape[1], w_out = y.shape[2]
-    cdef Py_ssize_t row, p, oh, ow, ih, iw, ih0, ih1, iw0, iw1
-    cdef floating v, m
-    cdef int nt = _team(n_planes * h_out * w_out * kh * kw, n_threads)
-    with nogil:
-        for row in prange(n_planes * h_out, num_threads=nt, schedule="static"):
-            p = row // h_out
-            oh = row - p * h_out
-            ih0 = oh * sh - ph
-            ih1 = min(ih0 + (kh - 1) * dh + 1, h_in)
-            ih0 = _first_tap(ih0, dh)
-            for ow in range(w_out):
-                iw0 = ow * sw - pw
-                iw1 = min(iw0 + (kw - 1) * dw + 1, w_in)
-                iw0 = _first_tap(iw0, dw)
-                m = -INFINITY
-                ih = ih0
-                while ih < ih1:
-                    iw = iw0
-                    while iw < iw1:
-                        v = x[p, ih, iw]
-                        if v > m or v != v:
-                            m = v
-                        iw = iw + dw
-                    ih = ih + dh
-                y[p, oh, ow] = m
+        for row in prange(n_planes * g.h_out, num_threads=nt, schedule="static"):
+            p = row // g.h_out
+            oh = row - p * g.h_out
+            ir = &indices[p, oh, 0] if want_indices else NULL
+            if rowwise:
+                _max_row_vectorised(&x[p, 0, 0], &y[p, oh, 0], ir, &best_offsets[threadid(), 0],
+                                    oh, &g, &lo[0], &hi[0], want_indices)
+            else:
+                _max_row_scalar(&x[p, 0, 0], &y[p, oh, 0], ir, oh, &g, want_indices)
 
 
 def scatter_add_by_index(const floating[:, ::1] gy,       # IN  (planes, n_out)
                          const int64_t[:, ::1] indices,   # IN  (planes, n_out)
-                         floating[:, ::1] gx,             # OUT (planes, n_in), zeroed by caller
+                         floating[:, ::1] gx,             # OUT (planes, n_in)
                          int n_threads):
-    """``gx[p, indices[p, o]] += gy[p, o]``: the backward of max pooling (plain and
-    adaptive). An index outside the plane (PyTorch reports one for a window that
-    dilation and padding leave empty) carries no gradient."""
+    """``gx = 0; gx[p, indices[p, o]] += gy[p, o]``: the backward of max pooling
+    (plain and adaptive). An index outside the plane (an empty window's) carries
+    no gradient."""
     cdef Py_ssize_t n_planes = gy.shape[0], n_out = gy.shape[1], n_in = gx.shape[1]
     cdef Py_ssize_t p, o
     cdef int64_t i
-    cdef int nt = _team(n_planes * n_out, n_threads)
+    cdef int nt = _team(n_planes * (n_out + n_in), n_threads)
     with nogil:
         for p in prange(n_planes, num_threads=nt, schedule="static"):
+            memset(&gx[p, 0], 0, n_in * sizeof(floating))
             for o in range(n_out):
                 i = indices[p, o]
                 if 0 <= i < n_in:
@@ -143,29 +238,71 @@ def gather_by_index(const floating[:, ::1] g,          # IN  (planes, n_src)
 
 def scatter_by_index(const floating[:, ::1] x,         # IN  (planes, n_in)
                      const int64_t[:, ::1] indices,    # IN  (planes, n_in), each in [0, n_out)
-                     floating[:, ::1] y,               # OUT (planes, n_out), zeroed by caller
+                     floating[:, ::1] y,               # OUT (planes, n_out)
                      int n_threads):
-    """``y[p, indices[p, i]] = x[p, i]``: max-unpooling. Where two inputs name one
-    output the later one wins, as in PyTorch's serial CPU loop."""
-    cdef Py_ssize_t n_planes = x.shape[0], n_in = x.shape[1]
+    """``y = 0; y[p, indices[p, i]] = x[p, i]``: max-unpooling. Where two inputs name
+    one output the later one wins, as in PyTorch's serial CPU loop."""
+    cdef Py_ssize_t n_planes = x.shape[0], n_in = x.shape[1], n_out = y.shape[1]
     cdef Py_ssize_t p, i
-    cdef int nt = _team(n_planes * n_in, n_threads)
+    cdef int nt = _team(n_planes * (n_in + n_out), n_threads)
     with nogil:
         for p in prange(n_planes, num_threads=nt, schedule="static"):
+            if n_out > 0:
+                memset(&y[p, 0], 0, n_out * sizeof(floating))
             for i in range(n_in):
                 y[p, indices[p, i]] = x[p, i]
 
 
 # ------------------------------------------------------------ average pooling
-cdef inline Py_ssize_t _avg_divisor(Py_ssize_t hs, Py_ssize_t he, Py_ssize_t ws,
-                                    Py_ssize_t we, Py_ssize_t padded_area,
+# PyTorch's divisor: ``divisor_override`` when given (0 here means none), else
+# the window's area clipped to the padded input (count_include_pad; a ceil-mode
+# window hanging past the padding counts only up to it), else the area of its
+# in-range part. A window with no in-range tap averages to 0.
+
+cdef inline Py_ssize_t _avg_divisor(Py_ssize_t hs, Py_ssize_t ws, const Window* g,
                                     bint count_include_pad,
                                     Py_ssize_t divisor_override) noexcept nogil:
+    """Divisor of the window ``[hs, hs + kh) x [ws, ws + kw)`` (unclipped starts)."""
     if divisor_override != 0:
         return divisor_override
     if count_include_pad:
-        return padded_area
-    return (he - hs) * (we - ws)
+        return ((min(hs + g.kh, g.h_in + g.ph) - hs)
+                * (min(ws + g.kw, g.w_in + g.pw) - ws))
+    return ((min(hs + g.kh, g.h_in) - max(hs, 0))
+            * (min(ws + g.kw, g.w_in) - max(ws, 0)))
+
+
+cdef inline void _add_tap(const floating* xr, floating* yr, Py_ssize_t start, Py_ssize_t stop,
+                          Py_ssize_t stride, Py_ssize_t shift) noexcept nogil:
+    """One kernel tap over a row: ``y[ow] += xr[ow * stride + shift]``."""
+    cdef Py_ssize_t ow
+    for ow in range(start, stop):
+        yr[ow] = yr[ow] + xr[ow * stride + shift]
+
+
+cdef void _avg_row(const floating* xp, floating* yr, Py_ssize_t oh, const Window* g,
+                   const Py_ssize_t* lo, const Py_ssize_t* hi, bint count_include_pad,
+                   Py_ssize_t divisor_override) noexcept nogil:
+    cdef Py_ssize_t ow, ih, hs, he, c, ws
+    cdef const floating* xr
+    hs = oh * g.sh - g.ph
+    he = min(hs + g.kh, g.h_in)
+    for ow in range(g.w_out):
+        yr[ow] = 0
+    for ih in range(max(hs, 0), he):
+        xr = xp + ih * g.w_in
+        for c in range(g.kw):
+            # literal strides let the compiler vectorise the common cases
+            if g.sw == 1:
+                _add_tap(xr, yr, lo[c], hi[c], 1, c - g.pw)
+            elif g.sw == 2:
+                _add_tap(xr, yr, lo[c], hi[c], 2, c - g.pw)
+            else:
+                _add_tap(xr, yr, lo[c], hi[c], g.sw, c - g.pw)
+    for ow in range(g.w_out):
+        ws = ow * g.sw - g.pw
+        if max(hs, 0) < he and max(ws, 0) < min(ws + g.kw, g.w_in):
+            yr[ow] = yr[ow] / _avg_divisor(hs, ws, g, count_include_pad, divisor_override)
 
 
 def avg_pool2d_forward(const floating[:, :, ::1] x,   # IN  (planes, h_in, w_in)
@@ -173,73 +310,86 @@ def avg_pool2d_forward(const floating[:, :, ::1] x,   # IN  (planes, h_in, w_in)
                        int kh, int kw, int sh, int sw, int ph, int pw,
                        bint count_include_pad, Py_ssize_t divisor_override,
                        int n_threads):
-    """Window mean. The padded area counts the window's overlap with the padded
-    input (a ceil-mode window hanging past the padding counts only up to it);
-    ``divisor_override == 0`` means no override."""
-    cdef Py_ssize_t n_planes = x.shape[0], h_in = x.shape[1], w_in = x.shape[2]
-    cdef Py_ssize_t h_out = y.shape[1], w_out = y.shape[2]
-    cdef Py_ssize_t row, p, oh, ow, ih, iw, hs, he, ws, we, padded_h, divisor
-    cdef floating total
-    cdef int nt = _team(n_planes * h_out * w_out * kh * kw, n_threads)
+    """Window mean; ``divisor_override == 0`` means no override."""
+    cdef Window g = _window(x.shape[1], x.shape[2], y.shape[1], y.shape[2],
+                            kh, kw, sh, sw, ph, pw, 1, 1)
+    cdef Py_ssize_t n_planes = x.shape[0]
+    cdef int nt = _team(n_planes * g.h_out * g.w_out * g.kh * g.kw, n_threads)
+    lo_array, hi_array = _column_ranges(g.w_in, g.w_out, g.kw, g.sw, g.pw, 1)
+    cdef Py_ssize_t[::1] lo = lo_array, hi = hi_array
+    cdef Py_ssize_t row, p, oh
     with nogil:
-        for row in prange(n_planes * h_out, num_threads=nt, schedule="static"):
-            p = row // h_out
-            oh = row - p * h_out
-            hs = oh * sh - ph
-            he = min(hs + kh, h_in + ph)
-            padded_h = he - hs
-            hs = max(hs, 0)
-            he = min(he, h_in)
-            for ow in range(w_out):
-                ws = ow * sw - pw
-                we = min(ws + kw, w_in + pw)
-                divisor = _avg_divisor(hs, he, max(ws, 0), min(we, w_in),
-                                       padded_h * (we - ws), count_include_pad,
-                                       divisor_override)
-                ws = max(ws, 0)
-                we = min(we, w_in)
-                if hs >= he or ws >= we:
-                    y[p, oh, ow] = 0
-                    continue
-                total = 0
-                for ih in range(hs, he):
-                    for iw in range(ws, we):
-                        total = total + x[p, ih, iw]
-                y[p, oh, ow] = total / divisor
+        for row in prange(n_planes * g.h_out, num_threads=nt, schedule="static"):
+            p = row // g.h_out
+            oh = row - p * g.h_out
+            _avg_row(&x[p, 0, 0], &y[p, oh, 0], oh, &g, &lo[0], &hi[0],
+                     count_include_pad, divisor_override)
 
 
 def avg_pool2d_backward(const floating[:, :, ::1] gy,   # IN  (planes, h_out, w_out)
-                        floating[:, :, ::1] gx,         # OUT (planes, h_in, w_in), zeroed by caller
+                        floating[:, :, ::1] gx,         # OUT (planes, h_in, w_in)
                         int kh, int kw, int sh, int sw, int ph, int pw,
                         bint count_include_pad, Py_ssize_t divisor_override,
                         int n_threads):
-    cdef Py_ssize_t n_planes = gx.shape[0], h_in = gx.shape[1], w_in = gx.shape[2]
-    cdef Py_ssize_t h_out = gy.shape[1], w_out = gy.shape[2]
-    cdef Py_ssize_t p, oh, ow, ih, iw, hs, he, ws, we, padded_h, divisor
-    cdef floating g
-    cdef int nt = _team(n_planes * h_out * w_out * kh * kw, n_threads)
+    """``gx = 0; gx[window] += gy / divisor`` for every window."""
+    cdef Window g = _window(gx.shape[1], gx.shape[2], gy.shape[1], gy.shape[2],
+                            kh, kw, sh, sw, ph, pw, 1, 1)
+    cdef Py_ssize_t n_planes = gx.shape[0]
+    cdef Py_ssize_t p, oh, ow, ih, iw, hs, he, ws, we
+    cdef floating share
+    cdef int nt = _team(n_planes * g.h_out * g.w_out * g.kh * g.kw, n_threads)
     with nogil:
         for p in prange(n_planes, num_threads=nt, schedule="static"):
-            for oh in range(h_out):
-                hs = oh * sh - ph
-                he = min(hs + kh, h_in + ph)
-                padded_h = he - hs
-                hs = max(hs, 0)
-                he = min(he, h_in)
-                for ow in range(w_out):
-                    ws = ow * sw - pw
-                    we = min(ws + kw, w_in + pw)
-                    divisor = _avg_divisor(hs, he, max(ws, 0), min(we, w_in),
-                                           padded_h * (we - ws), count_include_pad,
-                                           divisor_override)
-                    ws = max(ws, 0)
-                    we = min(we, w_in)
-                    if hs >= he or ws >= we:
+            memset(&gx[p, 0, 0], 0, g.h_in * g.w_in * sizeof(floating))
+            for oh in range(g.h_out):
+                hs = oh * g.sh - g.ph
+                he = min(hs + g.kh, g.h_in)
+                for ow in range(g.w_out):
+                    ws = ow * g.sw - g.pw
+                    we = min(ws + g.kw, g.w_in)
+                    if max(hs, 0) >= he or max(ws, 0) >= we:
                         continue
-                    g = gy[p, oh, ow] / divisor
-                    for ih in range(hs, he):
-                        for iw in range(ws, we):
-                            gx[p, ih, iw] = gx[p, ih, iw] + g
+                    share = gy[p, oh, ow] / _avg_divisor(hs, ws, &g, count_include_pad,
+                                                         divisor_override)
+                    for ih in range(max(hs, 0), he):
+                        for iw in range(max(ws, 0), we):
+                            gx[p, ih, iw] = gx[p, ih, iw] + share
+
+
+# ------------------------------------------------------------- global pooling
+cdef enum:
+    LANES = 32
+
+
+cdef floating _row_mean(const floating* row, Py_ssize_t n) noexcept nogil:
+    # 32 interleaved partial sums, each a plain sequential sum: the compiler
+    # vectorises the loop (into independent add chains) without changing the rounding.
+    cdef floating acc[LANES]
+    cdef floating total = 0
+    cdef Py_ssize_t i, j, n_full = n - n % LANES
+    for j in range(LANES):
+        acc[j] = 0
+    i = 0
+    while i < n_full:
+        for j in range(LANES):
+            acc[j] = acc[j] + row[i + j]
+        i = i + LANES
+    for j in range(LANES):
+        total = total + acc[j]
+    for i in range(n_full, n):
+        total = total + row[i]
+    return total / n
+
+
+def plane_means(const floating[:, ::1] x,   # IN  (planes, n), n >= 1
+                floating[::1] out,          # OUT (planes,)
+                int n_threads):
+    """``out[p] = mean(x[p, :])``, the same for any thread count."""
+    cdef Py_ssize_t n_planes = x.shape[0], n = x.shape[1], p
+    cdef int nt = _team(n_planes * n, n_threads)
+    with nogil:
+        for p in prange(n_planes, num_threads=nt, schedule="static"):
+            out[p] = _row_mean(&x[p, 0], n)
 
 
 # ----------------------------------------------------------- adaptive pooling
@@ -278,32 +428,34 @@ def adaptive_avg_pool2d_forward(const floating[:, :, ::1] x,   # IN  (planes, h_
 
 
 def adaptive_avg_pool2d_backward(const floating[:, :, ::1] gy,   # IN  (planes, h_out, w_out)
-                                 floating[:, :, ::1] gx,         # OUT (planes, h_in, w_in), zeroed by caller
+                                 floating[:, :, ::1] gx,         # OUT (planes, h_in, w_in)
                                  int n_threads):
+    """``gx = 0; gx[cell] += gy / cell area`` for every cell."""
     cdef Py_ssize_t n_planes = gx.shape[0], h_in = gx.shape[1], w_in = gx.shape[2]
     cdef Py_ssize_t h_out = gy.shape[1], w_out = gy.shape[2]
     cdef Py_ssize_t p, oh, ow, ih, iw, hs, he, ws, we
-    cdef floating g
+    cdef floating share
     cdef int nt = _team(n_planes * max(h_in, h_out) * max(w_in, w_out), n_threads)
     with nogil:
         for p in prange(n_planes, num_threads=nt, schedule="static"):
+            memset(&gx[p, 0, 0], 0, h_in * w_in * sizeof(floating))
             for oh in range(h_out):
                 hs = _cell_start(oh, h_in, h_out)
                 he = _cell_end(oh, h_in, h_out)
                 for ow in range(w_out):
                     ws = _cell_start(ow, w_in, w_out)
                     we = _cell_end(ow, w_in, w_out)
-                    g = gy[p, oh, ow] / ((he - hs) * (we - ws))
+                    share = gy[p, oh, ow] / ((he - hs) * (we - ws))
                     for ih in range(hs, he):
                         for iw in range(ws, we):
-                            gx[p, ih, iw] = gx[p, ih, iw] + g
+                            gx[p, ih, iw] = gx[p, ih, iw] + share
 
 
 def adaptive_max_pool2d_forward(const floating[:, :, ::1] x,   # IN  (planes, h_in, w_in)
                                 floating[:, :, ::1] y,         # OUT (planes, h_out, w_out)
                                 int64_t[:, :, ::1] indices,    # OUT (planes, h_out, w_out)
                                 int n_threads):
-    """Cell maximum with the tie and NaN rules of ``max_pool2d_forward``."""
+    """Cell maximum and argmax, with the max-pooling tie and NaN rule."""
     cdef Py_ssize_t n_planes = x.shape[0], h_in = x.shape[1], w_in = x.shape[2]
     cdef Py_ssize_t h_out = y.shape[1], w_out = y.shape[2]
     cdef Py_ssize_t row, p, oh, ow, ih, iw, hs, he, ws, we, best

@@ -1,0 +1,275 @@
+"""Pooling as autograd Functions: max, average, adaptive, and max-unpooling.
+
+Inputs arrive validated by ``cynn/nn/functional/pooling.py``: ``(N, C, *spatial)``
+or ``(C, *spatial)`` arrays with one or two non-empty spatial axes. Each op views
+its input as ``(planes, h, w)`` with ``planes = N * C`` (1-d pooling as ``h = 1``)
+and runs the kernels of ``pyx/pool.pyx``, which take float32 or float64.
+Other dtypes PyTorch pools (float16; integers for max pooling, int64 for average
+pooling) are computed in the wider float type and cast back.
+
+The forward keeps only what backward needs: max pooling the argmax (``indices``,
+flat offsets into each input plane, exactly what PyTorch returns), average
+pooling nothing but the geometry.
+"""
+from typing import NamedTuple
+
+import numpy as np
+
+from ..._kernels import pool as _pool
+from ..._threads import get_num_threads
+from ..function import Function
+
+__all__ = ["PoolWindow", "MaxPool2d", "MaxPool1d", "AvgPool2d", "AvgPool1d",
+           "AdaptiveAvgPool2d", "AdaptiveAvgPoolGlobal", "AdaptiveMaxPool2d", "MaxUnpool2d"]
+
+# Integers above this magnitude are not exact in float64.
+_FLOAT64_EXACT_INT = 2 ** 53
+
+
+class PoolWindow(NamedTuple):
+    """A pooling window on the last ``dims`` (1 or 2) axes. Every field is a pair
+    ``(h, w)``; 1-d pooling has kernel, stride, dilation and output height 1 and
+    height padding 0."""
+    kernel: tuple
+    stride: tuple
+    padding: tuple
+    dilation: tuple
+    out_size: tuple
+    dims: int
+
+
+def _compute_dtype(dtype):
+    if dtype in (np.float32, np.float64):
+        return dtype
+    if dtype == np.float16:
+        return np.dtype(np.float32)
+    return np.dtype(np.float64)
+
+
+def _as_planes(x, dims):
+    """``x`` as a C-contiguous ``(planes, h, w)`` float array of the compute dtype."""
+    dtype = _compute_dtype(x.dtype)
+    if x.dtype.kind in "iu" and x.size and (x.max() > _FLOAT64_EXACT_INT
+                                             or x.min() < -_FLOAT64_EXACT_INT):
+        raise RuntimeError("cynn pools integer tensors in float64, which holds them exactly "
+                           "only up to 2**53 in magnitude; this input has larger values")
+    spatial = x.shape[-dims:]
+    h, w = (1, spatial[0]) if dims == 1 else spatial
+    return np.ascontiguousarray(x, dtype=dtype).reshape(-1, h, w)
+
+
+def _out_shape(x_shape, dims, out_size):
+    return x_shape[:-dims] + tuple(out_size[2 - dims:])
+
+
+def _result(y, x_dtype, shape):
+    """Cast back from the compute dtype; integer means truncate toward zero (C++)."""
+    if y.dtype != x_dtype:
+        if x_dtype.kind in "iu":
+            y = np.trunc(y)
+        y = y.astype(x_dtype)
+    return y.reshape(shape)
+
+
+def _grad_planes(g, dtype, n_planes, n):
+    """An upstream gradient as C-contiguous ``(n_planes, n)`` of the compute dtype."""
+    return np.ascontiguousarray(g, dtype=dtype).reshape(n_planes, n)
+
+
+class MaxPool2d(Function):
+    """``y = max over each window of x`` (with dilation and -inf padding);
+    ``gx[argmax] += gy``."""
+
+    grad_fn_name = "MaxPool2DWithIndicesBackward0"
+
+    @staticmethod
+    def forward(ctx, x, window, return_indices=False):
+        needs_grad = any(ctx.needs_input_grad)
+        planes = _as_planes(x, window.dims)
+        (kh, kw), (sh, sw), (ph, pw), (dh, dw) = (window.kernel, window.stride,
+                                                  window.padding, window.dilation)
+        y = np.empty((planes.shape[0],) + tuple(window.out_size), planes.dtype)
+        indices = None
+        if return_indices or needs_grad:
+            indices = np.empty(y.shape, np.int64)
+        _pool.max_pool2d_forward(planes, y, indices, kh, kw, sh, sw, ph, pw, dh, dw,
+                                 get_num_threads())
+        shape = _out_shape(x.shape, window.dims, window.out_size)
+        y = _result(y, x.dtype, shape)
+        if indices is not None:
+            indices = indices.reshape(shape)
+        if needs_grad:
+            ctx.save_for_backward(indices)
+            ctx.input_shape, ctx.plane_shape = x.shape, planes.shape
+        if return_indices:
+            ctx.mark_non_differentiable(indices)
+            return y, indices
+        return y
+
+    @staticmethod
+    def backward(ctx, gy, grad_indices=None):
+        (indices,) = ctx.saved_tensors
+        return _scatter_to_argmax(gy, indices, ctx.input_shape, ctx.plane_shape)
+
+
+class MaxPool1d(MaxPool2d):
+    # PyTorch runs 1-d pooling as 2-d on an unsqueezed input and squeezes the result.
+    grad_fn_name = "SqueezeBackward1"
+
+
+def _scatter_to_argmax(gy, indices, input_shape, plane_shape):
+    """``gx[p, indices[p, o]] += gy[p, o]`` for the ``(planes, h, w)`` input planes."""
+    n_planes, h, w = plane_shape
+    n_out = indices.size // n_planes if n_planes else 0
+    dtype = _compute_dtype(np.dtype(gy.dtype))
+    gx = np.empty((n_planes, h * w), dtype)
+    _pool.scatter_add_by_index(_grad_planes(gy, dtype, n_planes, n_out),
+                               np.ascontiguousarray(indices).reshape(n_planes, n_out), gx,
+                               get_num_threads())
+    return gx.astype(gy.dtype, copy=False).reshape(input_shape)
+
+
+class AvgPool2d(Function):
+    """``y = mean over each window of x`` with PyTorch's divisor rules;
+    ``gx[window] += gy / divisor``."""
+
+    grad_fn_name = "AvgPool2DBackward0"
+
+    @staticmethod
+    def forward(ctx, x, window, count_include_pad=True, divisor_override=None):
+        planes = _as_planes(x, window.dims)
+        (kh, kw), (sh, sw), (ph, pw) = window.kernel, window.stride, window.padding
+        y = np.empty((planes.shape[0],) + tuple(window.out_size), planes.dtype)
+        _pool.avg_pool2d_forward(planes, y, kh, kw, sh, sw, ph, pw, count_include_pad,
+                                 divisor_override or 0, get_num_threads())
+        ctx.input_shape, ctx.plane_shape = x.shape, planes.shape
+        ctx.window, ctx.count_include_pad = window, count_include_pad
+        ctx.divisor_override = divisor_override or 0
+        return _result(y, x.dtype, _out_shape(x.shape, window.dims, window.out_size))
+
+    @staticmethod
+    def backward(ctx, gy):
+        window = ctx.window
+        (kh, kw), (sh, sw), (ph, pw) = window.kernel, window.stride, window.padding
+        dtype = _compute_dtype(np.dtype(gy.dtype))
+        n_planes = ctx.plane_shape[0]
+        g = np.ascontiguousarray(gy, dtype=dtype).reshape((n_planes,) + tuple(window.out_size))
+        gx = np.empty(ctx.plane_shape, dtype)
+        _pool.avg_pool2d_backward(g, gx, kh, kw, sh, sw, ph, pw, ctx.count_include_pad,
+                                  ctx.divisor_override, get_num_threads())
+        return gx.astype(gy.dtype, copy=False).reshape(ctx.input_shape)
+
+
+class AvgPool1d(AvgPool2d):
+    # PyTorch runs 1-d pooling as 2-d on an unsqueezed input and squeezes the result.
+    grad_fn_name = "SqueezeBackward1"
+
+
+class AdaptiveAvgPool2d(Function):
+    """Mean over cell ``[floor(i * in / out), ceil((i + 1) * in / out))`` per axis."""
+
+    grad_fn_name = "AdaptiveAvgPool2DBackward0"
+
+    @staticmethod
+    def forward(ctx, x, out_size):
+        planes = _as_planes(x, 2)
+        y = np.empty((planes.shape[0],) + tuple(out_size), planes.dtype)
+        _pool.adaptive_avg_pool2d_forward(planes, y, get_num_threads())
+        ctx.input_shape, ctx.plane_shape, ctx.out_size = x.shape, planes.shape, tuple(out_size)
+        return _result(y, x.dtype, _out_shape(x.shape, 2, out_size))
+
+    @staticmethod
+    def backward(ctx, gy):
+        dtype = _compute_dtype(np.dtype(gy.dtype))
+        g = np.ascontiguousarray(gy, dtype=dtype).reshape((ctx.plane_shape[0],) + ctx.out_size)
+        gx = np.empty(ctx.plane_shape, dtype)
+        _pool.adaptive_avg_pool2d_backward(g, gx, get_num_threads())
+        return gx.astype(gy.dtype, copy=False).reshape(ctx.input_shape)
+
+
+class AdaptiveAvgPoolGlobal(Function):
+    """Adaptive average pooling to 1x1: the mean over the last two axes, which is
+    how PyTorch computes it (for an input of any rank >= 2)."""
+
+    grad_fn_name = "MeanBackward1"
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.input_shape, ctx.count = x.shape, x.shape[-1] * x.shape[-2]
+        out_shape = x.shape[:-2] + (1, 1)
+        if ctx.count == 0:   # the mean of nothing
+            return np.full(out_shape, np.nan, x.dtype)
+        planes = _as_planes(x, 2)
+        means = np.empty(planes.shape[0], planes.dtype)
+        _pool.plane_means(planes.reshape(planes.shape[0], ctx.count), means,
+                          get_num_threads())
+        return _result(means, x.dtype, out_shape)
+
+    @staticmethod
+    def backward(ctx, gy):
+        if ctx.count == 0:
+            return np.zeros(ctx.input_shape, gy.dtype)
+        return np.broadcast_to(gy / ctx.count, ctx.input_shape)
+
+
+class AdaptiveMaxPool2d(Function):
+    """Maximum over the adaptive cells (see ``AdaptiveAvgPool2d``); ``gx[argmax] += gy``."""
+
+    grad_fn_name = "AdaptiveMaxPool2DBackward0"
+
+    @staticmethod
+    def forward(ctx, x, out_size, return_indices=False):
+        planes = _as_planes(x, 2)
+        y = np.empty((planes.shape[0],) + tuple(out_size), planes.dtype)
+        indices = np.empty(y.shape, np.int64)
+        _pool.adaptive_max_pool2d_forward(planes, y, indices, get_num_threads())
+        shape = _out_shape(x.shape, 2, out_size)
+        y, indices = _result(y, x.dtype, shape), indices.reshape(shape)
+        if any(ctx.needs_input_grad):
+            ctx.save_for_backward(indices)
+            ctx.input_shape, ctx.plane_shape = x.shape, planes.shape
+        if return_indices:
+            ctx.mark_non_differentiable(indices)
+            return y, indices
+        return y
+
+    @staticmethod
+    def backward(ctx, gy, grad_indices=None):
+        (indices,) = ctx.saved_tensors
+        return _scatter_to_argmax(gy, indices, ctx.input_shape, ctx.plane_shape)
+
+
+class MaxUnpool2d(Function):
+    """``y[plane, indices[plane, i]] = x[plane, i]``, zeros elsewhere;
+    ``gx[plane, i] = gy[plane, indices[plane, i]]``.
+
+    ``indices`` must be int64 with ``x``'s shape and every entry in
+    ``[0, out_h * out_w)`` (checked by the caller).
+    """
+
+    grad_fn_name = "MaxUnpool2DBackward0"
+
+    @staticmethod
+    def forward(ctx, x, indices, out_size):
+        planes = _as_planes(x, 2)
+        n_planes, n_in = planes.shape[0], planes.shape[1] * planes.shape[2]
+        flat_indices = np.ascontiguousarray(indices).reshape(n_planes, n_in)
+        y = np.empty((n_planes, out_size[0] * out_size[1]), planes.dtype)
+        _pool.scatter_by_index(planes.reshape(n_planes, n_in), flat_indices, y,
+                               get_num_threads())
+        if ctx.needs_input_grad[:1] == (True,):
+            ctx.save_for_backward(indices)
+            ctx.input_shape, ctx.n_out = x.shape, out_size[0] * out_size[1]
+            ctx.n_planes, ctx.n_in = n_planes, n_in
+        return _result(y, x.dtype, _out_shape(x.shape, 2, out_size))
+
+    @staticmethod
+    def backward(ctx, gy):
+        (indices,) = ctx.saved_tensors
+        n_planes, n_in = ctx.n_planes, ctx.n_in
+        dtype = _compute_dtype(np.dtype(gy.dtype))
+        gx = np.empty((n_planes, n_in), dtype)
+        _pool.gather_by_index(_grad_planes(gy, dtype, n_planes, ctx.n_out),
+                              np.ascontiguousarray(indices).reshape(n_planes, n_in), gx,
+                              get_num_threads())
+        return gx.astype(gy.dtype, copy=False).reshape(ctx.input_shape), None
