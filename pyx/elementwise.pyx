@@ -6,6 +6,10 @@ Python layer checks that, so the loops index without bounds checks.
 from cython.parallel cimport prange
 from fused cimport floating
 
+cdef extern from "select.h" nogil:
+    float cynn_keep_if_positive_f(float y, float g) noexcept
+    double cynn_keep_if_positive_d(double y, double g) noexcept
+
 # Below this many elements a parallel region costs more than it saves.
 cdef Py_ssize_t PARALLEL_MIN = 32768
 
@@ -27,5 +31,9 @@ def relu_backward(const floating[::1] y,   # IN  (n,) forward output
     cdef Py_ssize_t i, n = y.shape[0]
     cdef int nt = n_threads if n >= PARALLEL_MIN else 1
     with nogil:
-        for i in prange(n, num_threads=nt, schedule="static"):
-            gx[i] = gy[i] if y[i] > 0 else 0
+        if floating is float:
+            for i in prange(n, num_threads=nt, schedule="static"):
+                gx[i] = cynn_keep_if_positive_f(y[i], gy[i])
+        else:
+            for i in prange(n, num_threads=nt, schedule="static"):
+                gx[i] = cynn_keep_if_positive_d(y[i], gy[i])
