@@ -102,6 +102,9 @@ def _extensions():
     import numpy
 
     sources = sorted((ROOT / "pyx").glob("*.pyx"))
+    # headers and pxd files: editing one alone must rebuild the kernels that include it
+    shared = [str(p.relative_to(ROOT)) for p in sorted((ROOT / "pyx").glob("*.h"))
+              + sorted((ROOT / "pyx").glob("*.pxd"))]
     if ONLY:
         sources = [s for s in sources if s.stem in ONLY]
     exts = [
@@ -110,6 +113,7 @@ def _extensions():
             [str(src.relative_to(ROOT))],
             include_dirs=[numpy.get_include(), "pyx"],
             define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+            depends=shared,
         )
         for src in sources
     ]

@@ -8,9 +8,10 @@ the output positions of a sample are cut into blocks of whole output rows. For
 each (sample, group, block) the input patches are unfolded (im2col) into a
 per-thread buffer of shape ``(c_group * kd * kh * kw, block)`` -- row
 ``((c * kd + a) * kh + b) * kw + e`` holds kernel tap ``(a, b, e)`` of input
-channel ``c`` -- small enough to stay in cache, and one BLAS call multiplies it
-with the group's weights straight into the output. Blocks run in parallel on
-OpenMP threads with a single-threaded BLAS each (no two thread pools compete);
+channel ``c`` -- small enough to stay in cache, and one product multiplies it
+with the group's weights straight into the output (float32: cynn's AVX-512
+kernel when the CPU has it, see gemm.pyx; otherwise BLAS). Blocks run in parallel on
+OpenMP threads with a single-threaded product each (no two thread pools compete);
 when there are fewer blocks than threads they run in turn and each product is
 split over the threads instead. An unfolding of the whole batch at once was
 measured slower: its buffer (tens of MB for a 56x56 layer) leaves the caches.
@@ -31,10 +32,19 @@ from cython.parallel cimport prange, parallel, threadid
 from libc.stdlib cimport malloc, free
 from libc.string cimport memcpy, memset
 from fused cimport floating
+cimport gemm_blas
 from gemm_blas cimport (BlasThreads, blas_pool_restore, blas_pool_to_one,
                         blas_threads_from_addresses, gemm_parallel)
 
-from cynn._kernels.gemm import blas_thread_control_addresses
+from cynn._kernels.gemm import blas_thread_control_addresses, gemm_choice_address
+
+# one float32 kernel choice for all modules: gemm.pyx's flag (see set_gemm_kernel)
+gemm_blas.cynn_gemm_choice = <int*><size_t>gemm_choice_address()
+
+
+def _gemm_choice_address():
+    """Address of the kernel choice flag this module reads (gemm.pyx's, for the tests)."""
+    return <size_t>gemm_blas.cynn_gemm_choice
 
 # SciPy's BLAS pool is held at one thread while OpenMP threads call BLAS (see gemm.pyx)
 _addresses = blas_thread_control_addresses()

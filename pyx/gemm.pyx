@@ -10,13 +10,20 @@ work.
 SciPy's OpenBLAS has a thread pool of its own. While a cynn product runs, that
 pool is held at one thread (and given back its previous size afterwards), so
 the OpenMP team and the BLAS pool never compete for the same cores.
+
+float32 products run on cynn's own AVX-512 kernel (``cynn_sgemm.h``) when the
+CPU has AVX-512F, on BLAS otherwise; the environment variable ``CYNN_GEMM=blas``
+(read at import; any other value means "auto") or ``set_gemm_kernel("blas")``
+forces BLAS. float64 and small products always use BLAS. The choice is shared by every kernel module (conv.pyx reads this module's
+flag through ``gemm_choice_address``).
 """
 import ctypes
 import os
 
 from fused cimport floating
 from gemm_blas cimport (BlasThreads, blas_pool_restore, blas_pool_to_one,
-                        blas_threads_from_addresses, gemm_parallel)
+                        blas_threads_from_addresses, cynn_gemm_choice,
+                        cynn_sgemm_cpu_supported, gemm_parallel)
 
 cdef BlasThreads _blas_threads
 _blas_threads.get = NULL
@@ -90,6 +97,38 @@ cdef inline int _blas_pool_to_one() noexcept nogil:
 
 cdef inline void _blas_pool_restore(int previous) noexcept nogil:
     blas_pool_restore(&_blas_threads, previous)
+
+
+GEMM_KERNELS = ("auto", "cynn", "blas")
+
+
+def set_gemm_kernel(str name):
+    """Choose the float32 product kernel: ``"cynn"`` (AVX-512; ValueError when the CPU
+    lacks AVX-512F), ``"blas"``, or ``"auto"`` (cynn's when the CPU has AVX-512F)."""
+    if name not in GEMM_KERNELS:
+        raise ValueError(f"set_gemm_kernel: name must be one of {GEMM_KERNELS}, got {name!r}")
+    cdef int supported = cynn_sgemm_cpu_supported()
+    if name == "cynn" and not supported:
+        raise ValueError("set_gemm_kernel: 'cynn' needs a CPU with AVX-512F")
+    cynn_gemm_choice[0] = 0 if name == "blas" else supported
+
+
+def cynn_gemm_supported():
+    """Whether this CPU runs cynn's float32 kernel (it has AVX-512F)."""
+    return bool(cynn_sgemm_cpu_supported())
+
+
+def gemm_kernel():
+    """The float32 product kernel in use: ``"cynn"`` or ``"blas"``."""
+    return "cynn" if cynn_gemm_choice[0] else "blas"
+
+
+def gemm_choice_address():
+    """Address of the kernel choice flag, for the other kernel modules."""
+    return <size_t>cynn_gemm_choice
+
+
+set_gemm_kernel("blas" if os.environ.get("CYNN_GEMM", "").lower() == "blas" else "auto")
 
 
 def blas_info():

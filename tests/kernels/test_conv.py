@@ -7,8 +7,21 @@ import cynn
 import cynn.nn.functional as F
 from cynn.autograd import gradcheck
 
+from cynn._kernels import gemm as _gemm
+
 torch = pytest.importorskip("torch", reason="torch is the parity oracle")
 TF = torch.nn.functional
+
+
+@pytest.fixture(params=["cynn", "blas"])
+def gemm_kernel(request):
+    """Run the test with cynn's float32 GEMM kernel and again with BLAS."""
+    if request.param == "cynn" and not _gemm.cynn_gemm_supported():
+        pytest.skip("this CPU lacks AVX-512F: cynn's float32 kernel is never used here")
+    previous = _gemm.gemm_kernel()
+    _gemm.set_gemm_kernel(request.param)
+    yield request.param
+    _gemm.set_gemm_kernel(previous)
 
 TRANSPOSED = {"conv_transpose1d", "conv_transpose2d", "conv_transpose3d"}
 
@@ -104,6 +117,7 @@ def test_gradcheck_float64(case, bias):
 
 
 @pytest.mark.parametrize("case", GRID, ids=[_case_id(c) for c in GRID])
+@pytest.mark.usefixtures("gemm_kernel")
 def test_matches_torch_on_grid(case):
     op, x_shape, w_shape, kwargs = case
     check_against_torch(op, x_shape, w_shape, **kwargs)
@@ -129,12 +143,14 @@ def _random_conv2d_case(rng):
 
 
 @pytest.mark.parametrize("seed", range(30))
+@pytest.mark.usefixtures("gemm_kernel")
 def test_conv2d_matches_torch_randomized(seed):
     x_shape, w_shape, kwargs = _random_conv2d_case(np.random.default_rng(seed))
     check_against_torch("conv2d", x_shape, w_shape, bias=bool(seed % 2), **kwargs)
 
 
 @pytest.mark.parametrize("seed", range(12))
+@pytest.mark.usefixtures("gemm_kernel")
 def test_conv_transpose2d_matches_torch_randomized(seed):
     rng = np.random.default_rng(100 + seed)
     groups = int(rng.choice([1, 2]))
@@ -157,7 +173,13 @@ def test_conv_transpose2d_matches_torch_randomized(seed):
     ("conv2d", (3, 32, 17, 19), (32, 1, 3, 3), dict(groups=32, stride=2, padding=1)),
     ("conv2d", (2, 8, 24, 24), (16, 4, 5, 5), dict(groups=2, dilation=2)),
     ("conv_transpose2d", (2, 16, 12, 12), (16, 8, 4, 4), dict(stride=2, padding=1)),
+    # products large enough for cynn's float32 kernel in all three primitives
+    ("conv2d", (2, 40, 23, 21), (36, 20, 3, 3), dict(groups=2, padding=2, dilation=2)),
+    ("conv2d", (3, 24, 30, 29), (40, 24, 3, 5), dict(stride=(2, 1), padding=(1, 2))),
+    ("conv_transpose2d", (2, 32, 15, 14), (32, 20, 4, 4), dict(stride=2, padding=1)),
+    ("conv3d", (2, 16, 8, 9, 10), (24, 16, 3, 3, 3), dict(padding=1)),
 ])
+@pytest.mark.usefixtures("gemm_kernel")
 def test_medium_sizes_match_torch(op, x_shape, w_shape, kwargs):
     check_against_torch(op, x_shape, w_shape, rtol=2e-4, atol=2e-4, **kwargs)
 
@@ -168,6 +190,7 @@ def test_medium_sizes_match_torch(op, x_shape, w_shape, kwargs):
     ("conv_transpose2d", (2, 16, 12, 12), (16, 8, 4, 4), dict(stride=2, padding=1)),
     ("conv3d", (2, 4, 6, 7, 8), (8, 4, 3, 3, 3), dict(padding=1)),
 ])
+@pytest.mark.usefixtures("gemm_kernel")
 def test_one_thread_and_two_threads_agree(op, x_shape, w_shape, kwargs):
     x, w, b = _inputs(op, x_shape, w_shape, True, kwargs, np.float32)
     results = []
@@ -300,6 +323,7 @@ def test_non_tensor_input_is_a_type_error():
 @pytest.mark.parametrize("threads", [1, 2])
 @pytest.mark.parametrize("kwargs", [dict(padding=1), dict(stride=2, padding=(2, 0), groups=2),
                                     dict(dilation=(2, 1), padding=(0, 3))])
+@pytest.mark.usefixtures("gemm_kernel")
 def test_gemm_kernels_with_many_small_blocks(dtype, threads, kwargs):
     """Blocks of 64 output positions cut output rows mid-way: the same numbers as torch."""
     from cynn._kernels import conv as kernels

@@ -1,9 +1,25 @@
-"""gemm.pyx: row-major BLAS products against numpy, per dtype, every transpose
-combination, thread-count independence and shape checks."""
+"""gemm.pyx: row-major products against numpy, per dtype, every transpose
+combination, thread-count independence and shape checks, on both float32 kernels
+(cynn's AVX-512 one and BLAS)."""
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
 from cynn._kernels import gemm
+
+
+@pytest.fixture(params=["cynn", "blas"])
+def gemm_kernel(request):
+    """Run the test with cynn's float32 kernel and again with BLAS."""
+    if request.param == "cynn" and not gemm.cynn_gemm_supported():
+        pytest.skip("this CPU lacks AVX-512F: cynn's float32 kernel is never used here")
+    previous = gemm.gemm_kernel()
+    gemm.set_gemm_kernel(request.param)
+    yield request.param
+    gemm.set_gemm_kernel(previous)
 
 TOLERANCE = {np.float32: dict(rtol=1e-5, atol=1e-5), np.float64: dict(rtol=1e-12, atol=1e-12)}
 
@@ -18,23 +34,33 @@ def _operands(m, n, k, trans_a, trans_b, dtype, seed=0):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("trans_a", [False, True])
 @pytest.mark.parametrize("trans_b", [False, True])
-@pytest.mark.parametrize("m, n, k", [(1, 1, 1), (3, 5, 7), (37, 53, 29), (300, 17, 100),
-                                     (6, 700, 75), (130, 140, 150)])
+@pytest.mark.parametrize("m, n, k", [
+    (1, 1, 1), (3, 5, 7), (37, 53, 29), (300, 17, 100), (6, 700, 75), (130, 140, 150),
+    # cynn's kernel: rows past an 8-row tile and a 192-row block, columns past a 32-
+    # and a 16-wide tile and a 512-column panel, k past a 384-deep panel and not a
+    # multiple of the 16-wide transposes
+    (37, 530, 400), (200, 41, 270), (16, 32, 512), (25, 1100, 19)])
 @pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.usefixtures("gemm_kernel")
 def test_gemm_matches_numpy(dtype, trans_a, trans_b, m, n, k, threads):
     a, b = _operands(m, n, k, trans_a, trans_b, dtype)
-    expected = (a.T if trans_a else a) @ (b.T if trans_b else b)
+    expected = (a.astype(np.float64).T if trans_a else a) @ (b.T if trans_b else b)
     c = np.full((m, n), np.nan, dtype=dtype)
     gemm.gemm(a, b, c, trans_a, trans_b, n_threads=threads)
-    np.testing.assert_allclose(c, expected, **TOLERANCE[dtype])
+    # float32 sums of k products: the accumulation order differs between kernels
+    tolerance = dict(rtol=1e-5, atol=1e-6 * np.sqrt(k)) if dtype == np.float32 else TOLERANCE[dtype]
+    np.testing.assert_allclose(c, expected, **tolerance)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_alpha_and_beta(dtype):
-    a, b = _operands(40, 30, 20, False, False, dtype)
-    c = np.ones((40, 30), dtype=dtype)
+@pytest.mark.parametrize("m, n, k", [(40, 30, 20), (50, 70, 300)])
+@pytest.mark.usefixtures("gemm_kernel")
+def test_alpha_and_beta(dtype, m, n, k):
+    a, b = _operands(m, n, k, False, False, dtype)
+    c = np.ones((m, n), dtype=dtype)
     gemm.gemm(a, b, c, alpha=2.0, beta=3.0, n_threads=2)
-    np.testing.assert_allclose(c, 2 * a @ b + 3, **TOLERANCE[dtype])
+    np.testing.assert_allclose(c, 2 * (a @ b) + 3, rtol=1e-5, atol=1e-4 if dtype == np.float32
+                               else 1e-10)
 
 
 def test_empty_inner_dimension_scales_c_by_beta():
@@ -47,6 +73,7 @@ def test_empty_inner_dimension_scales_c_by_beta():
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("trans_a, trans_b", [(False, False), (True, False), (False, True)])
+@pytest.mark.usefixtures("gemm_kernel")
 def test_grouped_gemm_matches_numpy(dtype, trans_a, trans_b):
     rng = np.random.default_rng(0)
     groups, m, n, k = 3, 24, 500, 40
@@ -58,6 +85,7 @@ def test_grouped_gemm_matches_numpy(dtype, trans_a, trans_b):
     np.testing.assert_allclose(c, expected, **TOLERANCE[dtype])
 
 
+@pytest.mark.usefixtures("gemm_kernel")
 def test_threads_do_not_change_the_result():
     a, b = _operands(257, 1031, 300, False, True, np.float32)
     one, two = np.empty((257, 1031), np.float32), np.empty((257, 1031), np.float32)
@@ -91,3 +119,33 @@ def test_blas_pool_is_restored_after_a_product():
     a, b = _operands(200, 200, 200, False, False, np.float32)
     gemm.gemm(a, b, np.empty((200, 200), np.float32), n_threads=2)
     assert getter() == before
+
+
+def test_gemm_kernel_choice():
+    previous = gemm.gemm_kernel()
+    try:
+        gemm.set_gemm_kernel("blas")
+        assert gemm.gemm_kernel() == "blas"
+        gemm.set_gemm_kernel("auto")
+        assert gemm.gemm_kernel() == ("cynn" if gemm.cynn_gemm_supported() else "blas")
+        with pytest.raises(ValueError, match="name must be one of"):
+            gemm.set_gemm_kernel("mkl")
+        if not gemm.cynn_gemm_supported():
+            with pytest.raises(ValueError, match="AVX-512F"):
+                gemm.set_gemm_kernel("cynn")
+    finally:
+        gemm.set_gemm_kernel(previous)
+
+
+def test_conv_module_follows_the_kernel_choice():
+    from cynn._kernels import conv
+    assert conv._gemm_choice_address() == gemm.gemm_choice_address()
+
+
+def test_environment_variable_forces_blas():
+    code = "from cynn._kernels import gemm; print(gemm.gemm_kernel())"
+    env = dict(os.environ, CYNN_GEMM="blas")
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=root, check=True,
+                         capture_output=True, text=True).stdout
+    assert out.strip() == "blas"

@@ -7,8 +7,21 @@ import cynn
 import cynn.nn.functional as F
 from cynn.autograd import gradcheck
 
+from cynn._kernels import gemm as _gemm
+
 torch = pytest.importorskip("torch", reason="torch is the parity oracle")
 TF = torch.nn.functional
+
+
+@pytest.fixture(params=["cynn", "blas"])
+def gemm_kernel(request):
+    """Run the test with cynn's float32 GEMM kernel and again with BLAS."""
+    if request.param == "cynn" and not _gemm.cynn_gemm_supported():
+        pytest.skip("this CPU lacks AVX-512F: cynn's float32 kernel is never used here")
+    previous = _gemm.gemm_kernel()
+    _gemm.set_gemm_kernel(request.param)
+    yield request.param
+    _gemm.set_gemm_kernel(previous)
 
 # (input shape, weight shape, bias shape or None)
 SHAPES = [
@@ -26,6 +39,8 @@ SHAPES = [
     ((3, 0), (5, 0), (5,)),
     ((33, 65), (17, 65), (17,)),
 ]
+# products large enough for cynn's float32 kernel (values only: too big for gradcheck)
+LARGE_SHAPES = [((64, 300), (200, 300), (200,)), ((2, 40, 96), (48, 96), None)]
 
 
 def _ids(shapes):
@@ -38,7 +53,9 @@ def _arrays(x_shape, w_shape, b_shape, dtype, seed=0):
             for s in (x_shape, w_shape, b_shape)]
 
 
-@pytest.mark.parametrize("x_shape, w_shape, b_shape", SHAPES, ids=_ids(SHAPES))
+@pytest.mark.parametrize("x_shape, w_shape, b_shape", SHAPES + LARGE_SHAPES,
+                         ids=_ids(SHAPES + LARGE_SHAPES))
+@pytest.mark.usefixtures("gemm_kernel")
 def test_matches_torch(x_shape, w_shape, b_shape):
     arrays = _arrays(x_shape, w_shape, b_shape, np.float32)
     ours = [cynn.tensor(a, requires_grad=True) if a is not None else None for a in arrays]
@@ -95,6 +112,7 @@ def test_integer_inputs_fall_back_to_exact_products():
     np.testing.assert_array_equal(F.linear(x, w).numpy(), [[6, 6], [22, 22], [38, 38]])
 
 
+@pytest.mark.usefixtures("gemm_kernel")
 def test_one_thread_and_two_threads_agree():
     x, w, b = _arrays((64, 300), (200, 300), (200,), np.float32)
     results = []
