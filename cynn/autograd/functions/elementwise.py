@@ -457,40 +457,29 @@ class ClampTensor(Clamp):
     grad_fn_name = "ClampBackward0"
 
 
-class Maximum(Function):
-    """Elementwise maximum; where the inputs tie, each gets half the gradient (as in PyTorch)."""
+def _extremum(name, pick, wins):
+    """Elementwise maximum/minimum; where the inputs tie, each gets half the gradient
+    (as in PyTorch). ``wins(a, b)`` is where ``a`` alone is picked."""
 
-    @staticmethod
     def forward(ctx, a, b):
         a, b, _ = promote(a, b)
         ctx.save_for_backward(a, b)
         try:
-            return np.maximum(a, b)
+            return pick(a, b)
         except ValueError:
             raise broadcast_error(a, b) from None
 
-    @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
-        return _tie_split(ctx, g, a > b, a < b, a == b)
+        return _tie_split(ctx, g, wins(a, b), wins(b, a), a == b)
+
+    return type(name, (Function,), {"forward": staticmethod(forward),
+                                     "backward": staticmethod(backward),
+                                     "__doc__": _extremum.__doc__})
 
 
-class Minimum(Function):
-    """Elementwise minimum; ties split the gradient evenly."""
-
-    @staticmethod
-    def forward(ctx, a, b):
-        a, b, _ = promote(a, b)
-        ctx.save_for_backward(a, b)
-        try:
-            return np.minimum(a, b)
-        except ValueError:
-            raise broadcast_error(a, b) from None
-
-    @staticmethod
-    def backward(ctx, g):
-        a, b = ctx.saved_tensors
-        return _tie_split(ctx, g, a < b, a > b, a == b)
+Maximum = _extremum("Maximum", np.maximum, np.greater)
+Minimum = _extremum("Minimum", np.minimum, np.less)
 
 
 def _tie_split(ctx, g, a_wins, b_wins, tie):
