@@ -59,165 +59,45 @@ cdef inline void _blas_pool_restore(int previous) noexcept nogil:
     blas_pool_restore(&_blas_threads, previous)
 
 
-cdef extern from *:
-    """
-    /* Depthwise convolution of one channel plane: forward, its adjoint (input
-       gradient) and the weight gradient's products. GCC compiles each for
-       AVX-512, AVX2+FMA and the baseline and picks one at load time by the CPU
-       (target_clones); the build's own flags only guarantee SSE2.
-
-       Planes: x (depth, height, width), y and gy (out[0], out[1], out[2]);
-       taps (k[0], k[1], k[2]); k, s, p, d, out: kernel, stride, padding before
-       the input, dilation, output size. los[e], his[e]: the output columns whose
-       input column under kernel column e is inside the plane. */
-    #if defined(__x86_64__) && defined(__GNUC__) && !defined(__INTEL_COMPILER)
-    #define CYNN_CLONES __attribute__((target_clones("avx512f", "arch=haswell", "default")))
-    #else
-    #define CYNN_CLONES
-    #endif
-    #define CYNN_VALID_RANGES(ks, ds, ps, ss, size, n_out, los, his)                        \\
-        for (Py_ssize_t e = 0; e < (ks); e++) {                                              \\
-            Py_ssize_t off = e * (ds) - (ps);                                                \\
-            Py_ssize_t lo = off >= 0 ? 0 : (-off + (ss) - 1) / (ss);                         \\
-            Py_ssize_t hi = (size) - off > 0 ? ((size) - off + (ss) - 1) / (ss) : 0;         \\
-            if (hi > (n_out)) hi = (n_out);                                                  \\
-            los[e] = lo < hi ? lo : hi; his[e] = hi;                                         \\
-        }
-    #define CYNN_DEPTHWISE_PLANE(T, SUFFIX)                                                  \\
-    /* y += x (*) taps, one output row at a time: the row is summed over every tap   */     \\
-    /* in a small accumulator before it is stored once.                             */     \\
-    CYNN_CLONES static void cynn_depthwise_plane_##SUFFIX(                                 \\
-            const T *restrict x, const T *restrict taps, T *restrict y,                      \\
-            Py_ssize_t depth, Py_ssize_t height, Py_ssize_t width,                           \\
-            const Py_ssize_t *k, const Py_ssize_t *s, const Py_ssize_t *p,                  \\
-            const Py_ssize_t *d, const Py_ssize_t *out) {                                    \\
-        enum { CHUNK = 256 };                                                                \\
-        T acc[CHUNK];                                                                        \\
-        Py_ssize_t los[k[2]], his[k[2]];                                                     \\
-        Py_ssize_t sw = s[2];                                                                \\
-        CYNN_VALID_RANGES(k[2], d[2], p[2], sw, width, out[2], los, his)                     \\
-        for (Py_ssize_t zo = 0; zo < out[0]; zo++)                                           \\
-        for (Py_ssize_t yo = 0; yo < out[1]; yo++) {                                         \\
-            T *dst = y + (zo * out[1] + yo) * out[2];                                        \\
-            for (Py_ssize_t c0 = 0; c0 < out[2]; c0 += CHUNK) {                              \\
-                Py_ssize_t c1 = c0 + CHUNK < out[2] ? c0 + CHUNK : out[2];                   \\
-                for (Py_ssize_t i = c0; i < c1; i++) acc[i - c0] = dst[i];                   \\
-                for (Py_ssize_t a = 0; a < k[0]; a++) {                                      \\
-                    Py_ssize_t iz = zo * s[0] - p[0] + a * d[0];                             \\
-                    if (iz < 0 || iz >= depth) continue;                                     \\
-                    for (Py_ssize_t b = 0; b < k[1]; b++) {                                  \\
-                        Py_ssize_t iy = yo * s[1] - p[1] + b * d[1];                         \\
-                        if (iy < 0 || iy >= height) continue;                                \\
-                        const T *row = x + (iz * height + iy) * width;                       \\
-                        const T *w = taps + (a * k[1] + b) * k[2];                           \\
-                        for (Py_ssize_t e = 0; e < k[2]; e++) {                              \\
-                            Py_ssize_t lo = los[e] > c0 ? los[e] : c0;                       \\
-                            Py_ssize_t hi = his[e] < c1 ? his[e] : c1;                       \\
-                            const T *src = row + e * d[2] - p[2];                            \\
-                            T we = w[e];                                                     \\
-                            if (sw == 1) for (Py_ssize_t i = lo; i < hi; i++)                \\
-                                acc[i - c0] += we * src[i];                                  \\
-                            else for (Py_ssize_t i = lo; i < hi; i++)                        \\
-                                acc[i - c0] += we * src[i * sw];                             \\
-                        }                                                                    \\
-                    }                                                                        \\
-                }                                                                            \\
-                for (Py_ssize_t i = c0; i < c1; i++) dst[i] = acc[i - c0];                   \\
-            }                                                                                \\
-        }                                                                                    \\
-    }                                                                                        \\
-    /* The transposed map: gx (depth, height, width) += each gy (out) value spread  */      \\
-    /* over its taps' input positions.                                              */      \\
-    CYNN_CLONES static void cynn_depthwise_plane_adjoint_##SUFFIX(                         \\
-            const T *restrict gy, const T *restrict taps, T *restrict gx,                    \\
-            Py_ssize_t depth, Py_ssize_t height, Py_ssize_t width,                           \\
-            const Py_ssize_t *k, const Py_ssize_t *s, const Py_ssize_t *p,                  \\
-            const Py_ssize_t *d, const Py_ssize_t *out) {                                    \\
-        Py_ssize_t los[k[2]], his[k[2]];                                                     \\
-        Py_ssize_t sw = s[2];                                                                \\
-        CYNN_VALID_RANGES(k[2], d[2], p[2], sw, width, out[2], los, his)                     \\
-        for (Py_ssize_t zo = 0; zo < out[0]; zo++)                                           \\
-        for (Py_ssize_t yo = 0; yo < out[1]; yo++) {                                         \\
-            const T *src = gy + (zo * out[1] + yo) * out[2];                                 \\
-            for (Py_ssize_t a = 0; a < k[0]; a++) {                                          \\
-                Py_ssize_t iz = zo * s[0] - p[0] + a * d[0];                                 \\
-                if (iz < 0 || iz >= depth) continue;                                         \\
-                for (Py_ssize_t b = 0; b < k[1]; b++) {                                      \\
-                    Py_ssize_t iy = yo * s[1] - p[1] + b * d[1];                             \\
-                    if (iy < 0 || iy >= height) continue;                                    \\
-                    T *row = gx + (iz * height + iy) * width;                                \\
-                    const T *w = taps + (a * k[1] + b) * k[2];                               \\
-                    for (Py_ssize_t e = 0; e < k[2]; e++) {                                  \\
-                        T *dst = row + e * d[2] - p[2];                                      \\
-                        T we = w[e];                                                         \\
-                        if (sw == 1) for (Py_ssize_t i = los[e]; i < his[e]; i++)            \\
-                            dst[i] += we * src[i];                                           \\
-                        else for (Py_ssize_t i = los[e]; i < his[e]; i++)                    \\
-                            dst[i * sw] += we * src[i];                                      \\
-                    }                                                                        \\
-                }                                                                            \\
-            }                                                                                \\
-        }                                                                                    \\
-    }                                                                                        \\
-    /* acc (taps, out[2]) += the products behind each tap's weight gradient; the    */      \\
-    /* caller sums each row of acc at the end.                                      */      \\
-    CYNN_CLONES static void cynn_depthwise_weight_##SUFFIX(                                \\
-            const T *restrict x, const T *restrict gy, T *restrict acc,                      \\
-            Py_ssize_t depth, Py_ssize_t height, Py_ssize_t width,                           \\
-            const Py_ssize_t *k, const Py_ssize_t *s, const Py_ssize_t *p,                  \\
-            const Py_ssize_t *d, const Py_ssize_t *out) {                                    \\
-        Py_ssize_t los[k[2]], his[k[2]];                                                     \\
-        Py_ssize_t sw = s[2];                                                                \\
-        CYNN_VALID_RANGES(k[2], d[2], p[2], sw, width, out[2], los, his)                     \\
-        for (Py_ssize_t zo = 0; zo < out[0]; zo++)                                           \\
-        for (Py_ssize_t yo = 0; yo < out[1]; yo++) {                                         \\
-            const T *g = gy + (zo * out[1] + yo) * out[2];                                   \\
-            for (Py_ssize_t a = 0; a < k[0]; a++) {                                          \\
-                Py_ssize_t iz = zo * s[0] - p[0] + a * d[0];                                 \\
-                if (iz < 0 || iz >= depth) continue;                                         \\
-                for (Py_ssize_t b = 0; b < k[1]; b++) {                                      \\
-                    Py_ssize_t iy = yo * s[1] - p[1] + b * d[1];                             \\
-                    if (iy < 0 || iy >= height) continue;                                    \\
-                    const T *row = x + (iz * height + iy) * width;                           \\
-                    T *ac = acc + (a * k[1] + b) * k[2] * out[2];                            \\
-                    for (Py_ssize_t e = 0; e < k[2]; e++, ac += out[2]) {                    \\
-                        const T *src = row + e * d[2] - p[2];                                \\
-                        if (sw == 1) for (Py_ssize_t i = los[e]; i < his[e]; i++)            \\
-                            ac[i] += g[i] * src[i];                                          \\
-                        else for (Py_ssize_t i = los[e]; i < his[e]; i++)                    \\
-                            ac[i] += g[i] * src[i * sw];                                     \\
-                    }                                                                        \\
-                }                                                                            \\
-            }                                                                                \\
-        }                                                                                    \\
-    }
-    CYNN_DEPTHWISE_PLANE(float, f32)
-    CYNN_DEPTHWISE_PLANE(double, f64)
-    """
-    void cynn_depthwise_plane_f32(const float* x, const float* taps, float* y,
-                                  Py_ssize_t depth, Py_ssize_t height, Py_ssize_t width,
-                                  const Py_ssize_t* k, const Py_ssize_t* s, const Py_ssize_t* p,
-                                  const Py_ssize_t* d, const Py_ssize_t* out) noexcept nogil
-    void cynn_depthwise_plane_f64(const double* x, const double* taps, double* y,
-                                  Py_ssize_t depth, Py_ssize_t height, Py_ssize_t width,
-                                  const Py_ssize_t* k, const Py_ssize_t* s, const Py_ssize_t* p,
-                                  const Py_ssize_t* d, const Py_ssize_t* out) noexcept nogil
-    void cynn_depthwise_plane_adjoint_f32(
-        const float* gy, const float* taps, float* gx, Py_ssize_t depth, Py_ssize_t height,
-        Py_ssize_t width, const Py_ssize_t* k, const Py_ssize_t* s, const Py_ssize_t* p,
-        const Py_ssize_t* d, const Py_ssize_t* out) noexcept nogil
-    void cynn_depthwise_plane_adjoint_f64(
-        const double* gy, const double* taps, double* gx, Py_ssize_t depth, Py_ssize_t height,
-        Py_ssize_t width, const Py_ssize_t* k, const Py_ssize_t* s, const Py_ssize_t* p,
-        const Py_ssize_t* d, const Py_ssize_t* out) noexcept nogil
-    void cynn_depthwise_weight_f32(
-        const float* x, const float* gy, float* acc, Py_ssize_t depth, Py_ssize_t height,
-        Py_ssize_t width, const Py_ssize_t* k, const Py_ssize_t* s, const Py_ssize_t* p,
-        const Py_ssize_t* d, const Py_ssize_t* out) noexcept nogil
-    void cynn_depthwise_weight_f64(
-        const double* x, const double* gy, double* acc, Py_ssize_t depth, Py_ssize_t height,
-        Py_ssize_t width, const Py_ssize_t* k, const Py_ssize_t* s, const Py_ssize_t* p,
-        const Py_ssize_t* d, const Py_ssize_t* out) noexcept nogil
+cdef extern from "depthwise.h" nogil:
+    Py_ssize_t cynn_dw_scratch(Py_ssize_t* bsize, const Py_ssize_t* k, const Py_ssize_t* s,
+                               const Py_ssize_t* d, const Py_ssize_t* out, int tiles)
+    void cynn_dw_pad_f32(const float* src, const Py_ssize_t* size, const Py_ssize_t* top,
+                         float* buf, const Py_ssize_t* bsize)
+    void cynn_dw_pad_f64(const double* src, const Py_ssize_t* size, const Py_ssize_t* top,
+                         double* buf, const Py_ssize_t* bsize)
+    void cynn_dw_correlate_f32(const float* buf, const Py_ssize_t* bsize, const float* taps,
+                               const Py_ssize_t* k, const Py_ssize_t* s, const Py_ssize_t* d,
+                               const Py_ssize_t* out, float* y, int accumulate, float init)
+    void cynn_dw_correlate_f64(const double* buf, const Py_ssize_t* bsize, const double* taps,
+                               const Py_ssize_t* k, const Py_ssize_t* s, const Py_ssize_t* d,
+                               const Py_ssize_t* out, double* y, int accumulate, double init)
+    void cynn_dw_scatter_f32(const float* gy, const float* taps, const Py_ssize_t* k,
+                             const Py_ssize_t* s, const Py_ssize_t* d, const Py_ssize_t* out,
+                             float* buf, const Py_ssize_t* bsize)
+    void cynn_dw_scatter_f64(const double* gy, const double* taps, const Py_ssize_t* k,
+                             const Py_ssize_t* s, const Py_ssize_t* d, const Py_ssize_t* out,
+                             double* buf, const Py_ssize_t* bsize)
+    void cynn_dw_crop_f32(const float* buf, const Py_ssize_t* bsize, const Py_ssize_t* top,
+                          float* dst, const Py_ssize_t* size, int accumulate)
+    void cynn_dw_crop_f64(const double* buf, const Py_ssize_t* bsize, const Py_ssize_t* top,
+                          double* dst, const Py_ssize_t* size, int accumulate)
+    void cynn_dw_weight_f32(const float* buf, const Py_ssize_t* bsize, const float* gy,
+                            const Py_ssize_t* k, const Py_ssize_t* s, const Py_ssize_t* d,
+                            const Py_ssize_t* out, float* acc)
+    void cynn_dw_weight_f64(const double* buf, const Py_ssize_t* bsize, const double* gy,
+                            const Py_ssize_t* k, const Py_ssize_t* s, const Py_ssize_t* d,
+                            const Py_ssize_t* out, double* acc)
+    void cynn_dw_weight_flat_f32(const float* buf, const Py_ssize_t* bsize, const float* gy,
+                                 const Py_ssize_t* k, const Py_ssize_t* d, const Py_ssize_t* out,
+                                 float* g_pad, float* acc)
+    void cynn_dw_weight_flat_f64(const double* buf, const Py_ssize_t* bsize, const double* gy,
+                                 const Py_ssize_t* k, const Py_ssize_t* d, const Py_ssize_t* out,
+                                 double* g_pad, double* acc)
+    Py_ssize_t cynn_dw_round_up(Py_ssize_t n)
+    enum:
+        CYNN_DW_ROWS
+        CYNN_DW_VEC
 
 
 # Below this many elements (or multiply-adds) a parallel region costs more than it saves.
@@ -697,6 +577,67 @@ def channel_sum(const floating[:, :, ::1] y,   # IN  (n, c, p)
             total[c] = <floating>acc
 
 
+# ------------------------------------------------------------------ depthwise
+# Every plane is copied into a zero-padded per-thread scratch volume first (see
+# depthwise.h), so the products run without bounds tests. The input gradient of
+# a stride-1 convolution is itself a correlation (of the padded output gradient
+# with the flipped taps); other strides scatter into a scratch volume that is
+# cropped back to the plane.
+
+cdef inline void _dw_pad(const floating* src, const Py_ssize_t* size, const Py_ssize_t* top,
+                         floating* buf, const Py_ssize_t* bsize) noexcept nogil:
+    if floating is float:
+        cynn_dw_pad_f32(src, size, top, buf, bsize)
+    else:
+        cynn_dw_pad_f64(src, size, top, buf, bsize)
+
+
+cdef inline void _dw_correlate(const floating* buf, const Py_ssize_t* bsize,
+                               const floating* taps, const Py_ssize_t* k, const Py_ssize_t* s,
+                               const Py_ssize_t* d, const Py_ssize_t* out, floating* y,
+                               int accumulate, floating init) noexcept nogil:
+    if floating is float:
+        cynn_dw_correlate_f32(buf, bsize, taps, k, s, d, out, y, accumulate, init)
+    else:
+        cynn_dw_correlate_f64(buf, bsize, taps, k, s, d, out, y, accumulate, init)
+
+
+cdef inline void _dw_scatter(const floating* gy, const floating* taps, const Py_ssize_t* k,
+                             const Py_ssize_t* s, const Py_ssize_t* d, const Py_ssize_t* out,
+                             floating* buf, const Py_ssize_t* bsize) noexcept nogil:
+    if floating is float:
+        cynn_dw_scatter_f32(gy, taps, k, s, d, out, buf, bsize)
+    else:
+        cynn_dw_scatter_f64(gy, taps, k, s, d, out, buf, bsize)
+
+
+cdef inline void _dw_crop(const floating* buf, const Py_ssize_t* bsize, const Py_ssize_t* top,
+                          floating* dst, const Py_ssize_t* size, int accumulate) noexcept nogil:
+    if floating is float:
+        cynn_dw_crop_f32(buf, bsize, top, dst, size, accumulate)
+    else:
+        cynn_dw_crop_f64(buf, bsize, top, dst, size, accumulate)
+
+
+cdef inline void _dw_weight(const floating* buf, const Py_ssize_t* bsize, const floating* gy,
+                            const Py_ssize_t* k, const Py_ssize_t* s, const Py_ssize_t* d,
+                            const Py_ssize_t* out, floating* acc) noexcept nogil:
+    if floating is float:
+        cynn_dw_weight_f32(buf, bsize, gy, k, s, d, out, acc)
+    else:
+        cynn_dw_weight_f64(buf, bsize, gy, k, s, d, out, acc)
+
+
+cdef inline void _dw_weight_flat(const floating* buf, const Py_ssize_t* bsize,
+                                 const floating* gy, const Py_ssize_t* k, const Py_ssize_t* d,
+                                 const Py_ssize_t* out, floating* g_pad,
+                                 floating* acc) noexcept nogil:
+    if floating is float:
+        cynn_dw_weight_flat_f32(buf, bsize, gy, k, d, out, g_pad, acc)
+    else:
+        cynn_dw_weight_flat_f64(buf, bsize, gy, k, d, out, g_pad, acc)
+
+
 def depthwise_forward(const floating[:, :, :, :, ::1] x,   # IN  (n, c, d, h, w)
                       const floating[:, :, :, ::1] w,      # IN  (c * mult, kd, kh, kw)
                       const floating[::1] bias,            # IN  (c * mult,), read when has_bias
@@ -705,50 +646,36 @@ def depthwise_forward(const floating[:, :, :, :, ::1] x,   # IN  (n, c, d, h, w)
     """Convolution with groups == channels: output channel o reads input channel o // mult."""
     cdef Geometry g = _geometry(geometry)
     cdef Py_ssize_t n_batch = x.shape[0], c_in = x.shape[1], c_out = w.shape[0]
-    cdef Py_ssize_t depth = x.shape[2], height = x.shape[3], width = x.shape[4]
     _check_depthwise(n_batch, c_in, c_out, w, y, g)
     if has_bias and bias.shape[0] != c_out:
         raise ValueError(f"depthwise_forward: bias has {bias.shape[0]} entries, not {c_out}")
+    cdef Py_ssize_t size[3]
+    cdef Py_ssize_t bsize[3]
+    size[0], size[1], size[2] = x.shape[2], x.shape[3], x.shape[4]
+    cdef Py_ssize_t scratch = cynn_dw_scratch(bsize, g.k, g.s, g.d, g.out, True)
     cdef Py_ssize_t mult = c_out // c_in
     cdef Py_ssize_t p_out = g.out[0] * g.out[1] * g.out[2]
-    cdef Py_ssize_t job, n, o, i
-    cdef floating shift
-    cdef floating* y_plane
+    cdef Py_ssize_t job, n, o
+    cdef floating* buf
+    cdef int failed = 0
+    cdef int* failed_at = &failed
     if n_batch * c_out * p_out == 0:
         return
-    with nogil:
-        for job in prange(n_batch * c_out, schedule="static",
-                          num_threads=_threads_for(n_batch * c_out * p_out, n_threads)):
+    n_threads = _threads_for(<double>n_batch * c_out * p_out, n_threads)
+    with nogil, parallel(num_threads=n_threads):
+        buf = <floating*>malloc(scratch * sizeof(floating))
+        for job in prange(n_batch * c_out, schedule="static"):
+            if buf == NULL:
+                failed_at[0] = 1
+                continue
             n = job // c_out
             o = job - n * c_out
-            shift = bias[o] if has_bias else 0
-            y_plane = &y[n, o, 0, 0, 0]
-            for i in range(p_out):
-                y_plane[i] = shift
-            _depthwise_plane(&x[n, o // mult, 0, 0, 0], &w[o, 0, 0, 0], y_plane,
-                             depth, height, width, &g, False)
-
-
-cdef inline void _depthwise_plane(const floating* x_plane, const floating* taps,
-                                  floating* y_plane, Py_ssize_t depth, Py_ssize_t height,
-                                  Py_ssize_t width, const Geometry* g,
-                                  bint adjoint) noexcept nogil:
-    """y_plane += x_plane (*) taps; with ``adjoint`` x_plane is an output gradient
-    and y_plane the input gradient (depth, height, width) it adds into."""
-    if floating is float:
-        if adjoint:
-            cynn_depthwise_plane_adjoint_f32(x_plane, taps, y_plane, depth, height, width,
-                                             g.k, g.s, g.p, g.d, g.out)
-        else:
-            cynn_depthwise_plane_f32(x_plane, taps, y_plane, depth, height, width,
-                                     g.k, g.s, g.p, g.d, g.out)
-    else:
-        if adjoint:
-            cynn_depthwise_plane_adjoint_f64(x_plane, taps, y_plane, depth, height, width,
-                                             g.k, g.s, g.p, g.d, g.out)
-        else:
-            cynn_depthwise_plane_f64(x_plane, taps, y_plane, depth, height, width,
-                                     g.k, g.s, g.p, g.d, g.out)
+            _dw_pad(&x[n, o // mult, 0, 0, 0], size, g.p, buf, bsize)
+            _dw_correlate(buf, bsize, &w[o, 0, 0, 0], g.k, g.s, g.d, g.out, &y[n, o, 0, 0, 0],
+                          0, bias[o] if has_bias else 0)
+        free(buf)
+    if failed:
+        raise MemoryError("depthwise_forward: no memory for the padded plane")
 
 
 def depthwise_backward_data(const floating[:, :, :, :, ::1] gy,   # IN  (n, c * mult, d_out, h_out, w_out)
@@ -758,25 +685,62 @@ def depthwise_backward_data(const floating[:, :, :, :, ::1] gy,   # IN  (n, c * 
     """Input gradient of ``depthwise_forward``."""
     cdef Geometry g = _geometry(geometry)
     cdef Py_ssize_t n_batch = gx.shape[0], c_in = gx.shape[1], c_out = w.shape[0]
-    cdef Py_ssize_t depth = gx.shape[2], height = gx.shape[3], width = gx.shape[4]
     _check_depthwise(n_batch, c_in, c_out, w, gy, g)
+    cdef Py_ssize_t size[3]
+    cdef Py_ssize_t bsize[3]
+    cdef Py_ssize_t top[3]
+    cdef Py_ssize_t unit[3]
+    size[0], size[1], size[2] = gx.shape[2], gx.shape[3], gx.shape[4]
+    cdef bint unit_stride = g.s[0] == 1 and g.s[1] == 1 and g.s[2] == 1
+    cdef int i
+    cdef Py_ssize_t scratch
+    cdef const floating[:, :, :, ::1] taps = w
+    if unit_stride:
+        # gx = (gy zero-padded by d * (k - 1) - p) correlated with the flipped taps
+        for i in range(3):
+            unit[i] = 1
+            top[i] = g.d[i] * (g.k[i] - 1) - g.p[i]
+        scratch = cynn_dw_scratch(bsize, g.k, unit, g.d, size, True)
+        taps = np.ascontiguousarray(np.asarray(w)[:, ::-1, ::-1, ::-1])
+    else:
+        for i in range(3):
+            top[i] = g.p[i]
+        scratch = cynn_dw_scratch(bsize, g.k, g.s, g.d, g.out, False)
     cdef Py_ssize_t mult = c_out // c_in
-    cdef Py_ssize_t plane = depth * height * width
+    cdef Py_ssize_t plane = size[0] * size[1] * size[2]
     cdef Py_ssize_t job, n, c, m, o
+    cdef floating* buf
     cdef floating* gx_plane
+    cdef int failed = 0
+    cdef int* failed_at = &failed
     if n_batch * c_in * plane == 0:
         return
-    with nogil:
-        for job in prange(n_batch * c_in, schedule="static",
-                          num_threads=_threads_for(n_batch * c_in * plane, n_threads)):
+    n_threads = _threads_for(<double>n_batch * c_in * plane, n_threads)
+    with nogil, parallel(num_threads=n_threads):
+        buf = <floating*>malloc(scratch * sizeof(floating))
+        for job in prange(n_batch * c_in, schedule="static"):
+            if buf == NULL:
+                failed_at[0] = 1
+                continue
             n = job // c_in
             c = job - n * c_in
             gx_plane = &gx[n, c, 0, 0, 0]
-            memset(gx_plane, 0, plane * sizeof(floating))
-            for m in range(mult):
-                o = c * mult + m
-                _depthwise_plane(&gy[n, o, 0, 0, 0], &w[o, 0, 0, 0], gx_plane,
-                                 depth, height, width, &g, True)
+            if unit_stride:
+                for m in range(mult):
+                    o = c * mult + m
+                    _dw_pad(&gy[n, o, 0, 0, 0], g.out, top, buf, bsize)
+                    _dw_correlate(buf, bsize, &taps[o, 0, 0, 0], g.k, unit, g.d, size,
+                                  gx_plane, m > 0, 0)
+            else:
+                memset(buf, 0, scratch * sizeof(floating))
+                for m in range(mult):
+                    o = c * mult + m
+                    _dw_scatter(&gy[n, o, 0, 0, 0], &w[o, 0, 0, 0], g.k, g.s, g.d, g.out,
+                                buf, bsize)
+                _dw_crop(buf, bsize, top, gx_plane, size, 0)
+        free(buf)
+    if failed:
+        raise MemoryError("depthwise_backward_data: no memory for the padded plane")
 
 
 def depthwise_backward_weight(const floating[:, :, :, :, ::1] x,    # IN  (n, c, d, h, w)
@@ -786,40 +750,71 @@ def depthwise_backward_weight(const floating[:, :, :, :, ::1] x,    # IN  (n, c,
     """Weight gradient of ``depthwise_forward``."""
     cdef Geometry g = _geometry(geometry)
     cdef Py_ssize_t n_batch = x.shape[0], c_in = x.shape[1], c_out = gw.shape[0]
-    cdef Py_ssize_t depth = x.shape[2], height = x.shape[3], width = x.shape[4]
     _check_depthwise(n_batch, c_in, c_out, gw, gy, g)
+    cdef Py_ssize_t size[3]
+    cdef Py_ssize_t bsize[3]
+    size[0], size[1], size[2] = x.shape[2], x.shape[3], x.shape[4]
+    cdef Py_ssize_t scratch = cynn_dw_scratch(bsize, g.k, g.s, g.d, g.out, True)
     cdef Py_ssize_t mult = c_out // c_in
-    cdef Py_ssize_t taps = g.k[0] * g.k[1] * g.k[2], w_out = g.out[2]
-    cdef Py_ssize_t n, o, t, i
-    cdef double total
+    cdef Py_ssize_t taps = g.k[0] * g.k[1] * g.k[2]
+    cdef Py_ssize_t partials = CYNN_DW_ROWS * CYNN_DW_VEC
+    cdef bint unit_stride = g.s[0] == 1 and g.s[1] == 1 and g.s[2] == 1
+    cdef Py_ssize_t o
     cdef floating* acc
-    cdef floating* gw_taps
+    cdef floating* buf
+    cdef floating* g_pad
+    cdef int failed = 0
+    cdef int* failed_at = &failed
     if c_out == 0:
         return
-    acc = NULL
-    n_threads = _threads_for(<double>n_batch * c_out * g.out[0] * g.out[1] * w_out, n_threads)
+    n_threads = _threads_for(<double>n_batch * c_out * g.out[0] * g.out[1] * g.out[2], n_threads)
     with nogil, parallel(num_threads=n_threads):
-        # acc (taps, w_out) gathers each tap's products along output rows; summing
-        # the rows only at the end keeps the inner loops free of serial reductions
-        acc = <floating*>malloc(taps * w_out * sizeof(floating) + sizeof(floating))
+        acc = <floating*>malloc(taps * partials * sizeof(floating))
+        buf = <floating*>malloc(scratch * sizeof(floating))
+        g_pad = <floating*>malloc(scratch * sizeof(floating)) if unit_stride else NULL
         for o in prange(c_out, schedule="static"):
-            memset(acc, 0, taps * w_out * sizeof(floating))
-            for n in range(n_batch):
-                if floating is float:
-                    cynn_depthwise_weight_f32(&x[n, o // mult, 0, 0, 0], &gy[n, o, 0, 0, 0],
-                                              acc, depth, height, width,
-                                              g.k, g.s, g.p, g.d, g.out)
-                else:
-                    cynn_depthwise_weight_f64(&x[n, o // mult, 0, 0, 0], &gy[n, o, 0, 0, 0],
-                                              acc, depth, height, width,
-                                              g.k, g.s, g.p, g.d, g.out)
-            gw_taps = &gw[o, 0, 0, 0]
-            for t in range(taps):
-                total = 0
-                for i in range(w_out):
-                    total = total + acc[t * w_out + i]
-                gw_taps[t] = <floating>total
+            if acc == NULL or buf == NULL or (unit_stride and g_pad == NULL):
+                failed_at[0] = 1
+                continue
+            # the flat kernel's padding may turn an inf input into NaN (see depthwise.h):
+            # a channel whose result is not finite is computed again row by row
+            if not (unit_stride and _dw_weight_channel(x, gy, o, mult, size, &g, bsize, buf,
+                                                       g_pad, acc, &gw[o, 0, 0, 0], True)):
+                _dw_weight_channel(x, gy, o, mult, size, &g, bsize, buf, g_pad, acc,
+                                   &gw[o, 0, 0, 0], False)
         free(acc)
+        free(buf)
+        free(g_pad)
+    if failed:
+        raise MemoryError("depthwise_backward_weight: no memory for the padded plane")
+
+
+cdef bint _dw_weight_channel(const floating[:, :, :, :, ::1] x,
+                             const floating[:, :, :, :, ::1] gy, Py_ssize_t o, Py_ssize_t mult,
+                             const Py_ssize_t* size, const Geometry* g, const Py_ssize_t* bsize,
+                             floating* buf, floating* g_pad, floating* acc, floating* gw_taps,
+                             bint flat) noexcept nogil:
+    """gw_taps (taps,) = output channel o's weight gradient, summed over the batch;
+    False when a result is not finite."""
+    cdef Py_ssize_t taps = g.k[0] * g.k[1] * g.k[2]
+    cdef Py_ssize_t partials = CYNN_DW_ROWS * CYNN_DW_VEC
+    cdef Py_ssize_t n, t, i
+    cdef double total
+    cdef bint finite = True
+    memset(acc, 0, taps * partials * sizeof(floating))
+    for n in range(x.shape[0]):
+        _dw_pad(&x[n, o // mult, 0, 0, 0], size, g.p, buf, bsize)
+        if flat:
+            _dw_weight_flat(buf, bsize, &gy[n, o, 0, 0, 0], g.k, g.d, g.out, g_pad, acc)
+        else:
+            _dw_weight(buf, bsize, &gy[n, o, 0, 0, 0], g.k, g.s, g.d, g.out, acc)
+    for t in range(taps):
+        total = 0
+        for i in range(partials):
+            total = total + acc[t * partials + i]
+        gw_taps[t] = <floating>total
+        finite = finite and (total - total == 0)
+    return finite
 
 
 cdef int _check_depthwise(Py_ssize_t n_batch, Py_ssize_t c_in, Py_ssize_t c_out,

@@ -168,6 +168,38 @@ cdef void _max_row_vectorised(const floating* xp, floating* yr, int64_t* ir,
             ir[ow] = ih0 * g.w_in + ow * g.sw - g.pw + <int>best_offset[ow]
 
 
+cdef void _max_row_2x2(const floating* xp, floating* yr, int64_t* ir, Py_ssize_t oh,
+                       Py_ssize_t w_in, Py_ssize_t w_out, bint want_indices) noexcept nogil:
+    """One output row of a 2x2, stride-2, unpadded window whose rows and columns
+    all lie inside the plane: four taps in PyTorch's order, no tap tables. The
+    general row-wise loop costs tens of nanoseconds per row in set-up alone,
+    which dominates LeNet-sized planes (5-wide output rows)."""
+    cdef const floating* r0 = xp + 2 * oh * w_in
+    cdef const floating* r1 = r0 + w_in
+    cdef Py_ssize_t ow, corner = 2 * oh * w_in
+    cdef floating m, v
+    cdef int64_t k
+    cdef bint take
+    for ow in range(w_out):
+        m = r0[2 * ow]          # the first tap always wins over -inf (or ties it)
+        k = 0
+        v = r0[2 * ow + 1]
+        take = (v > m) | (v != v)
+        m = v if take else m
+        k = 1 if take else k
+        v = r1[2 * ow]
+        take = (v > m) | (v != v)
+        m = v if take else m
+        k = w_in if take else k
+        v = r1[2 * ow + 1]
+        take = (v > m) | (v != v)
+        m = v if take else m
+        k = w_in + 1 if take else k
+        yr[ow] = m
+        if want_indices:
+            ir[ow] = corner + 2 * ow + k
+
+
 def max_pool2d_forward(const floating[:, :, ::1] x,    # IN  (planes, h_in, w_in)
                        floating[:, :, ::1] y,          # OUT (planes, h_out, w_out)
                        int64_t[:, :, ::1] indices,     # OUT (planes, h_out, w_out) or None
@@ -183,13 +215,22 @@ def max_pool2d_forward(const floating[:, :, ::1] x,    # IN  (planes, h_in, w_in
     cdef Py_ssize_t max_offset = (g.kh - 1) * g.dh * g.w_in + (g.kw - 1) * g.dw
     cdef bint rowwise = g.w_out >= ROWWISE_MIN_WIDTH and max_offset < FLOAT32_EXACT_INT
     cdef int nt = _team(n_planes * g.h_out * g.w_out * g.kh * g.kw, n_threads)
+    cdef Py_ssize_t row, p, oh
+    cdef int64_t* ir
+    if (g.kh == 2 and g.kw == 2 and g.sh == 2 and g.sw == 2 and g.ph == 0 and g.pw == 0
+            and g.dh == 1 and g.dw == 1 and 2 * g.h_out <= g.h_in and 2 * g.w_out <= g.w_in):
+        with nogil:
+            for row in prange(n_planes * g.h_out, num_threads=nt, schedule="static"):
+                p = row // g.h_out
+                oh = row - p * g.h_out
+                ir = &indices[p, oh, 0] if want_indices else NULL
+                _max_row_2x2(&x[p, 0, 0], &y[p, oh, 0], ir, oh, g.w_in, g.w_out, want_indices)
+        return
     lo_array, hi_array = _column_ranges(g.w_in, g.w_out, g.kw, g.sw, g.pw, g.dw)
     cdef Py_ssize_t[::1] lo = lo_array, hi = hi_array
     # one row per thread, padded by a cache line or more so that threads never share one
     cdef floating[:, ::1] best_offsets = np.empty(
         (nt, (g.w_out // 64 + 2) * 64), dtype=np.float32 if floating is float else np.float64)
-    cdef Py_ssize_t row, p, oh
-    cdef int64_t* ir
     with nogil:
         for row in prange(n_planes * g.h_out, num_threads=nt, schedule="static"):
             p = row // g.h_out

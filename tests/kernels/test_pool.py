@@ -183,6 +183,19 @@ def test_max_pool2d_of_integers_matches_torch(dtype):
                    dtype=dtype, low=-4, high=4)
 
 
+@pytest.mark.parametrize("shape", [(2, 3, 9, 8), (1, 2, 10, 11), (3, 16, 10, 10)])
+@pytest.mark.parametrize("ceil_mode", [False, True])
+def test_max_pool2d_2x2_ties_and_odd_sizes_match_torch(shape, ceil_mode):
+    # kernel 2, stride 2 has its own kernel while every window is whole (floor mode,
+    # or even sizes); odd sizes in ceil mode leave partial windows to the general one.
+    helper_test_op([shape],
+                   lambda x: _torch_f().max_pool2d(x, 2, ceil_mode=ceil_mode, return_indices=True),
+                   lambda x: F.max_pool2d(x, 2, ceil_mode=ceil_mode, return_indices=True),
+                   dtype="int64", low=-3, high=3)
+    helper_test_op([shape], lambda x: _torch_f().max_pool2d(x, 2, ceil_mode=ceil_mode),
+                   lambda x: F.max_pool2d(x, 2, ceil_mode=ceil_mode))
+
+
 def test_avg_pool2d_of_int64_truncates_like_torch():
     helper_test_op([(2, 2, 7, 7)], lambda x: _torch_f().avg_pool2d(x, 3, 2, 1),
                    lambda x: F.avg_pool2d(x, 3, 2, 1), dtype="int64", low=-50, high=50)
