@@ -153,19 +153,15 @@ cdef inline void _zero(floating* dst, Py_ssize_t count) noexcept nogil:
 
 
 cdef inline void _copy_run(floating* dst, const floating* src, Py_ssize_t w_out,
-                           Py_ssize_t offset, Py_ssize_t sw, Py_ssize_t lo,
-                           Py_ssize_t hi) noexcept nogil:
-    """dst[xo] = src[xo * sw + offset] for lo <= xo < hi (the outputs whose input is
-    inside the row), else 0."""
+                           Py_ssize_t offset, Py_ssize_t sw, Py_ssize_t width) noexcept nogil:
+    """dst[xo] = src[xo * sw + offset] where that is inside [0, width), else 0."""
+    cdef Py_ssize_t lo = _first_valid(offset, sw, width, w_out)
+    cdef Py_ssize_t hi = _end_valid(offset, sw, width, w_out)
     cdef Py_ssize_t xo
     _zero(dst, lo)
     if sw == 1:
-        if hi - lo > 32:
+        if hi > lo:
             memcpy(dst + lo, src + lo + offset, (hi - lo) * sizeof(floating))
-        else:
-            # short rows (LeNet's are 10-28 wide): a library call costs more than the copy
-            for xo in range(lo, hi):
-                dst[xo] = src[xo + offset]
     elif sw == 2:
         for xo in range(lo, hi):
             dst[xo] = src[2 * xo + offset]
@@ -175,9 +171,11 @@ cdef inline void _copy_run(floating* dst, const floating* src, Py_ssize_t w_out,
     _zero(dst + hi, w_out - hi)
 
 
-cdef inline void _add_run(floating* dst, const floating* src, Py_ssize_t offset,
-                          Py_ssize_t sw, Py_ssize_t lo, Py_ssize_t hi) noexcept nogil:
-    """dst[xo * sw + offset] += src[xo] for lo <= xo < hi: ``_copy_run``'s adjoint."""
+cdef inline void _add_run(floating* dst, const floating* src, Py_ssize_t w_out,
+                          Py_ssize_t offset, Py_ssize_t sw, Py_ssize_t width) noexcept nogil:
+    """dst[xo * sw + offset] += src[xo] where that is inside [0, width): ``_copy_run``'s adjoint."""
+    cdef Py_ssize_t lo = _first_valid(offset, sw, width, w_out)
+    cdef Py_ssize_t hi = _end_valid(offset, sw, width, w_out)
     cdef Py_ssize_t xo
     cdef floating* shifted = dst + offset
     if sw == 1:
@@ -196,39 +194,32 @@ cdef void _im2col_block(const floating* x_group, Py_ssize_t channels, Py_ssize_t
 
     x_group: the group's first input channel, (channels, depth, height, width).
     buf (OUT): (channels * taps, (q1 - q0) * w_out) with row stride n_cols; row
-    ((c * kd + a) * kh + b) * kw + e. A row of buf is filled output row by output
-    row, its in-range columns worked out once.
+    ((c * kd + a) * kh + b) * kw + e. The taps e of one (c, a, b) read the same
+    input row, so they are filled together.
     """
     cdef Py_ssize_t plane = depth * height * width
     cdef Py_ssize_t w_out = g.out[2], h_out = g.out[1]
     cdef Py_ssize_t kw = g.k[2], sw = g.s[2], dw = g.d[2], pw = g.p[2]
-    cdef Py_ssize_t c, a, b, e, q, zo, yo, iz, iy, offset, lo, hi
+    cdef Py_ssize_t c, a, b, e, q, zo, yo, iz, iy, row0
     cdef floating* dst
-    cdef const floating* x_channel
+    cdef const floating* src
     for c in range(channels):
-        x_channel = x_group + c * plane
         for a in range(g.k[0]):
             for b in range(g.k[1]):
-                for e in range(kw):
-                    dst = buf + (((c * g.k[0] + a) * g.k[1] + b) * kw + e) * n_cols
-                    offset = e * dw - pw
-                    lo = _first_valid(offset, sw, width, w_out)
-                    hi = _end_valid(offset, sw, width, w_out)
-                    zo = q0 // h_out
-                    yo = q0 - zo * h_out
-                    for q in range(q0, q1):
-                        iz = zo * g.s[0] - g.p[0] + a * g.d[0]
-                        iy = yo * g.s[1] - g.p[1] + b * g.d[1]
-                        if iz < 0 or iz >= depth or iy < 0 or iy >= height:
-                            _zero(dst, w_out)
-                        else:
-                            _copy_run(dst, x_channel + (iz * height + iy) * width, w_out,
-                                      offset, sw, lo, hi)
-                        dst += w_out
-                        yo += 1
-                        if yo == h_out:
-                            yo = 0
-                            zo += 1
+                row0 = ((c * g.k[0] + a) * g.k[1] + b) * kw
+                for q in range(q0, q1):
+                    zo = q // h_out
+                    yo = q - zo * h_out
+                    iz = zo * g.s[0] - g.p[0] + a * g.d[0]
+                    iy = yo * g.s[1] - g.p[1] + b * g.d[1]
+                    dst = buf + row0 * n_cols + (q - q0) * w_out
+                    if iz < 0 or iz >= depth or iy < 0 or iy >= height:
+                        for e in range(kw):
+                            _zero(dst + e * n_cols, w_out)
+                    else:
+                        src = x_group + c * plane + (iz * height + iy) * width
+                        for e in range(kw):
+                            _copy_run(dst + e * n_cols, src, w_out, e * dw - pw, sw, width)
 
 
 cdef void _col2im_block(const floating* buf, Py_ssize_t n_cols, Py_ssize_t channels,
@@ -240,31 +231,24 @@ cdef void _col2im_block(const floating* buf, Py_ssize_t n_cols, Py_ssize_t chann
     cdef Py_ssize_t plane = depth * height * width
     cdef Py_ssize_t w_out = g.out[2], h_out = g.out[1]
     cdef Py_ssize_t kw = g.k[2], sw = g.s[2], dw = g.d[2], pw = g.p[2]
-    cdef Py_ssize_t c, a, b, e, q, zo, yo, iz, iy, offset, lo, hi
+    cdef Py_ssize_t c, a, b, e, q, zo, yo, iz, iy, row0
     cdef const floating* src
-    cdef floating* gx_channel
+    cdef floating* dst
     for c in range(channels):
-        gx_channel = gx_group + c * plane
         for a in range(g.k[0]):
             for b in range(g.k[1]):
-                for e in range(kw):
-                    src = buf + (((c * g.k[0] + a) * g.k[1] + b) * kw + e) * n_cols
-                    offset = e * dw - pw
-                    lo = _first_valid(offset, sw, width, w_out)
-                    hi = _end_valid(offset, sw, width, w_out)
-                    zo = q0 // h_out
-                    yo = q0 - zo * h_out
-                    for q in range(q0, q1):
-                        iz = zo * g.s[0] - g.p[0] + a * g.d[0]
-                        iy = yo * g.s[1] - g.p[1] + b * g.d[1]
-                        if not (iz < 0 or iz >= depth or iy < 0 or iy >= height):
-                            _add_run(gx_channel + (iz * height + iy) * width, src, offset,
-                                     sw, lo, hi)
-                        src += w_out
-                        yo += 1
-                        if yo == h_out:
-                            yo = 0
-                            zo += 1
+                row0 = ((c * g.k[0] + a) * g.k[1] + b) * kw
+                for q in range(q0, q1):
+                    zo = q // h_out
+                    yo = q - zo * h_out
+                    iz = zo * g.s[0] - g.p[0] + a * g.d[0]
+                    iy = yo * g.s[1] - g.p[1] + b * g.d[1]
+                    if iz < 0 or iz >= depth or iy < 0 or iy >= height:
+                        continue
+                    src = buf + row0 * n_cols + (q - q0) * w_out
+                    dst = gx_group + c * plane + (iz * height + iy) * width
+                    for e in range(kw):
+                        _add_run(dst, src + e * n_cols, w_out, e * dw - pw, sw, width)
 
 
 cdef Py_ssize_t _block_rows(Py_ssize_t rows, Py_ssize_t w_out, Py_ssize_t n_out_rows,
