@@ -79,9 +79,9 @@ cdef extern from "depthwise.h" nogil:
                              const Py_ssize_t* s, const Py_ssize_t* d, const Py_ssize_t* out,
                              double* buf, const Py_ssize_t* bsize)
     void cynn_dw_crop_f32(const float* buf, const Py_ssize_t* bsize, const Py_ssize_t* top,
-                          float* dst, const Py_ssize_t* size, int accumulate)
+                          float* dst, const Py_ssize_t* size)
     void cynn_dw_crop_f64(const double* buf, const Py_ssize_t* bsize, const Py_ssize_t* top,
-                          double* dst, const Py_ssize_t* size, int accumulate)
+                          double* dst, const Py_ssize_t* size)
     void cynn_dw_weight_f32(const float* buf, const Py_ssize_t* bsize, const float* gy,
                             const Py_ssize_t* k, const Py_ssize_t* s, const Py_ssize_t* d,
                             const Py_ssize_t* out, float* acc)
@@ -612,11 +612,11 @@ cdef inline void _dw_scatter(const floating* gy, const floating* taps, const Py_
 
 
 cdef inline void _dw_crop(const floating* buf, const Py_ssize_t* bsize, const Py_ssize_t* top,
-                          floating* dst, const Py_ssize_t* size, int accumulate) noexcept nogil:
+                          floating* dst, const Py_ssize_t* size) noexcept nogil:
     if floating is float:
-        cynn_dw_crop_f32(buf, bsize, top, dst, size, accumulate)
+        cynn_dw_crop_f32(buf, bsize, top, dst, size)
     else:
-        cynn_dw_crop_f64(buf, bsize, top, dst, size, accumulate)
+        cynn_dw_crop_f64(buf, bsize, top, dst, size)
 
 
 cdef inline void _dw_weight(const floating* buf, const Py_ssize_t* bsize, const floating* gy,
@@ -737,7 +737,7 @@ def depthwise_backward_data(const floating[:, :, :, :, ::1] gy,   # IN  (n, c * 
                     o = c * mult + m
                     _dw_scatter(&gy[n, o, 0, 0, 0], &w[o, 0, 0, 0], g.k, g.s, g.d, g.out,
                                 buf, bsize)
-                _dw_crop(buf, bsize, top, gx_plane, size, 0)
+                _dw_crop(buf, bsize, top, gx_plane, size)
         free(buf)
     if failed:
         raise MemoryError("depthwise_backward_data: no memory for the padded plane")
@@ -772,6 +772,9 @@ def depthwise_backward_weight(const floating[:, :, :, :, ::1] x,    # IN  (n, c,
         acc = <floating*>malloc(taps * partials * sizeof(floating))
         buf = <floating*>malloc(scratch * sizeof(floating))
         g_pad = <floating*>malloc(scratch * sizeof(floating)) if unit_stride else NULL
+        if g_pad != NULL:
+            # the flat kernel writes only g_pad's rows: the gaps stay zero for every plane
+            memset(g_pad, 0, scratch * sizeof(floating))
         for o in prange(c_out, schedule="static"):
             if acc == NULL or buf == NULL or (unit_stride and g_pad == NULL):
                 failed_at[0] = 1

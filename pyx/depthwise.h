@@ -189,11 +189,11 @@ CYNN_DW_CLONES static void cynn_dw_scatter_##SUFFIX(                            
     }                                                                                        \
 }                                                                                            \
                                                                                              \
-/* dst[z][r][c] (+)= buf[z + top[0]][r + top[1]][c + top[2]] where that is inside buf,   */ \
-/* else (+)= 0: the padded volume cropped back to the plane.                             */ \
+/* dst[z][r][c] = buf[z + top[0]][r + top[1]][c + top[2]] where that is inside buf,     */ \
+/* else 0: the padded volume cropped back to the plane.                                 */ \
 static void cynn_dw_crop_##SUFFIX(const T *restrict buf, const Py_ssize_t *bsize,          \
                                   const Py_ssize_t *top, T *restrict dst,                    \
-                                  const Py_ssize_t *size, int accumulate) {                  \
+                                  const Py_ssize_t *size) {                                    \
     for (Py_ssize_t z = 0; z < size[0]; z++)                                                 \
     for (Py_ssize_t r = 0; r < size[1]; r++) {                                               \
         T *row = dst + (z * size[1] + r) * size[2];                                          \
@@ -203,12 +203,8 @@ static void cynn_dw_crop_##SUFFIX(const T *restrict buf, const Py_ssize_t *bsize
         if (n > size[2]) n = size[2];                                                        \
         if (n < 0) n = 0;                                                                    \
         const T *src = n ? buf + (bz * bsize[1] + br) * bsize[2] + top[2] : buf;             \
-        if (accumulate) {                                                                    \
-            for (Py_ssize_t c = 0; c < n; c++) row[c] += src[c];                             \
-        } else {                                                                             \
-            if (n) memcpy(row, src, n * sizeof(T));                                          \
-            memset(row + n, 0, (size[2] - n) * sizeof(T));                                   \
-        }                                                                                    \
+        if (n) memcpy(row, src, n * sizeof(T));                                              \
+        memset(row + n, 0, (size[2] - n) * sizeof(T));                                       \
     }                                                                                        \
 }                                                                                            \
                                                                                              \
@@ -243,33 +239,17 @@ CYNN_DW_CLONES static void cynn_dw_weight_##SUFFIX(                             
                 const T *g0 = gy + (zo * h_out + yo0) * w_out;                               \
                 const T *x0 = src0 + yo0 * s[1] * bw;                                        \
                 const Py_ssize_t xs = s[1] * bw;                                             \
-                if (yo0 + CYNN_DW_ROWS <= h_out) {                                           \
-                    /* a full tile: ROWS independent sums per block */                      \
+                _Pragma("GCC unroll 8")                                                      \
+                for (int r = 0; r < CYNN_DW_ROWS; r++) {                                     \
+                    if (yo0 + r >= h_out) continue;                                          \
                     for (Py_ssize_t i = 0; i < n_full; i++) {                                \
-                        _Pragma("GCC unroll 8")                                              \
-                        for (int r = 0; r < CYNN_DW_ROWS; r++) {                             \
-                            memcpy(&g, g0 + r * w_out + i * CYNN_DW_VEC, sizeof g);          \
-                            const T *xr = x0 + r * xs + i * CYNN_DW_VEC * sw;                \
-                            if (sw == 1)                                                     \
-                                memcpy(&x, xr, sizeof x);                                    \
-                            else                                                             \
-                                for (int j = 0; j < CYNN_DW_VEC; j++) x[j] = xr[j * sw];     \
-                            sum[r] += g * x;                                                 \
-                        }                                                                    \
-                    }                                                                        \
-                } else {                                                                     \
-                    _Pragma("GCC unroll 8")                                                  \
-                    for (int r = 0; r < CYNN_DW_ROWS; r++) {                                 \
-                        if (yo0 + r >= h_out) continue;                                      \
-                        for (Py_ssize_t i = 0; i < n_full; i++) {                            \
-                            memcpy(&g, g0 + r * w_out + i * CYNN_DW_VEC, sizeof g);          \
-                            const T *xr = x0 + r * xs + i * CYNN_DW_VEC * sw;                \
-                            if (sw == 1)                                                     \
-                                memcpy(&x, xr, sizeof x);                                    \
-                            else                                                             \
-                                for (int j = 0; j < CYNN_DW_VEC; j++) x[j] = xr[j * sw];     \
-                            sum[r] += g * x;                                                 \
-                        }                                                                    \
+                        memcpy(&g, g0 + r * w_out + i * CYNN_DW_VEC, sizeof g);              \
+                        const T *xr = x0 + r * xs + i * CYNN_DW_VEC * sw;                    \
+                        if (sw == 1)                                                         \
+                            memcpy(&x, xr, sizeof x);                                        \
+                        else                                                                 \
+                            for (int j = 0; j < CYNN_DW_VEC; j++) x[j] = xr[j * sw];         \
+                        sum[r] += g * x;                                                     \
                     }                                                                        \
                 }                                                                            \
                 if (!tail) continue;                                                         \
@@ -299,19 +279,15 @@ CYNN_DW_CLONES static void cynn_dw_weight_##SUFFIX(                             
             }                                                                                \
         }                                                                                    \
     }                                                                                        \
-}
-
-CYNN_DEPTHWISE_KERNELS(float, cynn_dw_vf32, cynn_dw_vi32, f32)
-CYNN_DEPTHWISE_KERNELS(double, cynn_dw_vf64, cynn_dw_vi64, f64)
-
-
-/* The same products for unit strides, as one long dot product per tap: gy is laid   */
-/* out in g_pad with the scratch volume's pitches (zeros between its rows), so output */
-/* (zo, yo, xo) sits at the offset of the input it reads under tap (0, 0, 0) and tap  */
-/* t reads at a fixed shift. buf: cynn_dw_scratch without tiles; g_pad: as large.     */
-/* The zeros of g_pad meet inputs that no output reads under that tap: an inf there   */
-/* gives 0 * inf = NaN, so a non-finite result must be recomputed with the row kernel. */
-#define CYNN_DEPTHWISE_FLAT(T, VT, SUFFIX)                                                   \
+}                                                                                            \
+                                                                                             \
+/* The same products for unit strides, as one long dot product per tap: g_pad holds   */ \
+/* gy with the scratch volume's pitches, so output (zo, yo, xo) sits at the offset of    */ \
+/* the input it reads under tap (0, 0, 0) and tap t reads at a fixed shift. buf and      */ \
+/* g_pad: cynn_dw_scratch's size; the caller zeroes g_pad once and this writes only its  */ \
+/* rows, so the gaps between them stay 0. Those zeros meet inputs that no output reads   */ \
+/* under that tap: an inf there gives 0 * inf = NaN, so a non-finite result must be      */ \
+/* recomputed with the row kernel.                                                       */ \
 CYNN_DW_CLONES static void cynn_dw_weight_flat_##SUFFIX(                                   \
         const T *restrict buf, const Py_ssize_t *bsize, const T *restrict gy,               \
         const Py_ssize_t *k, const Py_ssize_t *d, const Py_ssize_t *out,                    \
@@ -319,7 +295,6 @@ CYNN_DW_CLONES static void cynn_dw_weight_flat_##SUFFIX(                        
     const Py_ssize_t bh = bsize[1], bw = bsize[2], h_out = out[1], w_out = out[2];           \
     const Py_ssize_t length = ((out[0] - 1) * bh + h_out - 1) * bw + w_out;                  \
     const Py_ssize_t n_vec = length / CYNN_DW_VEC;                                           \
-    memset(g_pad, 0, length * sizeof(T));                                                    \
     for (Py_ssize_t zo = 0; zo < out[0]; zo++)                                               \
     for (Py_ssize_t yo = 0; yo < h_out; yo++)                                                \
         memcpy(g_pad + (zo * bh + yo) * bw, gy + (zo * h_out + yo) * w_out,                 \
@@ -357,7 +332,7 @@ CYNN_DW_CLONES static void cynn_dw_weight_flat_##SUFFIX(                        
     }                                                                                        \
 }
 
-CYNN_DEPTHWISE_FLAT(float, cynn_dw_vf32, f32)
-CYNN_DEPTHWISE_FLAT(double, cynn_dw_vf64, f64)
+CYNN_DEPTHWISE_KERNELS(float, cynn_dw_vf32, cynn_dw_vi32, f32)
+CYNN_DEPTHWISE_KERNELS(double, cynn_dw_vf64, cynn_dw_vi64, f64)
 
 #endif
