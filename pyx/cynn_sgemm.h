@@ -84,13 +84,22 @@ CYNN_AVX512 static inline void cynn_transpose16(__m512 r[16]) {
     }
 }
 
-/* r[i] = src[i * stride + q] for q < count (zero beyond), rows i < rows (zero beyond), then
-   transposed: r[q] holds element q of the rows. */
-CYNN_AVX512 static inline void cynn_load_transposed(const float *src, long stride, long rows,
-                                                    long count, __m512 r[16]) {
+/* Row i of a matrix stored along contiguous rows: b + i * step, or b + rows[i]
+   when a table of row offsets is given (the indirect products of convolution,
+   whose rows are shifted windows of one padded input). */
+static inline const float *cynn_row(const float *b, long step, const long *rows, long i) {
+    return rows != NULL ? b + rows[i] : b + i * step;
+}
+
+/* r[i] = row(first + i)[q] for q < count (zero beyond), rows i < n_rows (zero
+   beyond), then transposed: r[q] holds element q of the rows. */
+CYNN_AVX512 static inline void cynn_load_transposed(const float *b, long step, const long *rows,
+                                                    long first, long n_rows, long count,
+                                                    __m512 r[16]) {
     __mmask16 mask = count >= 16 ? 0xFFFF : (__mmask16)((1u << count) - 1);
     for (long i = 0; i < 16; i++)
-        r[i] = i < rows ? _mm512_maskz_loadu_ps(mask, src + i * stride) : _mm512_setzero_ps();
+        r[i] = i < n_rows ? _mm512_maskz_loadu_ps(mask, cynn_row(b, step, rows, first + i))
+                          : _mm512_setzero_ps();
     cynn_transpose16(r);
 }
 
@@ -106,7 +115,7 @@ CYNN_AVX512 static void cynn_sgemm_pack_a(const float *a, long row_step, long co
             __m512 r[16];
             for (long p0 = 0; p0 < kc; p0 += 16) {
                 long count = kc - p0 < 16 ? kc - p0 : 16;
-                cynn_load_transposed(a + i0 * row_step + p0, row_step, rows, count, r);
+                cynn_load_transposed(a + p0, row_step, NULL, i0, rows, count, r);
                 for (long q = 0; q < count; q++)
                     _mm512_mask_storeu_ps(dst + (p0 + q) * CYNN_SGEMM_MR,
                                           (__mmask16)((1u << CYNN_SGEMM_MR) - 1), r[q]);
@@ -123,9 +132,11 @@ CYNN_AVX512 static void cynn_sgemm_pack_a(const float *a, long row_step, long co
 }
 
 /* op(B)[p, j] = b[p * row_step + j * col_step]; k [0, kc), columns [0, nc)
-   into NR-column micro-panels laid out [p][j], zero columns past nc. */
+   into NR-column micro-panels laid out [p][j], zero columns past nc. With a
+   row table (col_step or row_step is then 1), the contiguous rows of B are
+   b + rows[p] (op(B) = B) or b + rows[j] (op(B) = B^T) instead. */
 CYNN_AVX512 static void cynn_sgemm_pack_b(const float *b, long row_step, long col_step,
-                                          long kc, long nc, float *dst) {
+                                          const long *rows, long kc, long nc, float *dst) {
     for (long j0 = 0; j0 < nc; j0 += CYNN_SGEMM_NR, dst += CYNN_SGEMM_NR * kc) {
         long cols = nc - j0 < CYNN_SGEMM_NR ? nc - j0 : CYNN_SGEMM_NR;
         if (col_step == 1) {
@@ -133,7 +144,7 @@ CYNN_AVX512 static void cynn_sgemm_pack_b(const float *b, long row_step, long co
             __mmask16 m1 = cols >= 32 ? 0xFFFF
                          : cols > 16 ? (__mmask16)((1u << (cols - 16)) - 1) : 0;
             for (long p = 0; p < kc; p++) {
-                const float *src = b + p * row_step + j0;
+                const float *src = cynn_row(b, row_step, rows, p) + j0;
                 _mm512_store_ps(dst + p * CYNN_SGEMM_NR, _mm512_maskz_loadu_ps(m0, src));
                 _mm512_store_ps(dst + p * CYNN_SGEMM_NR + 16,
                                 _mm512_maskz_loadu_ps(m1, src + 16));
@@ -143,11 +154,11 @@ CYNN_AVX512 static void cynn_sgemm_pack_b(const float *b, long row_step, long co
                columns of the panel are 16 rows of B, transposed in registers */
             __m512 r[16];
             for (long half = 0; half < 2; half++) {
-                long rows = cols - 16 * half;
+                long n_rows = cols - 16 * half;
                 for (long p0 = 0; p0 < kc; p0 += 16) {
                     long count = kc - p0 < 16 ? kc - p0 : 16;
-                    cynn_load_transposed(b + (j0 + 16 * half) * col_step + p0, col_step,
-                                         rows, count, r);
+                    cynn_load_transposed(b + p0, col_step, rows, j0 + 16 * half, n_rows,
+                                         count, r);
                     for (long q = 0; q < count; q++)
                         _mm512_store_ps(dst + (p0 + q) * CYNN_SGEMM_NR + 16 * half, r[q]);
                 }
@@ -207,22 +218,25 @@ CYNN_AVX512 static inline void cynn_sgemm_micro_##NV(                           
 CYNN_SGEMM_MICRO(1)
 CYNN_SGEMM_MICRO(2)
 
-/* C (m, n) = alpha op(A) op(B) + beta C, row-major. Returns 0 (nothing done)
-   when the packing buffers cannot be allocated; the caller then uses BLAS. */
-CYNN_AVX512 static int cynn_sgemm(int trans_a, int trans_b, long m, long n, long k,
-                                  float alpha, const float *a, long lda,
-                                  const float *b, long ldb, float beta, float *c, long ldc) {
+/* The blocked product behind cynn_sgemm and cynn_sgemm_indirect: op(B)'s
+   contiguous rows are b_rows[i] past b when b_rows is given. */
+CYNN_AVX512 static int cynn_sgemm_blocked(long m, long n, long k, float alpha,
+                                          const float *a, long a_row, long a_col,
+                                          const float *b, long b_row, long b_col,
+                                          const long *b_rows, float beta, float *c, long ldc) {
     if (!cynn_sgemm_buffers()) return 0;
     float *pa = cynn_sgemm_packed_a, *pb = cynn_sgemm_packed_b;
-    /* op(A)[i, p] and op(B)[p, j] as (row step, column step) */
-    long a_row = trans_a ? 1 : lda, a_col = trans_a ? lda : 1;
-    long b_row = trans_b ? 1 : ldb, b_col = trans_b ? ldb : 1;
     for (long jc = 0; jc < n; jc += CYNN_SGEMM_NC) {
         long nc = n - jc < CYNN_SGEMM_NC ? n - jc : CYNN_SGEMM_NC;
         for (long pc = 0; pc < k; pc += CYNN_SGEMM_KC) {
             long kc = k - pc < CYNN_SGEMM_KC ? k - pc : CYNN_SGEMM_KC;
             float step_beta = pc == 0 ? beta : 1.0f;
-            cynn_sgemm_pack_b(b + pc * b_row + jc * b_col, b_row, b_col, kc, nc, pb);
+            if (b_rows == NULL)
+                cynn_sgemm_pack_b(b + pc * b_row + jc * b_col, b_row, b_col, NULL, kc, nc, pb);
+            else if (b_col == 1)   /* rows indexed by k */
+                cynn_sgemm_pack_b(b + jc, 0, 1, b_rows + pc, kc, nc, pb);
+            else                   /* rows indexed by the columns of C */
+                cynn_sgemm_pack_b(b + pc, 1, 0, b_rows + jc, kc, nc, pb);
             for (long ic = 0; ic < m; ic += CYNN_SGEMM_MC) {
                 long mc = m - ic < CYNN_SGEMM_MC ? m - ic : CYNN_SGEMM_MC;
                 cynn_sgemm_pack_a(a + ic * a_row + pc * a_col, a_row, a_col, mc, kc, pa);
@@ -246,11 +260,39 @@ CYNN_AVX512 static int cynn_sgemm(int trans_a, int trans_b, long m, long n, long
     return 1;
 }
 
+/* C (m, n) = alpha op(A) op(B) + beta C, row-major. Returns 0 (nothing done)
+   when the packing buffers cannot be allocated; the caller then uses BLAS. */
+CYNN_AVX512 static int cynn_sgemm(int trans_a, int trans_b, long m, long n, long k,
+                                  float alpha, const float *a, long lda,
+                                  const float *b, long ldb, float beta, float *c, long ldc) {
+    /* op(A)[i, p] and op(B)[p, j] as (row step, column step) */
+    return cynn_sgemm_blocked(m, n, k, alpha, a, trans_a ? 1 : lda, trans_a ? lda : 1,
+                              b, trans_b ? 1 : ldb, trans_b ? ldb : 1, NULL, beta, c, ldc);
+}
+
+/* C (m, n) = alpha A op(B) + beta C, row-major, with B given as a table of row
+   offsets: op(B)[p, j] = b[b_rows[p] + j] when trans_b is 0 (k offsets), and
+   b[b_rows[j] + p] when trans_b is 1 (n offsets). The rows may overlap: a
+   convolution passes the shifted windows of one padded input, so its patch
+   matrix is never written out. Returns 0 when the packing buffers cannot be
+   allocated. */
+CYNN_AVX512 static int cynn_sgemm_indirect(int trans_b, long m, long n, long k, float alpha,
+                                           const float *a, long lda, const float *b,
+                                           const long *b_rows, float beta, float *c, long ldc) {
+    return cynn_sgemm_blocked(m, n, k, alpha, a, lda, 1, b, trans_b ? 1 : 0, trans_b ? 0 : 1,
+                              b_rows, beta, c, ldc);
+}
+
 #else
 static int cynn_sgemm_cpu_supported(void) { return 0; }
 static int cynn_sgemm(int trans_a, int trans_b, long m, long n, long k, float alpha,
                       const float *a, long lda, const float *b, long ldb, float beta,
                       float *c, long ldc) {
+    return 0;
+}
+static int cynn_sgemm_indirect(int trans_b, long m, long n, long k, float alpha,
+                               const float *a, long lda, const float *b, const long *b_rows,
+                               float beta, float *c, long ldc) {
     return 0;
 }
 #endif

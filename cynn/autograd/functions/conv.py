@@ -15,13 +15,19 @@ convolution is the input-gradient map of a plain one: its forward is
 input and ``conv_backward_weight`` with the roles of ``x`` and ``gy`` swapped.
 
 Depthwise convolutions (one input channel per group) use direct kernels
-instead: there each group's product would be a matrix-vector one.
+instead: there each group's product would be a matrix-vector one. Float32
+1-d/2-d convolutions with stride 1 run their forward, input gradient and
+weight gradient on shifted windows of the padded input (``pyx/conv_shifted.pyx``)
+when cynn's own GEMM is in use and the thrown-away columns cost less than the
+patch matrix saves (see ``_shifted_pays``).
 """
 from typing import NamedTuple
 
 import numpy as np
 
 from ..._kernels import conv as _conv
+from ..._kernels import conv_shifted as _shifted
+from ..._kernels.gemm import gemm_kernel
 from ..._threads import get_num_threads
 from ..function import Function
 
@@ -51,6 +57,53 @@ def _is_depthwise(c_in, c_out, groups):
     return groups > 1 and groups == c_in and c_out % c_in == 0
 
 
+def _shifted_pays(geometry, rows_per_group, dtype, useful_positions=None):
+    """Whether the shifted-window kernels should run this stride-1 convolution.
+
+    They need float32, cynn's GEMM and a 2-d (or 1-d) geometry with stride 1.
+    They compute ``h_out * (w_out + (kw - 1) * dw)`` positions where im2col's
+    product computes ``useful_positions`` (by default ``h_out * w_out``; an
+    input gradient run as a convolution of the padded output gradient computes
+    more), each costing ``rows_per_group`` multiply-adds per tap (rounded up to
+    the GEMM's 8-row tiles), and save about one patch-matrix copy per tap and
+    useful position. The bound of 8 multiply-adds per saved copy is set from
+    measurements (threads=2): a win for 56x56 layers with 32-64 rows per group
+    and LeNet's conv2 forward (16 rows, 140 positions for 100), a loss for
+    AlexNet's 13x13 and 27x27 layers (192-384 rows, 2-4 extra columns on 13-27)
+    and LeNet's conv2 input gradient (8 rows, 252 positions for 100).
+    """
+    kd, kh, kw = geometry.kernel
+    d_out, h_out, w_out = geometry.out_size
+    if (dtype != np.float32 or gemm_kernel() != "cynn" or kd != 1 or d_out != 1
+            or geometry.in_size[0] != 1 or geometry.stride[1:] != (1, 1)):
+        return False
+    computed = h_out * (w_out + (kw - 1) * geometry.dilation[2])
+    if useful_positions is None:
+        useful_positions = h_out * w_out
+    tile_rows = -(-rows_per_group // 8) * 8
+    return tile_rows * (computed - useful_positions) <= 8 * useful_positions
+
+
+def _flipped_transposed(w, groups):
+    """W' (c_in, c_out / groups * taps) with W'[g c_g + c, (m, a, e)] = W[g m_g + m, c, -a, -e]:
+    the weights of the stride-1 convolution that is conv_forward's input gradient."""
+    c_out, c_group = w.shape[:2]
+    taps = w.shape[2:]
+    per_group = w.reshape(groups, c_out // groups, c_group, *taps)[..., ::-1, ::-1, ::-1]
+    return np.ascontiguousarray(per_group.transpose(0, 2, 1, 3, 4, 5)).reshape(
+        groups * c_group, -1)
+
+
+def _input_gradient_geometry(geometry):
+    """The stride-1 convolution of gy that gives gx, or None when its padding is negative."""
+    padding = tuple((k - 1) * d - p for k, d, p in
+                    zip(geometry.kernel, geometry.dilation, geometry.padding))
+    if min(padding) < 0:
+        return None
+    return ConvGeometry(geometry.kernel, geometry.stride, padding, geometry.dilation,
+                        geometry.out_size, geometry.in_size)
+
+
 def conv_forward(x, w, geometry, groups, bias=None):
     """``y[n, o] = sum_c W[o, c] (*) x[n, g(o) * c_g + c] (+ bias[o])``.
 
@@ -69,6 +122,9 @@ def conv_forward(x, w, geometry, groups, bias=None):
         _conv.depthwise_forward(x, w.reshape(c_out, *geometry.kernel),
                                 bias if has_bias else no_bias, y, has_bias,
                                 geometry.kernel_args(), threads)
+    elif _shifted_pays(geometry, c_out // groups, x.dtype):
+        _shifted.shifted_forward(x, w.reshape(c_out, -1), bias if has_bias else no_bias, y,
+                                 has_bias, geometry.kernel_args(), groups, threads)
     else:
         _conv.conv_forward(x, w.reshape(c_out, -1), bias if has_bias else no_bias, y,
                            has_bias, geometry.kernel_args(), groups, threads)
@@ -86,6 +142,12 @@ def conv_backward_data(gy, w, geometry, groups, x_shape):
     if _is_depthwise(c_in, c_out, groups):
         _conv.depthwise_backward_data(gy, w.reshape(c_out, *geometry.kernel), gx,
                                       geometry.kernel_args(), threads)
+        return gx
+    adjoint = _input_gradient_geometry(geometry)
+    if adjoint is not None and _shifted_pays(adjoint, c_in // groups, gy.dtype,
+                                             useful_positions=np.prod(geometry.out_size)):
+        _shifted.shifted_forward(gy, _flipped_transposed(w, groups), w.reshape(-1)[:0], gx,
+                                 False, adjoint.kernel_args(), groups, threads)
     else:
         _conv.conv_backward_data(gy, w.reshape(c_out, -1), gx, geometry.kernel_args(),
                                  groups, threads)
@@ -103,9 +165,13 @@ def conv_backward_weight(x, gy, geometry, groups, w_shape):
     if _is_depthwise(c_in, c_out, groups):
         _conv.depthwise_backward_weight(x, gy, gw.reshape(c_out, *geometry.kernel),
                                         geometry.kernel_args(), threads)
-    else:
-        _conv.conv_backward_weight(x, gy, gw.reshape(c_out, -1), geometry.kernel_args(),
-                                   groups, threads)
+        return gw
+    if _shifted_pays(geometry, c_out // groups, x.dtype) and _shifted.shifted_backward_weight(
+            x, gy, gw.reshape(c_out, -1), geometry.kernel_args(), groups, threads):
+        return gw
+    # not shifted, or its result is not finite (see shifted_backward_weight)
+    _conv.conv_backward_weight(x, gy, gw.reshape(c_out, -1), geometry.kernel_args(),
+                               groups, threads)
     return gw
 
 

@@ -1,0 +1,301 @@
+"""Stride-1 float32 convolution as a product over shifted windows (no patch matrix).
+
+With stride 1, tap ``(a, e)`` of input channel ``c`` meets output position
+``(y, x)`` at input ``(y + a * dh, x + e * dw)`` of the zero-padded input. Lay
+the padded input out with row length ``wide = w_out + (kw - 1) * dw`` and
+compute the output on that same wide grid (columns ``x >= w_out`` are
+computed and thrown away): then the whole patch-matrix row of that tap is the
+padded input itself, shifted by ``(c * rows + a * dh) * wide + e * dw``
+elements. ``cynn_sgemm_indirect`` packs its panels straight from those shifted
+windows, so the patch matrix (``taps`` times the input) is never written.
+What is left besides the product is a padded copy of the input and a compacting
+copy of the output, each about ``1 / taps`` of the patch matrix, and the
+``(kw - 1) * dw`` thrown-away columns per row.
+
+Covers the forward (and, through the flipped weights, the input gradient, see
+``cynn/autograd/functions/conv.py``) and the weight gradient of 1-d and 2-d
+convolutions with stride 1, any padding and dilation and groups. Only cynn's
+own AVX-512 GEMM can take a table of row offsets, so the callers use this
+module only when that kernel is the one chosen; float64 and BLAS keep to
+``conv.pyx``'s im2col path.
+
+Work is cut into jobs (sample, group, block of output rows); each thread pads
+its job's input rows (plus the ``(kh - 1) * dh`` halo rows) into its own
+buffer.
+"""
+import numpy as np
+
+from cython.parallel cimport prange, parallel, threadid
+from libc.string cimport memcpy, memset
+from libc.math cimport isfinite
+
+
+cdef extern from "cynn_sgemm.h" nogil:
+    int cynn_sgemm_indirect(int trans_b, long m, long n, long k, float alpha,
+                            const float* a, long lda, const float* b, const long* b_rows,
+                            float beta, float* c, long ldc)
+
+
+cdef struct Window:
+    # a stride-1 2-d convolution: kernel, dilation, padding before the input,
+    # output size, and the wide row length w_out + (kw - 1) * dw
+    Py_ssize_t kh, kw, dh, dw, ph, pw, h_out, w_out, wide
+
+
+cdef Window _window(tuple geometry) except *:
+    """Window of a ``conv.pyx`` geometry tuple; ValueError if it is not 2-d with stride 1."""
+    cdef Window win
+    if len(geometry) != 15:
+        raise ValueError(f"geometry needs 15 integers, got {len(geometry)}")
+    kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw, d_out, h_out, w_out = geometry
+    if kd != 1 or pd != 0 or d_out != 1 or sh != 1 or sw != 1:
+        raise ValueError(f"shifted-window convolution needs a 2-d stride-1 geometry, "
+                         f"got {geometry}")
+    if min(kh, kw, dh, dw) < 1 or min(ph, pw, h_out, w_out) < 0:
+        raise ValueError(f"invalid convolution geometry {geometry}")
+    win.kh, win.kw, win.dh, win.dw = kh, kw, dh, dw
+    win.ph, win.pw, win.h_out, win.w_out = ph, pw, h_out, w_out
+    win.wide = w_out + (kw - 1) * dw
+    return win
+
+
+cdef Py_ssize_t _halo(const Window* win) noexcept nogil:
+    return (win.kh - 1) * win.dh
+
+
+cdef Py_ssize_t _slack(const Window* win) noexcept nogil:
+    # the last window of the last channel reads this far past the padded block
+    return (win.kw - 1) * win.dw
+
+
+cdef void _pad_block(const float* x_group, Py_ssize_t channels, Py_ssize_t height,
+                     Py_ssize_t width, const Window* win, Py_ssize_t q0, Py_ssize_t q1,
+                     float* padded) noexcept nogil:
+    """padded (channels, rows, wide) + slack = the zero-padded input rows that output
+    rows [q0, q1) read: padded row r is input row q0 - ph + r."""
+    cdef Py_ssize_t rows = q1 - q0 + _halo(win), wide = win.wide
+    cdef Py_ssize_t copy = width if width < wide - win.pw else wide - win.pw
+    cdef Py_ssize_t c, r, iy
+    cdef float* dst
+    if copy < 0:
+        copy = 0
+    for c in range(channels):
+        for r in range(rows):
+            dst = padded + (c * rows + r) * wide
+            iy = q0 - win.ph + r
+            if iy < 0 or iy >= height:
+                memset(dst, 0, wide * sizeof(float))
+            else:
+                memset(dst, 0, win.pw * sizeof(float))
+                memcpy(dst + win.pw, x_group + (c * height + iy) * width, copy * sizeof(float))
+                memset(dst + win.pw + copy, 0, (wide - win.pw - copy) * sizeof(float))
+    memset(padded + channels * rows * wide, 0, _slack(win) * sizeof(float))
+
+
+cdef void _window_rows(Py_ssize_t channels, const Window* win, Py_ssize_t rows,
+                       long* offsets) noexcept nogil:
+    """offsets[(c * kh + a) * kw + e]: where tap (a, e) of channel c starts in the padded block."""
+    cdef Py_ssize_t c, a, e, i = 0
+    for c in range(channels):
+        for a in range(win.kh):
+            for e in range(win.kw):
+                offsets[i] = (c * rows + a * win.dh) * win.wide + e * win.dw
+                i += 1
+
+
+cdef Py_ssize_t _block_rows(Py_ssize_t channels, const Window* win, Py_ssize_t jobs_per_block,
+                            int n_threads, Py_ssize_t block_bytes):
+    """Output rows per block: the padded block should fit in ``block_bytes``, and there
+    should be at least two jobs per thread (jobs_per_block = samples * groups)."""
+    cdef Py_ssize_t per_row = channels * win.wide * sizeof(float)
+    cdef Py_ssize_t rows = block_bytes // (per_row if per_row > 0 else 1) - _halo(win)
+    cdef Py_ssize_t wanted = (2 * n_threads + jobs_per_block - 1) // jobs_per_block
+    cdef Py_ssize_t n_blocks
+    if rows < 1:
+        rows = 1
+    n_blocks = (win.h_out + rows - 1) // rows
+    if n_blocks < wanted:
+        n_blocks = wanted
+    if n_blocks > win.h_out:
+        n_blocks = win.h_out
+    return (win.h_out + n_blocks - 1) // n_blocks
+
+
+def shifted_forward(const float[:, :, :, :, ::1] x,   # IN  (n, c_in, 1, h, w)
+                    const float[:, ::1] w,            # IN  (c_out, c_in / groups * kh * kw)
+                    const float[::1] bias,            # IN  (c_out,), read when has_bias
+                    float[:, :, :, :, ::1] y,         # OUT (n, c_out, 1, h_out, w_out)
+                    bint has_bias, tuple geometry, int groups, int n_threads,
+                    Py_ssize_t block_bytes=1 << 20):
+    """``y[n, g] = W_g @ patches(x[n, g]) (+ bias)`` for a 2-d stride-1 geometry."""
+    cdef Window win = _window(geometry)
+    cdef Py_ssize_t n_batch = x.shape[0], c_in = x.shape[1], c_out = w.shape[0]
+    cdef Py_ssize_t height = x.shape[3], width = x.shape[4]
+    if groups < 1 or c_in % groups or c_out % groups:
+        raise ValueError(f"conv: {c_in} input and {c_out} output channels in {groups} groups")
+    cdef Py_ssize_t c_group = c_in // groups, m_group = c_out // groups
+    cdef Py_ssize_t k_group = c_group * win.kh * win.kw
+    if w.shape[1] != k_group or x.shape[2] != 1:
+        raise ValueError(f"conv: weight {tuple(w.shape)[:2]} for input {tuple(x.shape)[:5]}")
+    if tuple(y.shape)[:5] != (n_batch, c_out, 1, win.h_out, win.w_out):
+        raise ValueError(f"conv: output {tuple(y.shape)[:5]}, expected "
+                         f"({n_batch}, {c_out}, 1, {win.h_out}, {win.w_out})")
+    if has_bias and bias.shape[0] != c_out:
+        raise ValueError(f"conv: bias has {bias.shape[0]} entries, not {c_out}")
+    if n_batch * c_out * win.h_out * win.w_out == 0:
+        return
+    if k_group == 0:
+        _fill_bias(y, bias, has_bias)
+        return
+    cdef Py_ssize_t block = _block_rows(c_group, &win, n_batch * groups, n_threads, block_bytes)
+    cdef Py_ssize_t n_blocks = (win.h_out + block - 1) // block
+    cdef Py_ssize_t jobs = n_batch * groups * n_blocks
+    cdef int nt = n_threads if jobs >= n_threads else <int>jobs
+    cdef Py_ssize_t padded_size = c_group * (block + _halo(&win)) * win.wide + _slack(&win)
+    cdef float[:, ::1] padded = np.empty((nt, padded_size), dtype=np.float32)
+    cdef float[:, ::1] wide_out = np.empty((nt, m_group * block * win.wide), dtype=np.float32)
+    cdef long[:, ::1] offsets = np.empty((nt, k_group), dtype=np.int_)
+    cdef Py_ssize_t p_out = win.h_out * win.w_out
+    cdef Py_ssize_t job, n, gi, blk, q0, q1
+    cdef int tid = 0, failed = 0
+    cdef int* failed_at = &failed   # a flag written inside prange must not be thread-private
+    with nogil, parallel(num_threads=nt):
+        tid = threadid()
+        for job in prange(jobs, schedule="dynamic"):
+            n = job // (groups * n_blocks)
+            gi = (job // n_blocks) % groups
+            blk = job % n_blocks
+            q0 = blk * block
+            q1 = q0 + block if q0 + block < win.h_out else win.h_out
+            if not _forward_job(&x[n, gi * c_group, 0, 0, 0], c_group, height, width, &win,
+                                q0, q1, &padded[tid, 0], &offsets[tid, 0],
+                                &w[gi * m_group, 0], m_group, k_group, &wide_out[tid, 0],
+                                &y[n, gi * m_group, 0, 0, 0], p_out,
+                                &bias[gi * m_group] if has_bias else NULL):
+                failed_at[0] = 1
+    if failed:
+        raise MemoryError("conv: cannot allocate the GEMM packing buffers")
+
+
+cdef void _fill_bias(float[:, :, :, :, ::1] y, const float[::1] bias, bint has_bias):
+    cdef Py_ssize_t n, m
+    for n in range(y.shape[0]):
+        for m in range(y.shape[1]):
+            y[n, m, :, :, :] = bias[m] if has_bias else 0
+
+
+cdef int _forward_job(const float* x_group, Py_ssize_t c_group, Py_ssize_t height,
+                      Py_ssize_t width, const Window* win, Py_ssize_t q0, Py_ssize_t q1,
+                      float* padded, long* offsets, const float* w_group,
+                      Py_ssize_t m_group, Py_ssize_t k_group, float* wide_out,
+                      float* y_group, Py_ssize_t p_out, const float* bias_group) noexcept nogil:
+    """Output rows [q0, q1) of one sample and group; 0 if the GEMM could not run."""
+    cdef Py_ssize_t rows = q1 - q0 + _halo(win), cols = (q1 - q0) * win.wide
+    cdef Py_ssize_t m, r, x_
+    cdef float shift
+    cdef const float* src
+    cdef float* dst
+    _pad_block(x_group, c_group, height, width, win, q0, q1, padded)
+    _window_rows(c_group, win, rows, offsets)
+    if not cynn_sgemm_indirect(0, m_group, cols, k_group, 1.0, w_group, k_group, padded,
+                               offsets, 0.0, wide_out, cols):
+        return 0
+    for m in range(m_group):
+        shift = bias_group[m] if bias_group != NULL else 0
+        for r in range(q1 - q0):
+            src = wide_out + m * cols + r * win.wide
+            dst = y_group + m * p_out + (q0 + r) * win.w_out
+            for x_ in range(win.w_out):
+                dst[x_] = src[x_] + shift
+    return 1
+
+
+def shifted_backward_weight(const float[:, :, :, :, ::1] x,    # IN  (n, c_in, 1, h, w)
+                            const float[:, :, :, :, ::1] gy,   # IN  (n, c_out, 1, h_out, w_out)
+                            float[:, ::1] gw,                  # OUT (c_out, c_in / groups * kh * kw)
+                            tuple geometry, int groups, int n_threads,
+                            Py_ssize_t block_bytes=1 << 20):
+    """``gW_g = sum_n gy[n, g] @ patches(x[n, g])^T``; returns False if gW is not finite.
+
+    The thrown-away wide columns of gy are zero, but they meet real inputs: an
+    inf there makes 0 * inf = NaN where the im2col product has none, so the
+    caller recomputes a non-finite result with ``conv.pyx``.
+    """
+    cdef Window win = _window(geometry)
+    cdef Py_ssize_t n_batch = x.shape[0], c_in = x.shape[1], c_out = gw.shape[0]
+    cdef Py_ssize_t height = x.shape[3], width = x.shape[4]
+    if groups < 1 or c_in % groups or c_out % groups:
+        raise ValueError(f"conv: {c_in} input and {c_out} output channels in {groups} groups")
+    cdef Py_ssize_t c_group = c_in // groups, m_group = c_out // groups
+    cdef Py_ssize_t k_group = c_group * win.kh * win.kw
+    if gw.shape[1] != k_group or x.shape[2] != 1:
+        raise ValueError(f"conv: weight {tuple(gw.shape)[:2]} for input {tuple(x.shape)[:5]}")
+    if tuple(gy.shape)[:5] != (n_batch, c_out, 1, win.h_out, win.w_out):
+        raise ValueError(f"conv: output gradient {tuple(gy.shape)[:5]}, expected "
+                         f"({n_batch}, {c_out}, 1, {win.h_out}, {win.w_out})")
+    if c_out * k_group == 0:
+        return True
+    if n_batch * win.h_out * win.w_out == 0:
+        gw[:, :] = 0
+        return True
+    cdef Py_ssize_t block = _block_rows(c_group, &win, n_batch * groups, n_threads, block_bytes)
+    cdef Py_ssize_t n_blocks = (win.h_out + block - 1) // block
+    cdef Py_ssize_t jobs = n_batch * groups * n_blocks
+    cdef int nt = n_threads if jobs >= n_threads else <int>jobs
+    cdef float[:, :, ::1] acc = np.zeros((nt, c_out, k_group), dtype=np.float32)
+    cdef Py_ssize_t padded_size = c_group * (block + _halo(&win)) * win.wide + _slack(&win)
+    cdef float[:, ::1] padded = np.empty((nt, padded_size), dtype=np.float32)
+    cdef float[:, ::1] wide_gy = np.empty((nt, m_group * block * win.wide), dtype=np.float32)
+    cdef long[:, ::1] offsets = np.empty((nt, k_group if k_group > 0 else 1), dtype=np.int_)
+    cdef Py_ssize_t p_out = win.h_out * win.w_out
+    cdef Py_ssize_t job, n, gi, blk, q0, q1, i, j, t
+    cdef int tid = 0, failed = 0, finite = 1
+    cdef int* failed_at = &failed   # flags written inside prange must not be thread-private
+    cdef int* finite_at = &finite
+    cdef float total
+    with nogil:
+        with parallel(num_threads=nt):
+            tid = threadid()
+            for job in prange(jobs, schedule="dynamic"):
+                n = job // (groups * n_blocks)
+                gi = (job // n_blocks) % groups
+                blk = job % n_blocks
+                q0 = blk * block
+                q1 = q0 + block if q0 + block < win.h_out else win.h_out
+                if not _backward_weight_job(&x[n, gi * c_group, 0, 0, 0], c_group, height,
+                                            width, &win, q0, q1, &padded[tid, 0],
+                                            &offsets[tid, 0], &gy[n, gi * m_group, 0, 0, 0],
+                                            m_group, k_group, p_out, &wide_gy[tid, 0],
+                                            &acc[tid, gi * m_group, 0]):
+                    failed_at[0] = 1
+        for i in prange(c_out, num_threads=n_threads, schedule="static"):
+            for j in range(k_group):
+                total = 0
+                for t in range(nt):
+                    total = total + acc[t, i, j]
+                gw[i, j] = total
+                if not isfinite(total):
+                    finite_at[0] = 0
+    if failed:
+        raise MemoryError("conv: cannot allocate the GEMM packing buffers")
+    return bool(finite)
+
+
+cdef int _backward_weight_job(const float* x_group, Py_ssize_t c_group, Py_ssize_t height,
+                              Py_ssize_t width, const Window* win, Py_ssize_t q0, Py_ssize_t q1,
+                              float* padded, long* offsets, const float* gy_group,
+                              Py_ssize_t m_group, Py_ssize_t k_group, Py_ssize_t p_out,
+                              float* wide_gy, float* gw_group) noexcept nogil:
+    """gw_group (m, k) += gy rows [q0, q1) @ their patches^T; 0 if the GEMM could not run."""
+    cdef Py_ssize_t rows = q1 - q0 + _halo(win), cols = (q1 - q0) * win.wide
+    cdef Py_ssize_t m, r
+    cdef float* dst
+    _pad_block(x_group, c_group, height, width, win, q0, q1, padded)
+    _window_rows(c_group, win, rows, offsets)
+    for m in range(m_group):
+        for r in range(q1 - q0):
+            dst = wide_gy + m * cols + r * win.wide
+            memcpy(dst, gy_group + m * p_out + (q0 + r) * win.w_out, win.w_out * sizeof(float))
+            memset(dst + win.w_out, 0, (win.wide - win.w_out) * sizeof(float))
+    return cynn_sgemm_indirect(1, m_group, k_group, cols, 1.0, wide_gy, cols, padded, offsets,
+                               1.0, gw_group, k_group)

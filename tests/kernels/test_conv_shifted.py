@@ -1,0 +1,216 @@
+"""Stride-1 float32 convolutions on shifted windows of the padded input
+(pyx/conv_shifted.pyx): the forward, the input gradient (a forward with the
+flipped weights) and the weight gradient, against PyTorch. Each case checks
+that the shifted kernels really ran; they aim at groups, dilation, asymmetric
+'same' padding, padding past the kernel's reach, 1-d inputs, stride-1
+transposed convolutions, blocks of a few output rows, and the weight
+gradient's fallback for inputs that are not finite."""
+import numpy as np
+import pytest
+
+import cynn
+import cynn.nn.functional as F
+from cynn._kernels import conv as _im2col
+from cynn._kernels import conv_shifted as _shifted_kernels
+from cynn._kernels import gemm as _gemm
+from cynn.autograd.functions import conv as conv_functions
+from cynn.autograd.functions.conv import ConvGeometry, _input_gradient_geometry, _shifted_pays
+
+torch = pytest.importorskip("torch", reason="torch is the parity oracle")
+TF = torch.nn.functional
+
+pytestmark = pytest.mark.skipif(
+    not _gemm.cynn_gemm_supported(),
+    reason="this CPU lacks AVX-512F: the shifted kernels need cynn's own GEMM")
+
+
+@pytest.fixture(autouse=True)
+def cynn_gemm():
+    previous = _gemm.gemm_kernel()
+    _gemm.set_gemm_kernel("cynn")
+    yield
+    _gemm.set_gemm_kernel(previous)
+
+
+class CountingKernels:
+    """Stands in for the conv_shifted module and counts the calls of its kernels."""
+
+    def __init__(self):
+        self.forward = 0
+        self.weight = 0
+
+    def shifted_forward(self, *args, **kwargs):
+        self.forward += 1
+        return _shifted_kernels.shifted_forward(*args, **kwargs)
+
+    def shifted_backward_weight(self, *args, **kwargs):
+        self.weight += 1
+        return _shifted_kernels.shifted_backward_weight(*args, **kwargs)
+
+
+@pytest.fixture
+def counted(monkeypatch):
+    kernels = CountingKernels()
+    monkeypatch.setattr(conv_functions, "_shifted", kernels)
+    return kernels
+
+
+CASES = [
+    # op, x shape, weight shape, kwargs, shifted forward calls (forward and input
+    # gradient), shifted weight-gradient calls
+    ("conv2d", (2, 6, 20, 23), (8, 3, 3, 3), dict(groups=2, padding=1), 2, 1),
+    ("conv2d", (1, 4, 17, 30), (6, 4, 3, 5), dict(padding=(2, 1), dilation=(1, 2)), 2, 1),
+    # LeNet's conv2: its input gradient (252 positions for 100) stays on im2col
+    ("conv2d", (3, 6, 14, 14), (16, 6, 5, 5), dict(), 1, 1),
+    ("conv2d", (2, 4, 12, 31), (4, 4, 4, 2), dict(padding="same"), 2, 1),
+    # padding 3 > (k - 1) * d = 2: the input gradient falls back to im2col
+    ("conv2d", (1, 2, 9, 40), (3, 2, 3, 3), dict(padding=3), 1, 1),
+    ("conv2d", (2, 8, 5, 33), (12, 2, 1, 3), dict(groups=4, bias=False), 2, 1),
+    ("conv1d", (3, 5, 60), (7, 5, 5), dict(padding=2), 2, 1),
+    ("conv1d", (2, 4, 50), (4, 2, 3), dict(groups=2, dilation=3, padding="same"), 2, 1),
+    # transposed, stride 1: forward and input gradient swap roles, weight roles too
+    ("conv_transpose2d", (2, 6, 11, 13), (6, 4, 3, 3), dict(padding=1), 2, 1),
+    ("conv_transpose2d", (1, 4, 19, 40), (4, 3, 3, 3), dict(dilation=2, output_padding=1), 2, 1),
+]
+
+
+def _ids(case):
+    op, x_shape, w_shape, kwargs = case[:4]
+    return f"{op}-x{'x'.join(map(str, x_shape))}-w{'x'.join(map(str, w_shape))}-" + ",".join(
+        f"{k}={v}" for k, v in kwargs.items())
+
+
+def _run(lib, functional, op, x, w, b, gy, kwargs):
+    tensors = [lib.tensor(a, requires_grad=True) if a is not None else None for a in (x, w, b)]
+    y = getattr(functional, op)(*tensors, **kwargs)
+    y.backward(lib.tensor(gy))
+    grads = [t.grad.numpy() if t is not None else None for t in tensors]
+    return y.detach().numpy(), grads
+
+
+def _data(x_shape, w_shape, op, kwargs, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(x_shape).astype(np.float32)
+    w = rng.standard_normal(w_shape).astype(np.float32)
+    groups = kwargs.get("groups", 1)
+    c_out = w_shape[1] * groups if op.startswith("conv_transpose") else w_shape[0]
+    b = rng.standard_normal(c_out).astype(np.float32)
+    return x, w, b
+
+
+@pytest.mark.parametrize("case", CASES, ids=_ids)
+def test_shifted_kernels_match_torch(case, counted):
+    op, x_shape, w_shape, kwargs, forward_calls, weight_calls = case
+    kwargs = dict(kwargs)
+    has_bias = kwargs.pop("bias", True)
+    x, w, b = _data(x_shape, w_shape, op, kwargs)
+    b = b if has_bias else None
+    expected_y = getattr(TF, op)(*(torch.tensor(a) if a is not None else None
+                                   for a in (x, w, b)), **kwargs)
+    gy = np.random.default_rng(1).standard_normal(tuple(expected_y.shape)).astype(np.float32)
+    y, grads = _run(cynn, F, op, x, w, b, gy, kwargs)
+    expected_y, expected_grads = _run(torch, TF, op, x, w, b, gy, kwargs)
+    assert (counted.forward, counted.weight) == (forward_calls, weight_calls)
+    np.testing.assert_allclose(y, expected_y, rtol=1e-4, atol=1e-4)
+    for name, mine, ref in zip(("input", "weight", "bias"), grads, expected_grads):
+        if ref is not None:
+            np.testing.assert_allclose(mine, ref, rtol=1e-4, atol=1e-3, err_msg=name)
+
+
+def test_thread_count_does_not_change_results(counted):
+    x, w, b = _data((2, 8, 23, 29), (8, 4, 3, 3), "conv2d", {})
+    gy = np.random.default_rng(2).standard_normal((2, 8, 23, 29)).astype(np.float32)
+    results = []
+    previous = cynn.get_num_threads()
+    try:
+        for threads in (1, 2):
+            cynn.set_num_threads(threads)
+            results.append(_run(cynn, F, "conv2d", x, w, b, gy, dict(groups=2, padding=1)))
+    finally:
+        cynn.set_num_threads(previous)
+    assert counted.forward == 4 and counted.weight == 2
+    (y1, g1), (y2, g2) = results
+    np.testing.assert_array_equal(y1, y2)
+    for one, two in zip(g1, g2):
+        np.testing.assert_allclose(one, two, rtol=1e-5, atol=1e-5)
+
+
+def _geometry_args(x_shape, w_shape, padding, dilation):
+    kh, kw = w_shape[2:]
+    h_out = x_shape[3] + 2 * padding[0] - dilation[0] * (kh - 1)
+    w_out = x_shape[4] + 2 * padding[1] - dilation[1] * (kw - 1)
+    return (1, kh, kw, 1, 1, 1, 0, *padding, 1, *dilation, 1, h_out, w_out)
+
+
+@pytest.mark.parametrize("block_bytes", [1, 4096, 1 << 20])
+def test_row_blocks_match_the_im2col_kernels(block_bytes):
+    """Blocks of one or a few output rows (each with its halo rows) give the same
+    output and weight gradient as conv.pyx's im2col kernels."""
+    rng = np.random.default_rng(3)
+    x_shape, w_shape = (2, 4, 1, 19, 21), (6, 2, 3, 4)
+    geometry = _geometry_args(x_shape, w_shape, (2, 1), (2, 1))
+    x = rng.standard_normal(x_shape).astype(np.float32)
+    w = rng.standard_normal((6, 2 * 3 * 4)).astype(np.float32)
+    bias = rng.standard_normal(6).astype(np.float32)
+    y_shape = (2, 6, 1, geometry[-2], geometry[-1])
+    y, y_ref = np.empty(y_shape, np.float32), np.empty(y_shape, np.float32)
+    _shifted_kernels.shifted_forward(x, w, bias, y, True, geometry, 2, 2, block_bytes)
+    _im2col.conv_forward(x, w, bias, y_ref, True, geometry, 2, 2)
+    np.testing.assert_allclose(y, y_ref, rtol=1e-5, atol=1e-5)
+    gy = rng.standard_normal(y_shape).astype(np.float32)
+    gw, gw_ref = np.empty_like(w), np.empty_like(w)
+    assert _shifted_kernels.shifted_backward_weight(x, gy, gw, geometry, 2, 2, block_bytes)
+    _im2col.conv_backward_weight(x, gy, gw_ref, geometry, 2, 2)
+    np.testing.assert_allclose(gw, gw_ref, rtol=1e-4, atol=1e-4)
+
+
+def test_weight_gradient_of_an_infinite_input_falls_back_to_im2col(counted):
+    """A thrown-away wide column meets the inf with a zero gradient (0 * inf = NaN);
+    the non-finite result is recomputed so that it matches PyTorch."""
+    x, w, b = _data((1, 2, 8, 9), (3, 2, 3, 3), "conv2d", {})
+    x[0, 1, 4, 0] = np.inf
+    gy = np.abs(np.random.default_rng(4).standard_normal((1, 3, 8, 9))).astype(np.float32)
+    (_, grads), (_, expected) = (_run(lib, fn, "conv2d", x, w, b, gy, dict(padding=1))
+                                 for lib, fn in ((cynn, F), (torch, TF)))
+    assert counted.weight == 1
+    assert not np.isfinite(expected[1]).all()
+    np.testing.assert_allclose(grads[1], expected[1], rtol=1e-4, atol=1e-3)
+
+
+def _geometry(x_size, kernel, padding=(0, 0), dilation=(1, 1), stride=(1, 1)):
+    out = tuple((n + 2 * p - d * (k - 1) - 1) // s + 1
+                for n, k, p, d, s in zip(x_size, kernel, padding, dilation, stride))
+    return ConvGeometry((1, *kernel), (1, *stride), (0, *padding), (1, *dilation),
+                        (1, *x_size), (1, *out))
+
+
+def test_shifted_kernels_are_chosen_where_they_pay():
+    grouped_56 = _geometry((56, 56), (3, 3), padding=(1, 1))
+    assert _shifted_pays(grouped_56, 32, np.float32)
+    lenet_conv2 = _geometry((14, 14), (5, 5))
+    assert _shifted_pays(lenet_conv2, 16, np.float32)
+    # its input gradient would compute 14 x 18 positions where im2col computes 10 x 10
+    assert not _shifted_pays(_input_gradient_geometry(lenet_conv2), 6, np.float32,
+                             useful_positions=100)
+    # AlexNet's conv3: 384 rows pay for 2 extra columns on 13 more than the copies save
+    assert not _shifted_pays(_geometry((13, 13), (3, 3), padding=(1, 1)), 384, np.float32)
+    assert not _shifted_pays(grouped_56, 32, np.float64)
+    assert not _shifted_pays(_geometry((56, 56), (3, 3), (1, 1), stride=(2, 2)), 32, np.float32)
+    _gemm.set_gemm_kernel("blas")
+    assert not _shifted_pays(grouped_56, 32, np.float32)
+
+
+def test_kernels_reject_geometries_they_do_not_cover():
+    x = np.zeros((1, 2, 1, 8, 8), np.float32)
+    w = np.zeros((2, 18), np.float32)
+    strided = (1, 3, 3, 1, 2, 2, 0, 1, 1, 1, 1, 1, 1, 4, 4)
+    with pytest.raises(ValueError, match="stride-1"):
+        _shifted_kernels.shifted_forward(x, w, w[0, :0], np.zeros((1, 2, 1, 4, 4), np.float32),
+                                         False, strided, 1, 1)
+    plain = (1, 3, 3, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1, 8, 8)
+    with pytest.raises(ValueError, match="output"):
+        _shifted_kernels.shifted_forward(x, w, w[0, :0], np.zeros((1, 2, 1, 7, 8), np.float32),
+                                         False, plain, 1, 1)
+    with pytest.raises(ValueError, match="weight"):
+        _shifted_kernels.shifted_backward_weight(x, np.zeros((1, 2, 1, 8, 8), np.float32),
+                                                 np.zeros((2, 9), np.float32), plain, 1, 1)
