@@ -1,10 +1,10 @@
-"""Stride-1 float32 convolutions on shifted windows of the padded input
-(pyx/conv_shifted.pyx): the forward, the input gradient (a forward with the
-flipped weights) and the weight gradient, against PyTorch. Each case checks
-that the shifted kernels really ran; they aim at groups, dilation, asymmetric
-'same' padding, padding past the kernel's reach, 1-d inputs, stride-1
-transposed convolutions, blocks of a few output rows, and the weight
-gradient's fallback for inputs that are not finite."""
+"""Float32 convolutions on shifted windows of the padded input
+(pyx/conv_shifted.pyx): the forward, the stride-1 input gradient (a forward
+with the flipped weights) and the weight gradient, against PyTorch. Each case
+checks that the shifted kernels really ran; they aim at groups, dilation,
+asymmetric 'same' padding, padding past the kernel's reach, strides (phase
+planes), 1-d inputs, transposed convolutions, blocks of a few output rows, and
+the weight gradient's fallback for inputs that are not finite."""
 import numpy as np
 import pytest
 
@@ -67,10 +67,19 @@ CASES = [
     ("conv2d", (1, 2, 9, 40), (3, 2, 3, 3), dict(padding=3), 1, 1),
     ("conv2d", (2, 8, 5, 33), (12, 2, 1, 3), dict(groups=4, bias=False), 2, 1),
     ("conv1d", (3, 5, 60), (7, 5, 5), dict(padding=2), 2, 1),
+    # strides: phase planes; the input gradient stays on im2col
+    ("conv2d", (2, 4, 23, 30), (6, 4, 3, 3), dict(stride=2, padding=1), 1, 1),
+    ("conv2d", (1, 3, 40, 45), (5, 3, 5, 4), dict(stride=(3, 2), padding=(2, 1),
+                                                  dilation=(2, 1)), 1, 1),
+    ("conv2d", (1, 3, 50, 50), (8, 3, 11, 11), dict(stride=4, padding=2), 1, 1),
+    ("conv2d", (2, 6, 17, 19), (6, 2, 3, 3), dict(stride=2, groups=3), 1, 1),
+    ("conv1d", (2, 3, 70), (4, 3, 5), dict(stride=3, padding=2), 1, 1),
     ("conv1d", (2, 4, 50), (4, 2, 3), dict(groups=2, dilation=3, padding="same"), 2, 1),
     # transposed, stride 1: forward and input gradient swap roles, weight roles too
     ("conv_transpose2d", (2, 6, 11, 13), (6, 4, 3, 3), dict(padding=1), 2, 1),
     ("conv_transpose2d", (1, 4, 19, 40), (4, 3, 3, 3), dict(dilation=2, output_padding=1), 2, 1),
+    # stride 2: the forward is im2col's input gradient, the backward runs shifted
+    ("conv_transpose2d", (2, 6, 12, 14), (6, 4, 4, 4), dict(stride=2, padding=1), 1, 1),
 ]
 
 
@@ -135,20 +144,20 @@ def test_thread_count_does_not_change_results(counted):
         np.testing.assert_allclose(one, two, rtol=1e-5, atol=1e-5)
 
 
-def _geometry_args(x_shape, w_shape, padding, dilation):
-    kh, kw = w_shape[2:]
-    h_out = x_shape[3] + 2 * padding[0] - dilation[0] * (kh - 1)
-    w_out = x_shape[4] + 2 * padding[1] - dilation[1] * (kw - 1)
-    return (1, kh, kw, 1, 1, 1, 0, *padding, 1, *dilation, 1, h_out, w_out)
+def _geometry_args(x_shape, w_shape, stride, padding, dilation):
+    out = [(n + 2 * p - d * (k - 1) - 1) // s + 1
+           for n, k, s, p, d in zip(x_shape[3:], w_shape[2:], stride, padding, dilation)]
+    return (1, *w_shape[2:], 1, *stride, 0, *padding, 1, *dilation, 1, *out)
 
 
+@pytest.mark.parametrize("stride", [(1, 1), (2, 3)])
 @pytest.mark.parametrize("block_bytes", [1, 4096, 1 << 20])
-def test_row_blocks_match_the_im2col_kernels(block_bytes):
+def test_row_blocks_match_the_im2col_kernels(block_bytes, stride):
     """Blocks of one or a few output rows (each with its halo rows) give the same
     output and weight gradient as conv.pyx's im2col kernels."""
     rng = np.random.default_rng(3)
     x_shape, w_shape = (2, 4, 1, 19, 21), (6, 2, 3, 4)
-    geometry = _geometry_args(x_shape, w_shape, (2, 1), (2, 1))
+    geometry = _geometry_args(x_shape, w_shape, stride, (2, 1), (2, 1))
     x = rng.standard_normal(x_shape).astype(np.float32)
     w = rng.standard_normal((6, 2 * 3 * 4)).astype(np.float32)
     bias = rng.standard_normal(6).astype(np.float32)
@@ -195,7 +204,10 @@ def test_shifted_kernels_are_chosen_where_they_pay():
     # AlexNet's conv3: 384 rows pay for 2 extra columns on 13 more than the copies save
     assert not _shifted_pays(_geometry((13, 13), (3, 3), padding=(1, 1)), 384, np.float32)
     assert not _shifted_pays(grouped_56, 32, np.float64)
-    assert not _shifted_pays(_geometry((56, 56), (3, 3), (1, 1), stride=(2, 2)), 32, np.float32)
+    strided_56 = _geometry((56, 56), (3, 3), (1, 1), stride=(2, 2))
+    assert _shifted_pays(strided_56, 64, np.float32)
+    # only a stride-1 convolution's input gradient is itself a convolution
+    assert _input_gradient_geometry(strided_56) is None
     _gemm.set_gemm_kernel("blas")
     assert not _shifted_pays(grouped_56, 32, np.float32)
 
@@ -203,10 +215,10 @@ def test_shifted_kernels_are_chosen_where_they_pay():
 def test_kernels_reject_geometries_they_do_not_cover():
     x = np.zeros((1, 2, 1, 8, 8), np.float32)
     w = np.zeros((2, 18), np.float32)
-    strided = (1, 3, 3, 1, 2, 2, 0, 1, 1, 1, 1, 1, 1, 4, 4)
-    with pytest.raises(ValueError, match="stride-1"):
-        _shifted_kernels.shifted_forward(x, w, w[0, :0], np.zeros((1, 2, 1, 4, 4), np.float32),
-                                         False, strided, 1, 1)
+    three_d = (3, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 8, 8)
+    with pytest.raises(ValueError, match="2-d geometry"):
+        _shifted_kernels.shifted_forward(x, w, w[0, :0], np.zeros((1, 2, 1, 8, 8), np.float32),
+                                         False, three_d, 1, 1)
     plain = (1, 3, 3, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1, 8, 8)
     with pytest.raises(ValueError, match="output"):
         _shifted_kernels.shifted_forward(x, w, w[0, :0], np.zeros((1, 2, 1, 7, 8), np.float32),

@@ -16,10 +16,10 @@ input and ``conv_backward_weight`` with the roles of ``x`` and ``gy`` swapped.
 
 Depthwise convolutions (one input channel per group) use direct kernels
 instead: there each group's product would be a matrix-vector one. Float32
-1-d/2-d convolutions with stride 1 run their forward, input gradient and
-weight gradient on shifted windows of the padded input (``pyx/conv_shifted.pyx``)
-when cynn's own GEMM is in use and the thrown-away columns cost less than the
-patch matrix saves (see ``_shifted_pays``).
+1-d/2-d convolutions run their forward and weight gradient (and with stride 1
+their input gradient) on shifted windows of the padded input
+(``pyx/conv_shifted.pyx``) when cynn's own GEMM is in use and the thrown-away
+columns cost less than the patch matrix saves (see ``_shifted_pays``).
 """
 from typing import NamedTuple
 
@@ -58,10 +58,10 @@ def _is_depthwise(c_in, c_out, groups):
 
 
 def _shifted_pays(geometry, rows_per_group, dtype, useful_positions=None):
-    """Whether the shifted-window kernels should run this stride-1 convolution.
+    """Whether the shifted-window kernels should run this convolution.
 
-    They need float32, cynn's GEMM and a 2-d (or 1-d) geometry with stride 1.
-    They compute ``h_out * (w_out + (kw - 1) * dw)`` positions where im2col's
+    They need float32, cynn's GEMM and a 2-d (or 1-d) geometry. They compute
+    ``h_out * (w_out + (kw - 1) * dw // sw)`` positions where im2col's
     product computes ``useful_positions`` (by default ``h_out * w_out``; an
     input gradient run as a convolution of the padded output gradient computes
     more), each costing ``rows_per_group`` multiply-adds per tap (rounded up to
@@ -75,9 +75,9 @@ def _shifted_pays(geometry, rows_per_group, dtype, useful_positions=None):
     kd, kh, kw = geometry.kernel
     d_out, h_out, w_out = geometry.out_size
     if (dtype != np.float32 or gemm_kernel() != "cynn" or kd != 1 or d_out != 1
-            or geometry.in_size[0] != 1 or geometry.stride[1:] != (1, 1)):
+            or geometry.in_size[0] != 1):
         return False
-    computed = h_out * (w_out + (kw - 1) * geometry.dilation[2])
+    computed = h_out * (w_out + (kw - 1) * geometry.dilation[2] // geometry.stride[2])
     if useful_positions is None:
         useful_positions = h_out * w_out
     tile_rows = -(-rows_per_group // 8) * 8
@@ -95,7 +95,10 @@ def _flipped_transposed(w, groups):
 
 
 def _input_gradient_geometry(geometry):
-    """The stride-1 convolution of gy that gives gx, or None when its padding is negative."""
+    """The stride-1 convolution of gy that gives gx of a stride-1 convolution; None for
+    other strides and when its padding would be negative."""
+    if geometry.stride != (1, 1, 1):
+        return None
     padding = tuple((k - 1) * d - p for k, d, p in
                     zip(geometry.kernel, geometry.dilation, geometry.padding))
     if min(padding) < 0:
