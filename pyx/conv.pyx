@@ -16,6 +16,10 @@ when there are fewer blocks than threads they run in turn and each product is
 split over the threads instead. An unfolding of the whole batch at once was
 measured slower: its buffer (tens of MB for a 56x56 layer) leaves the caches.
 
+Float32 1-d and 2-d convolutions mostly run on ``conv_shifted.pyx`` instead (no
+patch matrix, cynn's GEMM only; ``cynn/autograd/functions/conv.py`` chooses);
+this module serves float64, 3-d, BLAS and the shapes where that does not pay.
+
 Depthwise convolutions (one input channel per group) get direct kernels
 (``depthwise_*``): there every product would be a matrix-vector one over a
 buffer 9x the input.
