@@ -164,6 +164,47 @@ cdef Py_ssize_t _block_rows(Py_ssize_t channels, const Window* win, Py_ssize_t j
     return (win.h_out + n_blocks - 1) // n_blocks
 
 
+cdef struct Groups:
+    # channels of one group: input, output, and the product's depth
+    Py_ssize_t c_group, m_group, k_group
+
+
+cdef Groups _check_shapes(tuple x_shape, tuple w_shape, tuple out_shape, int groups,
+                          const Window* win, str out_name) except *:
+    """x (n, c_in, 1, h, w), W (c_out, c_in / groups * kh * kw), out (n, c_out, 1, h_out, w_out)."""
+    cdef Groups g
+    cdef Py_ssize_t n_batch = x_shape[0], c_in = x_shape[1], c_out = w_shape[0]
+    if groups < 1 or c_in % groups or c_out % groups:
+        raise ValueError(f"conv: {c_in} input and {c_out} output channels in {groups} groups")
+    g.c_group, g.m_group = c_in // groups, c_out // groups
+    g.k_group = g.c_group * win.kh * win.kw
+    if w_shape[1] != g.k_group or x_shape[2] != 1:
+        raise ValueError(f"conv: weight {w_shape} for input {x_shape}")
+    if out_shape != (n_batch, c_out, 1, win.h_out, win.w_out):
+        raise ValueError(f"conv: {out_name} {out_shape}, expected "
+                         f"({n_batch}, {c_out}, 1, {win.h_out}, {win.w_out})")
+    return g
+
+
+cdef struct Jobs:
+    # output rows per block, blocks per plane, jobs (sample, group, block), the
+    # threads that run them, and the floats of one thread's padded block
+    Py_ssize_t block, n_blocks, count, padded_size
+    int threads
+
+
+cdef Jobs _jobs(Py_ssize_t n_batch, int groups, Py_ssize_t c_group, const Window* win,
+                int n_threads, Py_ssize_t block_bytes):
+    cdef Jobs jobs
+    jobs.block = _block_rows(c_group, win, n_batch * groups, n_threads, block_bytes)
+    jobs.n_blocks = (win.h_out + jobs.block - 1) // jobs.block
+    jobs.count = n_batch * groups * jobs.n_blocks
+    jobs.threads = n_threads if jobs.count >= n_threads else <int>jobs.count
+    jobs.padded_size = (c_group * _planes(win) * (jobs.block + _halo(win)) * win.wide
+                        + _slack(win))
+    return jobs
+
+
 def shifted_forward(const float[:, :, :, :, ::1] x,   # IN  (n, c_in, 1, h, w)
                     const float[:, ::1] w,            # IN  (c_out, c_in / groups * kh * kw)
                     const float[::1] bias,            # IN  (c_out,), read when has_bias
@@ -172,17 +213,12 @@ def shifted_forward(const float[:, :, :, :, ::1] x,   # IN  (n, c_in, 1, h, w)
                     Py_ssize_t block_bytes=1 << 20):
     """``y[n, g] = W_g @ patches(x[n, g]) (+ bias)`` for a 2-d geometry."""
     cdef Window win = _window(geometry)
-    cdef Py_ssize_t n_batch = x.shape[0], c_in = x.shape[1], c_out = w.shape[0]
+    cdef Groups shapes = _check_shapes(tuple(x.shape)[:5], tuple(w.shape)[:2],
+                                       tuple(y.shape)[:5], groups, &win, "output")
+    cdef Py_ssize_t n_batch = x.shape[0], c_out = w.shape[0]
     cdef Py_ssize_t height = x.shape[3], width = x.shape[4]
-    if groups < 1 or c_in % groups or c_out % groups:
-        raise ValueError(f"conv: {c_in} input and {c_out} output channels in {groups} groups")
-    cdef Py_ssize_t c_group = c_in // groups, m_group = c_out // groups
-    cdef Py_ssize_t k_group = c_group * win.kh * win.kw
-    if w.shape[1] != k_group or x.shape[2] != 1:
-        raise ValueError(f"conv: weight {tuple(w.shape)[:2]} for input {tuple(x.shape)[:5]}")
-    if tuple(y.shape)[:5] != (n_batch, c_out, 1, win.h_out, win.w_out):
-        raise ValueError(f"conv: output {tuple(y.shape)[:5]}, expected "
-                         f"({n_batch}, {c_out}, 1, {win.h_out}, {win.w_out})")
+    cdef Py_ssize_t c_group = shapes.c_group, m_group = shapes.m_group
+    cdef Py_ssize_t k_group = shapes.k_group
     if has_bias and bias.shape[0] != c_out:
         raise ValueError(f"conv: bias has {bias.shape[0]} entries, not {c_out}")
     if n_batch * c_out * win.h_out * win.w_out == 0:
@@ -190,13 +226,10 @@ def shifted_forward(const float[:, :, :, :, ::1] x,   # IN  (n, c_in, 1, h, w)
     if k_group == 0:
         _fill_bias(y, bias, has_bias)
         return
-    cdef Py_ssize_t block = _block_rows(c_group, &win, n_batch * groups, n_threads, block_bytes)
-    cdef Py_ssize_t n_blocks = (win.h_out + block - 1) // block
-    cdef Py_ssize_t jobs = n_batch * groups * n_blocks
-    cdef int nt = n_threads if jobs >= n_threads else <int>jobs
-    cdef Py_ssize_t padded_size = (c_group * _planes(&win) * (block + _halo(&win)) * win.wide
-                                   + _slack(&win))
-    cdef float[:, ::1] padded = np.empty((nt, padded_size), dtype=np.float32)
+    cdef Jobs plan = _jobs(n_batch, groups, c_group, &win, n_threads, block_bytes)
+    cdef Py_ssize_t block = plan.block, n_blocks = plan.n_blocks, jobs = plan.count
+    cdef int nt = plan.threads
+    cdef float[:, ::1] padded = np.empty((nt, plan.padded_size), dtype=np.float32)
     cdef float[:, ::1] wide_out = np.empty((nt, m_group * block * win.wide), dtype=np.float32)
     cdef long[:, ::1] offsets = np.empty((nt, k_group), dtype=np.int_)
     cdef Py_ssize_t p_out = win.h_out * win.w_out
@@ -266,30 +299,22 @@ def shifted_backward_weight(const float[:, :, :, :, ::1] x,    # IN  (n, c_in, 1
     caller recomputes a non-finite result with ``conv.pyx``.
     """
     cdef Window win = _window(geometry)
-    cdef Py_ssize_t n_batch = x.shape[0], c_in = x.shape[1], c_out = gw.shape[0]
+    cdef Groups shapes = _check_shapes(tuple(x.shape)[:5], tuple(gw.shape)[:2],
+                                       tuple(gy.shape)[:5], groups, &win, "output gradient")
+    cdef Py_ssize_t n_batch = x.shape[0], c_out = gw.shape[0]
     cdef Py_ssize_t height = x.shape[3], width = x.shape[4]
-    if groups < 1 or c_in % groups or c_out % groups:
-        raise ValueError(f"conv: {c_in} input and {c_out} output channels in {groups} groups")
-    cdef Py_ssize_t c_group = c_in // groups, m_group = c_out // groups
-    cdef Py_ssize_t k_group = c_group * win.kh * win.kw
-    if gw.shape[1] != k_group or x.shape[2] != 1:
-        raise ValueError(f"conv: weight {tuple(gw.shape)[:2]} for input {tuple(x.shape)[:5]}")
-    if tuple(gy.shape)[:5] != (n_batch, c_out, 1, win.h_out, win.w_out):
-        raise ValueError(f"conv: output gradient {tuple(gy.shape)[:5]}, expected "
-                         f"({n_batch}, {c_out}, 1, {win.h_out}, {win.w_out})")
+    cdef Py_ssize_t c_group = shapes.c_group, m_group = shapes.m_group
+    cdef Py_ssize_t k_group = shapes.k_group
     if c_out * k_group == 0:
         return True
     if n_batch * win.h_out * win.w_out == 0:
         gw[:, :] = 0
         return True
-    cdef Py_ssize_t block = _block_rows(c_group, &win, n_batch * groups, n_threads, block_bytes)
-    cdef Py_ssize_t n_blocks = (win.h_out + block - 1) // block
-    cdef Py_ssize_t jobs = n_batch * groups * n_blocks
-    cdef int nt = n_threads if jobs >= n_threads else <int>jobs
+    cdef Jobs plan = _jobs(n_batch, groups, c_group, &win, n_threads, block_bytes)
+    cdef Py_ssize_t block = plan.block, n_blocks = plan.n_blocks, jobs = plan.count
+    cdef int nt = plan.threads
     cdef float[:, :, ::1] acc = np.zeros((nt, c_out, k_group), dtype=np.float32)
-    cdef Py_ssize_t padded_size = (c_group * _planes(&win) * (block + _halo(&win)) * win.wide
-                                   + _slack(&win))
-    cdef float[:, ::1] padded = np.empty((nt, padded_size), dtype=np.float32)
+    cdef float[:, ::1] padded = np.empty((nt, plan.padded_size), dtype=np.float32)
     cdef float[:, ::1] wide_gy = np.empty((nt, m_group * block * win.wide), dtype=np.float32)
     cdef long[:, ::1] offsets = np.empty((nt, k_group if k_group > 0 else 1), dtype=np.int_)
     cdef Py_ssize_t p_out = win.h_out * win.w_out
