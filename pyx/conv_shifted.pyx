@@ -15,9 +15,9 @@ into ``sh * sw`` phase planes, plane ``(fy, fx)`` holding rows ``fy, fy + sh,
 ``(a * dh % sh, e * dw % sw)`` shifted by ``(a * dh // sh, e * dw // sw)``, and
 the wide rows are ``w_out + (kw - 1) * dw // sw`` long.
 
-What is left besides the product is the padded (split) copy of the input and
-a compacting copy of the output, each about ``1 / taps`` of the patch matrix,
-and the thrown-away columns of each row.
+What is left besides the product is the padded (split) copy of the input
+(about ``1 / taps`` of the patch matrix), a compacting copy of the output, and
+the thrown-away columns of each row.
 
 Covers the forward (and, for stride 1, through the flipped weights, the input
 gradient, see ``cynn/autograd/functions/conv.py``) and the weight gradient of

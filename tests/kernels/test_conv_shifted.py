@@ -212,6 +212,18 @@ def test_shifted_kernels_are_chosen_where_they_pay():
     assert not _shifted_pays(grouped_56, 32, np.float32)
 
 
+def test_no_input_channels_gives_the_bias_like_im2col():
+    x = np.zeros((2, 0, 1, 6, 40), np.float32)
+    w = np.zeros((3, 0), np.float32)
+    bias = np.array([1.0, -2.0, 0.5], np.float32)
+    geometry = (1, 3, 3, 1, 1, 1, 0, 0, 0, 1, 1, 1, 1, 4, 38)
+    y, y_ref = np.empty((2, 3, 1, 4, 38), np.float32), np.empty((2, 3, 1, 4, 38), np.float32)
+    _shifted_kernels.shifted_forward(x, w, bias, y, True, geometry, 1, 2)
+    _im2col.conv_forward(x, w, bias, y_ref, True, geometry, 1, 2)
+    np.testing.assert_array_equal(y, np.broadcast_to(bias[None, :, None, None, None], y.shape))
+    np.testing.assert_array_equal(y, y_ref)
+
+
 def test_kernels_reject_geometries_they_do_not_cover():
     x = np.zeros((1, 2, 1, 8, 8), np.float32)
     w = np.zeros((2, 18), np.float32)
