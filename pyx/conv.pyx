@@ -317,6 +317,8 @@ def conv_forward(const floating[:, :, :, :, ::1] x,   # IN  (n, c_in, d, h, w)
     cdef Py_ssize_t p_out = g.out[0] * g.out[1] * g.out[2]
     if n_batch * c_out * p_out == 0:
         return
+    if k_group == 0:
+        raise ValueError("conv: no input channels (the caller fills the bias)")
     cdef Py_ssize_t n_rows = g.out[0] * g.out[1], w_out = g.out[2]
     n_threads = _threads_for(<double>n_batch * c_out * p_out * k_group, n_threads)
     cdef Py_ssize_t block = _block_rows(k_group, w_out, n_rows, sizeof(floating), block_bytes)

@@ -224,8 +224,7 @@ def shifted_forward(const float[:, :, :, :, ::1] x,   # IN  (n, c_in, 1, h, w)
     if n_batch * c_out * win.h_out * win.w_out == 0:
         return
     if k_group == 0:
-        _fill_bias(y, bias, has_bias)
-        return
+        raise ValueError("conv: no input channels (the caller fills the bias)")
     cdef Jobs plan = _jobs(n_batch, groups, c_group, &win, n_threads, block_bytes)
     cdef Py_ssize_t block = plan.block, n_blocks = plan.n_blocks, jobs = plan.count
     cdef int nt = plan.threads
@@ -252,13 +251,6 @@ def shifted_forward(const float[:, :, :, :, ::1] x,   # IN  (n, c_in, 1, h, w)
                 failed_at[0] = 1
     if failed:
         raise MemoryError("conv: cannot allocate the GEMM packing buffers")
-
-
-cdef void _fill_bias(float[:, :, :, :, ::1] y, const float[::1] bias, bint has_bias):
-    cdef Py_ssize_t n, m
-    for n in range(y.shape[0]):
-        for m in range(y.shape[1]):
-            y[n, m, :, :, :] = bias[m] if has_bias else 0
 
 
 cdef int _forward_job(const float* x_group, Py_ssize_t c_group, Py_ssize_t height,

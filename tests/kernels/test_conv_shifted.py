@@ -212,16 +212,20 @@ def test_shifted_kernels_are_chosen_where_they_pay():
     assert not _shifted_pays(grouped_56, 32, np.float32)
 
 
-def test_no_input_channels_gives_the_bias_like_im2col():
+def test_no_input_channels_gives_the_bias_and_the_kernels_refuse_them():
+    """With no input channels there is no product: the caller fills the bias, and both
+    GEMM kernels refuse the call (their input pointers would index past an empty axis)."""
+    bias = np.array([1.0, -2.0, 0.5], np.float32)
+    y = F.conv2d(cynn.zeros(2, 0, 6, 40), cynn.zeros(3, 0, 3, 3), cynn.tensor(bias))
+    np.testing.assert_array_equal(y.numpy(), np.broadcast_to(bias[None, :, None, None],
+                                                             (2, 3, 4, 38)))
     x = np.zeros((2, 0, 1, 6, 40), np.float32)
     w = np.zeros((3, 0), np.float32)
-    bias = np.array([1.0, -2.0, 0.5], np.float32)
     geometry = (1, 3, 3, 1, 1, 1, 0, 0, 0, 1, 1, 1, 1, 4, 38)
-    y, y_ref = np.empty((2, 3, 1, 4, 38), np.float32), np.empty((2, 3, 1, 4, 38), np.float32)
-    _shifted_kernels.shifted_forward(x, w, bias, y, True, geometry, 1, 2)
-    _im2col.conv_forward(x, w, bias, y_ref, True, geometry, 1, 2)
-    np.testing.assert_array_equal(y, np.broadcast_to(bias[None, :, None, None, None], y.shape))
-    np.testing.assert_array_equal(y, y_ref)
+    y = np.empty((2, 3, 1, 4, 38), np.float32)
+    for kernel in (_shifted_kernels.shifted_forward, _im2col.conv_forward):
+        with pytest.raises(ValueError, match="no input channels"):
+            kernel(x, w, bias, y, True, geometry, 1, 2)
 
 
 def test_kernels_reject_geometries_they_do_not_cover():

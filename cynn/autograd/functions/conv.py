@@ -121,6 +121,10 @@ def conv_forward(x, w, geometry, groups, bias=None):
         return y
     has_bias = bias is not None
     no_bias = w.reshape(-1)[:0]
+    if c_in == 0:
+        # no products to run: every output is the bias
+        y[...] = bias.reshape(1, c_out, 1, 1, 1) if has_bias else 0
+        return y
     if _is_depthwise(c_in, c_out, groups):
         _conv.depthwise_forward(x, w.reshape(c_out, *geometry.kernel),
                                 bias if has_bias else no_bias, y, has_bias,
