@@ -34,13 +34,13 @@ import numpy as np
 
 from cython.parallel cimport prange, parallel, threadid
 from libc.string cimport memcpy, memset
-from libc.math cimport isfinite
 
 
 cdef extern from "cynn_sgemm.h" nogil:
     int cynn_sgemm_indirect(int trans_b, long m, long n, long k, float alpha,
                             const float* a, long lda, const float* b, const long* b_rows,
-                            float beta, float* c, long ldc)
+                            const long* b_cols, const float* row_bias, float beta, float* c,
+                            long ldc)
 
 
 cdef struct Window:
@@ -229,8 +229,8 @@ def shifted_forward(const float[:, :, :, :, ::1] x,   # IN  (n, c_in, 1, h, w)
     cdef Py_ssize_t block = plan.block, n_blocks = plan.n_blocks, jobs = plan.count
     cdef int nt = plan.threads
     cdef float[:, ::1] padded = np.empty((nt, plan.padded_size), dtype=np.float32)
-    cdef float[:, ::1] wide_out = np.empty((nt, m_group * block * win.wide), dtype=np.float32)
     cdef long[:, ::1] offsets = np.empty((nt, k_group), dtype=np.int_)
+    cdef long[:, ::1] columns = np.empty((nt, block * win.w_out), dtype=np.int_)
     cdef Py_ssize_t p_out = win.h_out * win.w_out
     cdef Py_ssize_t job, n, gi, blk, q0, q1
     cdef int tid = 0, failed = 0
@@ -244,8 +244,8 @@ def shifted_forward(const float[:, :, :, :, ::1] x,   # IN  (n, c_in, 1, h, w)
             q0 = blk * block
             q1 = q0 + block if q0 + block < win.h_out else win.h_out
             if not _forward_job(&x[n, gi * c_group, 0, 0, 0], c_group, height, width, &win,
-                                q0, q1, &padded[tid, 0], &offsets[tid, 0],
-                                &w[gi * m_group, 0], m_group, k_group, &wide_out[tid, 0],
+                                q0, q1, &padded[tid, 0], &offsets[tid, 0], &columns[tid, 0],
+                                &w[gi * m_group, 0], m_group, k_group,
                                 &y[n, gi * m_group, 0, 0, 0], p_out,
                                 &bias[gi * m_group] if has_bias else NULL):
                 failed_at[0] = 1
@@ -255,28 +255,17 @@ def shifted_forward(const float[:, :, :, :, ::1] x,   # IN  (n, c_in, 1, h, w)
 
 cdef int _forward_job(const float* x_group, Py_ssize_t c_group, Py_ssize_t height,
                       Py_ssize_t width, const Window* win, Py_ssize_t q0, Py_ssize_t q1,
-                      float* padded, long* offsets, const float* w_group,
-                      Py_ssize_t m_group, Py_ssize_t k_group, float* wide_out,
-                      float* y_group, Py_ssize_t p_out, const float* bias_group) noexcept nogil:
+                      float* padded, long* offsets, long* columns, const float* w_group,
+                      Py_ssize_t m_group, Py_ssize_t k_group, float* y_group,
+                      Py_ssize_t p_out, const float* bias_group) noexcept nogil:
     """Output rows [q0, q1) of one sample and group; 0 if the GEMM could not run."""
-    cdef Py_ssize_t rows = q1 - q0 + _halo(win), cols = (q1 - q0) * win.wide
-    cdef Py_ssize_t m, r, x_
-    cdef float shift
-    cdef const float* src
-    cdef float* dst
+    cdef Py_ssize_t rows = q1 - q0 + _halo(win)
     _pad_block(x_group, c_group, height, width, win, q0, q1, padded)
     _window_rows(c_group, win, rows, offsets)
-    if not cynn_sgemm_indirect(0, m_group, cols, k_group, 1.0, w_group, k_group, padded,
-                               offsets, 0.0, wide_out, cols):
-        return 0
-    for m in range(m_group):
-        shift = bias_group[m] if bias_group != NULL else 0
-        for r in range(q1 - q0):
-            src = wide_out + m * cols + r * win.wide
-            dst = y_group + m * p_out + (q0 + r) * win.w_out
-            for x_ in range(win.w_out):
-                dst[x_] = src[x_] + shift
-    return 1
+    _block_columns(win, q1 - q0, columns)
+    return cynn_sgemm_indirect(0, m_group, (q1 - q0) * win.w_out, k_group, 1.0, w_group,
+                               k_group, padded, offsets, columns, bias_group, 0.0,
+                               y_group + q0 * win.w_out, p_out)
 
 
 def shifted_backward_weight(const float[:, :, :, :, ::1] x,    # IN  (n, c_in, 1, h, w)
@@ -284,11 +273,10 @@ def shifted_backward_weight(const float[:, :, :, :, ::1] x,    # IN  (n, c_in, 1
                             float[:, ::1] gw,                  # OUT (c_out, c_in / groups * kh * kw)
                             tuple geometry, int groups, int n_threads,
                             Py_ssize_t block_bytes=1 << 20):
-    """``gW_g = sum_n gy[n, g] @ patches(x[n, g])^T``; returns False if gW is not finite.
+    """``gW_g = sum_n gy[n, g] @ patches(x[n, g])^T``.
 
-    The thrown-away wide columns of gy are zero, but they meet real inputs: an
-    inf there makes 0 * inf = NaN where the im2col product has none, so the
-    caller recomputes a non-finite result with ``conv.pyx``.
+    Jobs (sample, group, block of output rows) run in parallel, each thread
+    adding into its own copy of gW; the copies are summed at the end.
     """
     cdef Window win = _window(geometry)
     cdef Groups shapes = _check_shapes(tuple(x.shape)[:5], tuple(gw.shape)[:2],
@@ -298,22 +286,21 @@ def shifted_backward_weight(const float[:, :, :, :, ::1] x,    # IN  (n, c_in, 1
     cdef Py_ssize_t c_group = shapes.c_group, m_group = shapes.m_group
     cdef Py_ssize_t k_group = shapes.k_group
     if c_out * k_group == 0:
-        return True
+        return
     if n_batch * win.h_out * win.w_out == 0:
         gw[:, :] = 0
-        return True
+        return
     cdef Jobs plan = _jobs(n_batch, groups, c_group, &win, n_threads, block_bytes)
     cdef Py_ssize_t block = plan.block, n_blocks = plan.n_blocks, jobs = plan.count
     cdef int nt = plan.threads
     cdef float[:, :, ::1] acc = np.zeros((nt, c_out, k_group), dtype=np.float32)
     cdef float[:, ::1] padded = np.empty((nt, plan.padded_size), dtype=np.float32)
-    cdef float[:, ::1] wide_gy = np.empty((nt, m_group * block * win.wide), dtype=np.float32)
-    cdef long[:, ::1] offsets = np.empty((nt, k_group if k_group > 0 else 1), dtype=np.int_)
+    cdef long[:, ::1] offsets = np.empty((nt, k_group), dtype=np.int_)
+    cdef long[:, ::1] columns = np.empty((nt, block * win.w_out), dtype=np.int_)
     cdef Py_ssize_t p_out = win.h_out * win.w_out
     cdef Py_ssize_t job, n, gi, blk, q0, q1, i, j, t
-    cdef int tid = 0, failed = 0, finite = 1
-    cdef int* failed_at = &failed   # flags written inside prange must not be thread-private
-    cdef int* finite_at = &finite
+    cdef int tid = 0, failed = 0
+    cdef int* failed_at = &failed   # a flag written inside prange must not be thread-private
     cdef float total
     with nogil:
         with parallel(num_threads=nt):
@@ -326,9 +313,9 @@ def shifted_backward_weight(const float[:, :, :, :, ::1] x,    # IN  (n, c_in, 1
                 q1 = q0 + block if q0 + block < win.h_out else win.h_out
                 if not _backward_weight_job(&x[n, gi * c_group, 0, 0, 0], c_group, height,
                                             width, &win, q0, q1, &padded[tid, 0],
-                                            &offsets[tid, 0], &gy[n, gi * m_group, 0, 0, 0],
-                                            m_group, k_group, p_out, &wide_gy[tid, 0],
-                                            &acc[tid, gi * m_group, 0]):
+                                            &offsets[tid, 0], &columns[tid, 0],
+                                            &gy[n, gi * m_group, 0, 0, 0], m_group, k_group,
+                                            p_out, &acc[tid, gi * m_group, 0]):
                     failed_at[0] = 1
         for i in prange(c_out, num_threads=n_threads, schedule="static"):
             for j in range(k_group):
@@ -336,28 +323,29 @@ def shifted_backward_weight(const float[:, :, :, :, ::1] x,    # IN  (n, c_in, 1
                 for t in range(nt):
                     total = total + acc[t, i, j]
                 gw[i, j] = total
-                if not isfinite(total):
-                    finite_at[0] = 0
     if failed:
         raise MemoryError("conv: cannot allocate the GEMM packing buffers")
-    return bool(finite)
+
+
+cdef void _block_columns(const Window* win, Py_ssize_t n_rows, long* columns) noexcept nogil:
+    """columns[r * w_out + x]: where output position (r, x) of a block of n_rows output
+    rows reads its windows, r * wide + x."""
+    cdef Py_ssize_t r, x_
+    for r in range(n_rows):
+        for x_ in range(win.w_out):
+            columns[r * win.w_out + x_] = r * win.wide + x_
 
 
 cdef int _backward_weight_job(const float* x_group, Py_ssize_t c_group, Py_ssize_t height,
                               Py_ssize_t width, const Window* win, Py_ssize_t q0, Py_ssize_t q1,
-                              float* padded, long* offsets, const float* gy_group,
-                              Py_ssize_t m_group, Py_ssize_t k_group, Py_ssize_t p_out,
-                              float* wide_gy, float* gw_group) noexcept nogil:
+                              float* padded, long* offsets, long* columns,
+                              const float* gy_group, Py_ssize_t m_group, Py_ssize_t k_group,
+                              Py_ssize_t p_out, float* gw_group) noexcept nogil:
     """gw_group (m, k) += gy rows [q0, q1) @ their patches^T; 0 if the GEMM could not run."""
-    cdef Py_ssize_t rows = q1 - q0 + _halo(win), cols = (q1 - q0) * win.wide
-    cdef Py_ssize_t m, r
-    cdef float* dst
+    cdef Py_ssize_t rows = q1 - q0 + _halo(win)
     _pad_block(x_group, c_group, height, width, win, q0, q1, padded)
     _window_rows(c_group, win, rows, offsets)
-    for m in range(m_group):
-        for r in range(q1 - q0):
-            dst = wide_gy + m * cols + r * win.wide
-            memcpy(dst, gy_group + m * p_out + (q0 + r) * win.w_out, win.w_out * sizeof(float))
-            memset(dst + win.w_out, 0, (win.wide - win.w_out) * sizeof(float))
-    return cynn_sgemm_indirect(1, m_group, k_group, cols, 1.0, wide_gy, cols, padded, offsets,
-                               1.0, gw_group, k_group)
+    _block_columns(win, q1 - q0, columns)
+    return cynn_sgemm_indirect(1, m_group, k_group, (q1 - q0) * win.w_out, 1.0,
+                               gy_group + q0 * win.w_out, p_out, padded, offsets, columns,
+                               NULL, 1.0, gw_group, k_group)

@@ -91,15 +91,48 @@ static inline const float *cynn_row(const float *b, long step, const long *rows,
     return rows != NULL ? b + rows[i] : b + i * step;
 }
 
+/* A run of consecutive columns j of a gathered B row (b_cols[j + 1] ==
+   b_cols[j] + 1): lanes `mask` of a 16-lane vector, loaded from row + shift. */
+typedef struct { __mmask16 mask; long shift; } cynn_run;
+
+/* Runs of the 16 (or fewer: count) columns starting at `cols`, into runs[];
+   returns how many. */
+static inline int cynn_column_runs(const long *cols, long count, cynn_run runs[16]) {
+    int n = 0;
+    for (long l = 0; l < count;) {
+        long e = l + 1;
+        while (e < count && cols[e] == cols[e - 1] + 1) e++;
+        runs[n].mask = (__mmask16)(((1u << (e - l)) - 1) << l);
+        runs[n].shift = cols[l] - l;
+        n++;
+        l = e;
+    }
+    return n;
+}
+
+/* Gathered row elements row[cols[l]], l < 16, loaded run by run (lanes past
+   the runs are zero). */
+CYNN_AVX512 static inline __m512 cynn_load_runs(const float *row, const cynn_run *runs,
+                                                int n_runs) {
+    __m512 v = _mm512_setzero_ps();
+    for (int i = 0; i < n_runs; i++) v = _mm512_mask_loadu_ps(v, runs[i].mask, row + runs[i].shift);
+    return v;
+}
+
 /* r[i] = row(first + i)[q] for q < count (zero beyond), rows i < n_rows (zero
-   beyond), then transposed: r[q] holds element q of the rows. */
+   beyond), then transposed: r[q] holds element q of the rows. With runs, the
+   elements are instead gathered from each row by cynn_load_runs. */
 CYNN_AVX512 static inline void cynn_load_transposed(const float *b, long step, const long *rows,
                                                     long first, long n_rows, long count,
+                                                    const cynn_run *runs, int n_runs,
                                                     __m512 r[16]) {
     __mmask16 mask = count >= 16 ? 0xFFFF : (__mmask16)((1u << count) - 1);
-    for (long i = 0; i < 16; i++)
-        r[i] = i < n_rows ? _mm512_maskz_loadu_ps(mask, cynn_row(b, step, rows, first + i))
-                          : _mm512_setzero_ps();
+    for (long i = 0; i < 16; i++) {
+        const float *row = cynn_row(b, step, rows, first + i);
+        r[i] = i >= n_rows ? _mm512_setzero_ps()
+             : runs != NULL ? cynn_load_runs(row, runs, n_runs)
+                            : _mm512_maskz_loadu_ps(mask, row);
+    }
     cynn_transpose16(r);
 }
 
@@ -115,11 +148,20 @@ CYNN_AVX512 static void cynn_sgemm_pack_a(const float *a, long row_step, long co
             __m512 r[16];
             for (long p0 = 0; p0 < kc; p0 += 16) {
                 long count = kc - p0 < 16 ? kc - p0 : 16;
-                cynn_load_transposed(a + p0, row_step, NULL, i0, rows, count, r);
+                cynn_load_transposed(a + p0, row_step, NULL, i0, rows, count, NULL, 0, r);
                 for (long q = 0; q < count; q++)
                     _mm512_mask_storeu_ps(dst + (p0 + q) * CYNN_SGEMM_MR,
                                           (__mmask16)((1u << CYNN_SGEMM_MR) - 1), r[q]);
             }
+        } else if (row_step == 1) {
+            /* op(A) = A^T (e.g. the weights in an input gradient): the panel's
+               MR values at each p are contiguous, one masked load and store */
+            __mmask16 mask = (__mmask16)((1u << rows) - 1);
+            const float *src = a + i0;
+            for (long p = 0; p < kc; p++)
+                _mm512_mask_storeu_ps(dst + p * CYNN_SGEMM_MR,
+                                      (__mmask16)((1u << CYNN_SGEMM_MR) - 1),
+                                      _mm512_maskz_loadu_ps(mask, src + p * col_step));
         } else {
             for (long p = 0; p < kc; p++) {
                 const float *src = a + i0 * row_step + p * col_step;
@@ -134,12 +176,26 @@ CYNN_AVX512 static void cynn_sgemm_pack_a(const float *a, long row_step, long co
 /* op(B)[p, j] = b[p * row_step + j * col_step]; k [0, kc), columns [0, nc)
    into NR-column micro-panels laid out [p][j], zero columns past nc. With a
    row table (col_step or row_step is then 1), the contiguous rows of B are
-   b + rows[p] (op(B) = B) or b + rows[j] (op(B) = B^T) instead. */
+   b + rows[p] (op(B) = B) or b + rows[j] (op(B) = B^T) instead. With a column
+   table too, op(B)[p, j] = b[rows[p] + col_table[j]] (op(B) = B) or
+   b[rows[j] + col_table[p]] (op(B) = B^T). */
 CYNN_AVX512 static void cynn_sgemm_pack_b(const float *b, long row_step, long col_step,
-                                          const long *rows, long kc, long nc, float *dst) {
+                                          const long *rows, const long *col_table,
+                                          long kc, long nc, float *dst) {
     for (long j0 = 0; j0 < nc; j0 += CYNN_SGEMM_NR, dst += CYNN_SGEMM_NR * kc) {
         long cols = nc - j0 < CYNN_SGEMM_NR ? nc - j0 : CYNN_SGEMM_NR;
-        if (col_step == 1) {
+        if (col_step == 1 && col_table != NULL) {
+            /* each half of the panel is a few runs of consecutive columns (the
+               output rows of a convolution): one masked load per run */
+            cynn_run runs[2][16];
+            int n_runs[2];
+            n_runs[0] = cynn_column_runs(col_table + j0, cols < 16 ? cols : 16, runs[0]);
+            n_runs[1] = cols > 16 ? cynn_column_runs(col_table + j0 + 16, cols - 16, runs[1]) : 0;
+            for (long p = 0; p < kc; p++)
+                for (int half = 0; half < 2; half++)
+                    _mm512_store_ps(dst + p * CYNN_SGEMM_NR + 16 * half,
+                                    cynn_load_runs(b + rows[p], runs[half], n_runs[half]));
+        } else if (col_step == 1) {
             __mmask16 m0 = cols >= 16 ? 0xFFFF : (__mmask16)((1u << cols) - 1);
             __mmask16 m1 = cols >= 32 ? 0xFFFF
                          : cols > 16 ? (__mmask16)((1u << (cols - 16)) - 1) : 0;
@@ -151,14 +207,21 @@ CYNN_AVX512 static void cynn_sgemm_pack_b(const float *b, long row_step, long co
             }
         } else if (row_step == 1) {
             /* op(B) = B^T (e.g. the patch matrix in a weight gradient): each 16
-               columns of the panel are 16 rows of B, transposed in registers */
+               columns of the panel are 16 rows of B, transposed in registers;
+               with a column table, each row's 16 elements are gathered run by run */
             __m512 r[16];
-            for (long half = 0; half < 2; half++) {
-                long n_rows = cols - 16 * half;
-                for (long p0 = 0; p0 < kc; p0 += 16) {
-                    long count = kc - p0 < 16 ? kc - p0 : 16;
-                    cynn_load_transposed(b + p0, col_step, rows, j0 + 16 * half, n_rows,
-                                         count, r);
+            cynn_run runs[16];
+            for (long p0 = 0; p0 < kc; p0 += 16) {
+                long count = kc - p0 < 16 ? kc - p0 : 16;
+                int n_runs = col_table != NULL ? cynn_column_runs(col_table + p0, count, runs) : 0;
+                for (long half = 0; half < 2; half++) {
+                    long n_rows = cols - 16 * half;
+                    if (col_table != NULL)
+                        cynn_load_transposed(b, col_step, rows, j0 + 16 * half, n_rows, count,
+                                             runs, n_runs, r);
+                    else
+                        cynn_load_transposed(b + p0, col_step, rows, j0 + 16 * half, n_rows,
+                                             count, NULL, 0, r);
                     for (long q = 0; q < count; q++)
                         _mm512_store_ps(dst + (p0 + q) * CYNN_SGEMM_NR + 16 * half, r[q]);
                 }
@@ -175,13 +238,14 @@ CYNN_AVX512 static void cynn_sgemm_pack_b(const float *b, long row_step, long co
 }
 
 /* C tile (mr <= MR rows, nr <= 16 * NV columns, row stride ldc) =
-   alpha * packed A micro-panel @ packed B micro-panel + beta * C tile. NV = 2
+   alpha * packed A micro-panel @ packed B micro-panel + beta * C tile
+   (+ bias[r] on row r when bias is given). NV = 2
    is the full NR-wide tile; NV = 1 serves a last micro-panel of at most 16
    columns at half the work (e.g. 169 = 5 * 32 + 9 output positions). */
 #define CYNN_SGEMM_MICRO(NV)                                                                \
 CYNN_AVX512 static inline void cynn_sgemm_micro_##NV(                                     \
         long kc, const float *restrict a, const float *restrict b, float *c, long ldc,       \
-        float alpha, float beta, long mr, long nr) {                                         \
+        float alpha, float beta, const float *bias, long mr, long nr) {                      \
     __m512 acc[CYNN_SGEMM_MR][NV];                                                           \
     _Pragma("GCC unroll 16")                                                                 \
     for (int r = 0; r < CYNN_SGEMM_MR; r++)                                                  \
@@ -207,6 +271,7 @@ CYNN_AVX512 static inline void cynn_sgemm_micro_##NV(                           
             float *row = c + r * ldc;                                                        \
             for (int v = 0; v < NV; v++) {                                                   \
                 __m512 out = _mm512_mul_ps(acc[r][v], va);                                   \
+                if (bias != NULL) out = _mm512_add_ps(out, _mm512_set1_ps(bias[r]));         \
                 if (beta != 0.0f)                                                            \
                     out = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(mask[v], row + 16 * v), \
                                           out);                                              \
@@ -219,11 +284,15 @@ CYNN_SGEMM_MICRO(1)
 CYNN_SGEMM_MICRO(2)
 
 /* The blocked product behind cynn_sgemm and cynn_sgemm_indirect: op(B)'s
-   contiguous rows are b_rows[i] past b when b_rows is given. */
+   contiguous rows are b_rows[i] past b when b_rows is given, and its columns
+   b_cols[j] along those rows when b_cols is given too; row_bias[i] is added
+   to row i of C when given. */
 CYNN_AVX512 static int cynn_sgemm_blocked(long m, long n, long k, float alpha,
                                           const float *a, long a_row, long a_col,
                                           const float *b, long b_row, long b_col,
-                                          const long *b_rows, float beta, float *c, long ldc) {
+                                          const long *b_rows, const long *b_cols,
+                                          const float *row_bias, float beta, float *c,
+                                          long ldc) {
     if (!cynn_sgemm_buffers()) return 0;
     float *pa = cynn_sgemm_packed_a, *pb = cynn_sgemm_packed_b;
     for (long jc = 0; jc < n; jc += CYNN_SGEMM_NC) {
@@ -231,27 +300,32 @@ CYNN_AVX512 static int cynn_sgemm_blocked(long m, long n, long k, float alpha,
         for (long pc = 0; pc < k; pc += CYNN_SGEMM_KC) {
             long kc = k - pc < CYNN_SGEMM_KC ? k - pc : CYNN_SGEMM_KC;
             float step_beta = pc == 0 ? beta : 1.0f;
+            int last = pc + kc == k;
             if (b_rows == NULL)
-                cynn_sgemm_pack_b(b + pc * b_row + jc * b_col, b_row, b_col, NULL, kc, nc, pb);
+                cynn_sgemm_pack_b(b + pc * b_row + jc * b_col, b_row, b_col, NULL, NULL, kc, nc,
+                                  pb);
             else if (b_col == 1)   /* rows indexed by k */
-                cynn_sgemm_pack_b(b + jc, 0, 1, b_rows + pc, kc, nc, pb);
+                cynn_sgemm_pack_b(b_cols != NULL ? b : b + jc, 0, 1, b_rows + pc,
+                                  b_cols != NULL ? b_cols + jc : NULL, kc, nc, pb);
             else                   /* rows indexed by the columns of C */
-                cynn_sgemm_pack_b(b + pc, 1, 0, b_rows + jc, kc, nc, pb);
+                cynn_sgemm_pack_b(b_cols != NULL ? b : b + pc, 1, 0, b_rows + jc,
+                                  b_cols != NULL ? b_cols + pc : NULL, kc, nc, pb);
             for (long ic = 0; ic < m; ic += CYNN_SGEMM_MC) {
                 long mc = m - ic < CYNN_SGEMM_MC ? m - ic : CYNN_SGEMM_MC;
                 cynn_sgemm_pack_a(a + ic * a_row + pc * a_col, a_row, a_col, mc, kc, pa);
                 for (long ir = 0; ir < mc; ir += CYNN_SGEMM_MR) {
                     long mr = mc - ir < CYNN_SGEMM_MR ? mc - ir : CYNN_SGEMM_MR;
+                    const float *bias = last && row_bias != NULL ? row_bias + ic + ir : NULL;
                     for (long jr = 0; jr < nc; jr += CYNN_SGEMM_NR) {
                         long nr = nc - jr < CYNN_SGEMM_NR ? nc - jr : CYNN_SGEMM_NR;
                         if (nr > 16)
                             cynn_sgemm_micro_2(kc, pa + ir * kc, pb + jr * kc,
                                                c + (ic + ir) * ldc + jc + jr, ldc,
-                                               alpha, step_beta, mr, nr);
+                                               alpha, step_beta, bias, mr, nr);
                         else
                             cynn_sgemm_micro_1(kc, pa + ir * kc, pb + jr * kc,
                                                c + (ic + ir) * ldc + jc + jr, ldc,
-                                               alpha, step_beta, mr, nr);
+                                               alpha, step_beta, bias, mr, nr);
                     }
                 }
             }
@@ -267,20 +341,26 @@ CYNN_AVX512 static int cynn_sgemm(int trans_a, int trans_b, long m, long n, long
                                   const float *b, long ldb, float beta, float *c, long ldc) {
     /* op(A)[i, p] and op(B)[p, j] as (row step, column step) */
     return cynn_sgemm_blocked(m, n, k, alpha, a, trans_a ? 1 : lda, trans_a ? lda : 1,
-                              b, trans_b ? 1 : ldb, trans_b ? ldb : 1, NULL, beta, c, ldc);
+                              b, trans_b ? 1 : ldb, trans_b ? ldb : 1, NULL, NULL, NULL, beta,
+                              c, ldc);
 }
 
-/* C (m, n) = alpha A op(B) + beta C, row-major, with B given as a table of row
-   offsets: op(B)[p, j] = b[b_rows[p] + j] when trans_b is 0 (k offsets), and
-   b[b_rows[j] + p] when trans_b is 1 (n offsets). The rows may overlap: a
+/* C (m, n) = alpha A op(B) + beta C (+ row_bias[i] on row i when given),
+   row-major, with B given as a table of row offsets: op(B)[p, j] =
+   b[b_rows[p] + j] when trans_b is 0 (k offsets), and b[b_rows[j] + p] when
+   trans_b is 1 (n offsets). A table of offsets along the rows may be given
+   too: op(B)[p, j] = b[b_rows[p] + b_cols[j]] (trans_b 0, n entries) or
+   b[b_rows[j] + b_cols[p]] (trans_b 1, k entries). The rows may overlap: a
    convolution passes the shifted windows of one padded input, so its patch
    matrix is never written out. Returns 0 when the packing buffers cannot be
    allocated. */
 CYNN_AVX512 static int cynn_sgemm_indirect(int trans_b, long m, long n, long k, float alpha,
                                            const float *a, long lda, const float *b,
-                                           const long *b_rows, float beta, float *c, long ldc) {
+                                           const long *b_rows, const long *b_cols,
+                                           const float *row_bias, float beta, float *c,
+                                           long ldc) {
     return cynn_sgemm_blocked(m, n, k, alpha, a, lda, 1, b, trans_b ? 1 : 0, trans_b ? 0 : 1,
-                              b_rows, beta, c, ldc);
+                              b_rows, b_cols, row_bias, beta, c, ldc);
 }
 
 #else
@@ -292,7 +372,8 @@ static int cynn_sgemm(int trans_a, int trans_b, long m, long n, long k, float al
 }
 static int cynn_sgemm_indirect(int trans_b, long m, long n, long k, float alpha,
                                const float *a, long lda, const float *b, const long *b_rows,
-                               float beta, float *c, long ldc) {
+                               const long *b_cols, const float *row_bias, float beta, float *c,
+                               long ldc) {
     return 0;
 }
 #endif

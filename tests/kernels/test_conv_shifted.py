@@ -4,7 +4,7 @@ with the flipped weights) and the weight gradient, against PyTorch. Each case
 checks that the shifted kernels really ran; they aim at groups, dilation,
 asymmetric 'same' padding, padding past the kernel's reach, strides (phase
 planes), 1-d inputs, transposed convolutions, blocks of a few output rows, and
-the weight gradient's fallback for inputs that are not finite."""
+an infinite input in the weight gradient."""
 import numpy as np
 import pytest
 
@@ -14,7 +14,8 @@ from cynn._kernels import conv as _im2col
 from cynn._kernels import conv_shifted as _shifted_kernels
 from cynn._kernels import gemm as _gemm
 from cynn.autograd.functions import conv as conv_functions
-from cynn.autograd.functions.conv import ConvGeometry, _input_gradient_geometry, _shifted_pays
+from cynn.autograd.functions.conv import (ConvGeometry, _input_gradient_geometry,
+                                          _shifted_input_gradient_pays, _shifted_runs)
 
 torch = pytest.importorskip("torch", reason="torch is the parity oracle")
 TF = torch.nn.functional
@@ -58,15 +59,21 @@ def counted(monkeypatch):
 CASES = [
     # op, x shape, weight shape, kwargs, shifted forward calls (forward and input
     # gradient), shifted weight-gradient calls
-    ("conv2d", (2, 6, 20, 23), (8, 3, 3, 3), dict(groups=2, padding=1), 2, 1),
-    ("conv2d", (1, 4, 17, 30), (6, 4, 3, 5), dict(padding=(2, 1), dilation=(1, 2)), 2, 1),
-    # LeNet's conv2: its input gradient (252 positions for 100) stays on im2col
+    ("conv2d", (2, 16, 20, 23), (8, 8, 3, 3), dict(groups=2, padding=1), 2, 1),
+    # the input gradient computes 17 x 30 positions for 19 x 24: within the 1/8 allowed
+    ("conv2d", (1, 8, 17, 30), (6, 8, 3, 5), dict(padding=(2, 1), dilation=(1, 2)), 2, 1),
+    # LeNet's conv2: its input gradient (196 positions for 100) stays on im2col
     ("conv2d", (3, 6, 14, 14), (16, 6, 5, 5), dict(), 1, 1),
-    ("conv2d", (2, 4, 12, 31), (4, 4, 4, 2), dict(padding="same"), 2, 1),
+    ("conv2d", (2, 8, 12, 31), (4, 8, 4, 2), dict(padding="same"), 2, 1),
+    # one and two output columns: every gathered run is one or two lanes long
+    ("conv2d", (2, 8, 9, 3), (4, 8, 3, 3), dict(), 1, 1),
+    ("conv2d", (2, 8, 9, 5), (20, 8, 3, 3), dict(stride=(1, 2)), 1, 1),
     # padding 3 > (k - 1) * d = 2: the input gradient falls back to im2col
     ("conv2d", (1, 2, 9, 40), (3, 2, 3, 3), dict(padding=3), 1, 1),
-    ("conv2d", (2, 8, 5, 33), (12, 2, 1, 3), dict(groups=4, bias=False), 2, 1),
-    ("conv1d", (3, 5, 60), (7, 5, 5), dict(padding=2), 2, 1),
+    ("conv2d", (2, 32, 5, 33), (12, 8, 1, 3), dict(groups=4, bias=False), 2, 1),
+    ("conv1d", (3, 8, 60), (7, 8, 5), dict(padding=2), 2, 1),
+    # 5 input channels fill 5 of the input gradient's 8 tile rows: it stays on im2col
+    ("conv1d", (3, 5, 60), (7, 5, 5), dict(padding=2), 1, 1),
     # strides: phase planes; the input gradient stays on im2col
     ("conv2d", (2, 4, 23, 30), (6, 4, 3, 3), dict(stride=2, padding=1), 1, 1),
     ("conv2d", (1, 3, 40, 45), (5, 3, 5, 4), dict(stride=(3, 2), padding=(2, 1),
@@ -74,10 +81,11 @@ CASES = [
     ("conv2d", (1, 3, 50, 50), (8, 3, 11, 11), dict(stride=4, padding=2), 1, 1),
     ("conv2d", (2, 6, 17, 19), (6, 2, 3, 3), dict(stride=2, groups=3), 1, 1),
     ("conv1d", (2, 3, 70), (4, 3, 5), dict(stride=3, padding=2), 1, 1),
-    ("conv1d", (2, 4, 50), (4, 2, 3), dict(groups=2, dilation=3, padding="same"), 2, 1),
+    ("conv1d", (2, 16, 50), (4, 8, 3), dict(groups=2, dilation=3, padding="same"), 2, 1),
     # transposed, stride 1: forward and input gradient swap roles, weight roles too
-    ("conv_transpose2d", (2, 6, 11, 13), (6, 4, 3, 3), dict(padding=1), 2, 1),
-    ("conv_transpose2d", (1, 4, 19, 40), (4, 3, 3, 3), dict(dilation=2, output_padding=1), 2, 1),
+    ("conv_transpose2d", (2, 6, 11, 13), (6, 8, 3, 3), dict(padding=1), 2, 1),
+    # its forward computes 24 x 45 positions for 19 x 40 (1.42 times): im2col's
+    ("conv_transpose2d", (1, 4, 19, 40), (4, 8, 3, 3), dict(dilation=2, output_padding=1), 1, 1),
     # stride 2: the forward is im2col's input gradient, the backward runs shifted
     ("conv_transpose2d", (2, 6, 12, 14), (6, 4, 4, 4), dict(stride=2, padding=1), 1, 1),
 ]
@@ -127,7 +135,7 @@ def test_shifted_kernels_match_torch(case, counted):
 
 
 def test_thread_count_does_not_change_results(counted):
-    x, w, b = _data((2, 8, 23, 29), (8, 4, 3, 3), "conv2d", {})
+    x, w, b = _data((2, 16, 23, 29), (8, 8, 3, 3), "conv2d", {})
     gy = np.random.default_rng(2).standard_normal((2, 8, 23, 29)).astype(np.float32)
     results = []
     previous = cynn.get_num_threads()
@@ -168,21 +176,22 @@ def test_row_blocks_match_the_im2col_kernels(block_bytes, stride):
     np.testing.assert_allclose(y, y_ref, rtol=1e-5, atol=1e-5)
     gy = rng.standard_normal(y_shape).astype(np.float32)
     gw, gw_ref = np.empty_like(w), np.empty_like(w)
-    assert _shifted_kernels.shifted_backward_weight(x, gy, gw, geometry, 2, 2, block_bytes)
+    _shifted_kernels.shifted_backward_weight(x, gy, gw, geometry, 2, 2, block_bytes)
     _im2col.conv_backward_weight(x, gy, gw_ref, geometry, 2, 2)
     np.testing.assert_allclose(gw, gw_ref, rtol=1e-4, atol=1e-4)
 
 
-def test_weight_gradient_of_an_infinite_input_falls_back_to_im2col(counted):
-    """A thrown-away wide column meets the inf with a zero gradient (0 * inf = NaN);
-    the non-finite result is recomputed so that it matches PyTorch."""
+def test_weight_gradient_of_an_infinite_input_matches_torch(counted):
+    """The patches hold exactly im2col's values (no extra columns meet the inf), so
+    inf and NaN land where PyTorch puts them."""
     x, w, b = _data((1, 2, 8, 9), (3, 2, 3, 3), "conv2d", {})
     x[0, 1, 4, 0] = np.inf
     gy = np.abs(np.random.default_rng(4).standard_normal((1, 3, 8, 9))).astype(np.float32)
+    gy[0, 2, 3:6, 0:2] = 0
     (_, grads), (_, expected) = (_run(lib, fn, "conv2d", x, w, b, gy, dict(padding=1))
                                  for lib, fn in ((cynn, F), (torch, TF)))
     assert counted.weight == 1
-    assert not np.isfinite(expected[1]).all()
+    assert np.isinf(expected[1]).any() and np.isnan(expected[1]).any()
     np.testing.assert_allclose(grads[1], expected[1], rtol=1e-4, atol=1e-3)
 
 
@@ -193,23 +202,28 @@ def _geometry(x_size, kernel, padding=(0, 0), dilation=(1, 1), stride=(1, 1)):
                         (1, *x_size), (1, *out))
 
 
-def test_shifted_kernels_are_chosen_where_they_pay():
+def test_shifted_kernels_are_chosen_where_they_cover_and_pay():
     grouped_56 = _geometry((56, 56), (3, 3), padding=(1, 1))
-    assert _shifted_pays(grouped_56, 32, np.float32)
-    lenet_conv2 = _geometry((14, 14), (5, 5))
-    assert _shifted_pays(lenet_conv2, 16, np.float32)
-    # its input gradient would compute 14 x 18 positions where im2col computes 10 x 10
-    assert not _shifted_pays(_input_gradient_geometry(lenet_conv2), 6, np.float32,
-                             useful_positions=100)
-    # AlexNet's conv3: 384 rows pay for 2 extra columns on 13 more than the copies save
-    assert not _shifted_pays(_geometry((13, 13), (3, 3), padding=(1, 1)), 384, np.float32)
-    assert not _shifted_pays(grouped_56, 32, np.float64)
+    assert _shifted_runs(grouped_56, np.float32)
+    assert not _shifted_runs(grouped_56, np.float64)
+    assert not _shifted_runs(ConvGeometry((3, 3, 3), (1, 1, 1), (1, 1, 1), (1, 1, 1),
+                                          (8, 8, 8), (8, 8, 8)), np.float32)
     strided_56 = _geometry((56, 56), (3, 3), (1, 1), stride=(2, 2))
-    assert _shifted_pays(strided_56, 64, np.float32)
+    assert _shifted_runs(strided_56, np.float32)
     # only a stride-1 convolution's input gradient is itself a convolution
     assert _input_gradient_geometry(strided_56) is None
+    # AlexNet's conv3: the input gradient computes the 13 x 13 positions im2col does
+    assert _shifted_input_gradient_pays(
+        _input_gradient_geometry(_geometry((13, 13), (3, 3), padding=(1, 1))), 192, 169)
+    # LeNet's conv2: 14 x 14 positions for 10 x 10, on 6 of 8 tile rows
+    lenet_conv2 = _geometry((14, 14), (5, 5))
+    assert not _shifted_input_gradient_pays(_input_gradient_geometry(lenet_conv2), 6, 100)
+    # 'valid' 3 x 3 on 56 x 56: 3136 positions for 2916 (7.5% more) still pays
+    valid_56 = _geometry((56, 56), (3, 3))
+    assert _shifted_input_gradient_pays(_input_gradient_geometry(valid_56), 64, 54 * 54)
     _gemm.set_gemm_kernel("blas")
-    assert not _shifted_pays(grouped_56, 32, np.float32)
+    assert not _shifted_runs(grouped_56, np.float32)
+    assert not _shifted_input_gradient_pays(_input_gradient_geometry(valid_56), 64, 54 * 54)
 
 
 def test_no_input_channels_gives_the_bias_and_the_kernels_refuse_them():

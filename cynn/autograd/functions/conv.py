@@ -16,10 +16,10 @@ input and ``conv_backward_weight`` with the roles of ``x`` and ``gy`` swapped.
 
 Depthwise convolutions (one input channel per group) use direct kernels
 instead: there each group's product would be a matrix-vector one. Float32
-1-d/2-d convolutions run their forward and weight gradient (and with stride 1
-their input gradient) on shifted windows of the padded input
-(``pyx/conv_shifted.pyx``) when cynn's own GEMM is in use and the thrown-away
-columns cost less than the patch matrix saves (see ``_shifted_pays``).
+1-d/2-d convolutions run their forward and weight gradient (and with stride 1,
+where it pays, their input gradient) on shifted windows of the padded input
+(``pyx/conv_shifted.pyx``) when cynn's own GEMM is in use (see
+``_shifted_runs``).
 """
 from typing import NamedTuple
 
@@ -57,31 +57,35 @@ def _is_depthwise(c_in, c_out, groups):
     return groups > 1 and groups == c_in and c_out % c_in == 0
 
 
-def _shifted_pays(geometry, rows_per_group, dtype, useful_positions=None):
-    """Whether the shifted-window kernels should run this convolution.
+def _shifted_runs(geometry, dtype):
+    """Whether the shifted-window kernels cover this convolution: float32, cynn's own
+    GEMM (only it takes tables of window offsets) and a 2-d (or 1-d) geometry.
 
-    They need float32, cynn's GEMM and a 2-d (or 1-d) geometry. They compute
-    ``h_out * (w_out + (kw - 1) * dw // sw)`` positions where im2col's
-    product computes ``useful_positions`` (by default ``h_out * w_out``; an
-    input gradient run as a convolution of the padded output gradient computes
-    more), each costing ``rows_per_group`` multiply-adds per tap (rounded up to
-    the GEMM's 8-row tiles), and save about one patch-matrix copy per tap and
-    useful position. The bound of 8 multiply-adds per saved copy is set from
-    measurements (threads=2): a win for 56x56 layers with 32-64 rows per group
-    and LeNet's conv2 forward (16 rows, 140 positions for 100), a loss for
-    AlexNet's 13x13 and 27x27 layers (192-384 rows, 2-4 extra columns on 13-27)
-    and LeNet's conv2 input gradient (8 rows, 252 positions for 100).
+    Where they cover the forward and the weight gradient they are the faster
+    path: the same product as im2col's, without writing the patch matrix
+    (threads=2: AlexNet's conv1-5 forward 9-23% faster, weight gradient 3-12%;
+    LeNet's conv2 24% and 30%; the 56x56 layers 0-15%).
     """
-    kd, kh, kw = geometry.kernel
-    d_out, h_out, w_out = geometry.out_size
-    if (dtype != np.float32 or gemm_kernel() != "cynn" or kd != 1 or d_out != 1
-            or geometry.in_size[0] != 1):
+    kd = geometry.kernel[0]
+    return (dtype == np.float32 and gemm_kernel() == "cynn" and kd == 1
+            and geometry.out_size[0] == 1 and geometry.in_size[0] == 1)
+
+
+def _shifted_input_gradient_pays(adjoint, rows_per_group, useful_positions):
+    """Whether a stride-1 input gradient should run as the shifted forward of gy
+    (geometry ``adjoint``, ``rows_per_group`` input channels per group).
+
+    That product computes every input position, where im2col's computes
+    ``useful_positions`` (the output's) and then adds the patches back; its rows
+    are the input channels, rounded up to the GEMM's 8-row tiles, where im2col's
+    are channels times taps. It pays while it computes at most 1/8 more
+    (threads=2: AlexNet's conv2-5 and the dilated 56x56 layer, which compute
+    none more, are 6-15% faster; LeNet's conv2, 196 positions for 100 on 6
+    rows, is 35% slower)."""
+    if not _shifted_runs(adjoint, np.float32):
         return False
-    computed = h_out * (w_out + (kw - 1) * geometry.dilation[2] // geometry.stride[2])
-    if useful_positions is None:
-        useful_positions = h_out * w_out
-    tile_rows = -(-rows_per_group // 8) * 8
-    return tile_rows * (computed - useful_positions) <= 8 * useful_positions
+    computed = -(-rows_per_group // 8) * 8 * np.prod(adjoint.out_size)
+    return computed <= 1.125 * rows_per_group * useful_positions
 
 
 def _flipped_transposed(w, groups):
@@ -129,7 +133,7 @@ def conv_forward(x, w, geometry, groups, bias=None):
         _conv.depthwise_forward(x, w.reshape(c_out, *geometry.kernel),
                                 bias if has_bias else no_bias, y, has_bias,
                                 geometry.kernel_args(), threads)
-    elif _shifted_pays(geometry, c_out // groups, x.dtype):
+    elif _shifted_runs(geometry, x.dtype):
         _shifted.shifted_forward(x, w.reshape(c_out, -1), bias if has_bias else no_bias, y,
                                  has_bias, geometry.kernel_args(), groups, threads)
     else:
@@ -151,8 +155,9 @@ def conv_backward_data(gy, w, geometry, groups, x_shape):
                                       geometry.kernel_args(), threads)
         return gx
     adjoint = _input_gradient_geometry(geometry)
-    if adjoint is not None and _shifted_pays(adjoint, c_in // groups, gy.dtype,
-                                             useful_positions=np.prod(geometry.out_size)):
+    if (adjoint is not None and gy.dtype == np.float32
+            and _shifted_input_gradient_pays(adjoint, c_in // groups,
+                                             np.prod(geometry.out_size))):
         _shifted.shifted_forward(gy, _flipped_transposed(w, groups), w.reshape(-1)[:0], gx,
                                  False, adjoint.kernel_args(), groups, threads)
     else:
@@ -173,10 +178,10 @@ def conv_backward_weight(x, gy, geometry, groups, w_shape):
         _conv.depthwise_backward_weight(x, gy, gw.reshape(c_out, *geometry.kernel),
                                         geometry.kernel_args(), threads)
         return gw
-    if _shifted_pays(geometry, c_out // groups, x.dtype) and _shifted.shifted_backward_weight(
-            x, gy, gw.reshape(c_out, -1), geometry.kernel_args(), groups, threads):
+    if _shifted_runs(geometry, x.dtype):
+        _shifted.shifted_backward_weight(x, gy, gw.reshape(c_out, -1), geometry.kernel_args(),
+                                         groups, threads)
         return gw
-    # not shifted, or its result is not finite (see shifted_backward_weight)
     _conv.conv_backward_weight(x, gy, gw.reshape(c_out, -1), geometry.kernel_args(),
                                groups, threads)
     return gw
