@@ -29,6 +29,11 @@ from libc.stdint cimport int64_t
 from libc.string cimport memset
 from fused cimport floating
 
+cdef extern from "pool2x2.h" nogil:
+    int cynn_pool2x2_supported()
+    void cynn_max_pool2x2_plane(const float* x, long w_in, long h_out, long w_out, float* y,
+                                int64_t* indices)
+
 # Below this many window taps a parallel region costs more than it saves.
 cdef Py_ssize_t PARALLEL_MIN_WORK = 32768
 # Narrower output rows gain nothing from the row-wise loop.
@@ -36,6 +41,10 @@ cdef Py_ssize_t ROWWISE_MIN_WIDTH = 4
 # The row-wise max keeps the winner's offset in its window in the data's own float
 # type; float32 holds integers exactly only up to 2**24 (larger windows: scalar loop).
 cdef Py_ssize_t FLOAT32_EXACT_INT = 1 << 24
+# pool2x2.h's offsets within a pair of input rows are int32
+cdef Py_ssize_t INT32_LIMIT = 1 << 31
+# pool2x2.h's kernel runs where the CPU has AVX-512F (checked once, at import)
+cdef bint _POOL2X2_SIMD = cynn_pool2x2_supported()
 
 
 ctypedef struct Window:
@@ -217,8 +226,14 @@ def max_pool2d_forward(const floating[:, :, ::1] x,    # IN  (planes, h_in, w_in
     cdef int nt = _team(n_planes * g.h_out * g.w_out * g.kh * g.kw, n_threads)
     cdef Py_ssize_t row, p, oh
     cdef int64_t* ir
-    if (g.kh == 2 and g.kw == 2 and g.sh == 2 and g.sw == 2 and g.ph == 0 and g.pw == 0
-            and g.dh == 1 and g.dw == 1 and 2 * g.h_out <= g.h_in and 2 * g.w_out <= g.w_in):
+    cdef bint two_by_two = (g.kh == 2 and g.kw == 2 and g.sh == 2 and g.sw == 2 and g.ph == 0
+                            and g.pw == 0 and g.dh == 1 and g.dw == 1
+                            and 2 * g.h_out <= g.h_in and 2 * g.w_out <= g.w_in)
+    if floating is float:
+        if two_by_two and _POOL2X2_SIMD and g.w_in < INT32_LIMIT:
+            _max_pool2x2_planes(x, y, indices, &g, nt)
+            return
+    if two_by_two:
         with nogil:
             for row in prange(n_planes * g.h_out, num_threads=nt, schedule="static"):
                 p = row // g.h_out
@@ -241,6 +256,19 @@ def max_pool2d_forward(const floating[:, :, ::1] x,    # IN  (planes, h_in, w_in
                                     oh, &g, &lo[0], &hi[0], want_indices)
             else:
                 _max_row_scalar(&x[p, 0, 0], &y[p, oh, 0], ir, oh, &g, want_indices)
+
+
+cdef void _max_pool2x2_planes(const float[:, :, ::1] x, float[:, :, ::1] y,
+                              int64_t[:, :, ::1] indices, const Window* g, int nt):
+    """The 2x2, stride-2 max of every plane with pool2x2.h's AVX-512 kernel."""
+    cdef Py_ssize_t p
+    cdef bint want_indices = indices is not None
+    if g.h_out * g.w_out == 0:
+        return
+    with nogil:
+        for p in prange(x.shape[0], num_threads=nt, schedule="static"):
+            cynn_max_pool2x2_plane(&x[p, 0, 0], g.w_in, g.h_out, g.w_out, &y[p, 0, 0],
+                                   &indices[p, 0, 0] if want_indices else NULL)
 
 
 def scatter_add_by_index(const floating[:, ::1] gy,       # IN  (planes, n_out)

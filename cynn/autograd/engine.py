@@ -6,6 +6,7 @@
    input and passing each node's input gradients along its ``next_functions``.
 """
 import heapq
+import sys
 
 import numpy as np
 
@@ -66,9 +67,35 @@ def _retain(node, grads):
             tensor._grad = function.Tensor._wrap(tensor._grad._data + g)
 
 
+# References to a gradient array that only the engine holds, when _accumulate looks:
+# the caller's list of gradients, _accumulate's argument, and getrefcount's own.
+_ENGINE_ONLY_REFS = 3
+
+
+def _unshared(grad, dtype):
+    """Whether ``grad`` (with _ENGINE_ONLY_REFS references) is a writeable,
+    C-contiguous array of ``dtype`` whose memory nothing else can reach: it owns
+    its data, or it is the one whole-array view (a reshape) of an array that
+    nothing else references."""
+    if (type(grad) is not np.ndarray or grad.dtype != dtype or not grad.flags.writeable
+            or not grad.flags.c_contiguous or sys.getrefcount(grad) > _ENGINE_ONLY_REFS + 1):
+        return False
+    base = grad.base
+    if base is None:
+        return True
+    # references to base: grad's, this local and getrefcount's argument
+    return (type(base) is np.ndarray and base.base is None and base.size == grad.size
+            and base.dtype == dtype and sys.getrefcount(base) <= 3)
+
+
 def _accumulate(node, grad):
     var = node.variable
     if var._grad is None:
+        if _unshared(grad, var._data.dtype):
+            # a fresh array no one else can see becomes .grad as it is (PyTorch's
+            # AccumulateGrad steals an unshared gradient too)
+            var._grad = function.Tensor._wrap(grad)
+            return
         # The engine's arrays may alias other gradients: own a fresh copy.
         var._grad = function.Tensor._wrap(np.array(grad, dtype=var._data.dtype, copy=True))
     else:
@@ -163,4 +190,7 @@ def run_backward(roots, root_grads, retain_graph=False, capture=None):
                 dependencies[nxt] = left
                 if left == 0:
                     heapq.heappush(ready, (-nxt._sequence_nr, id(nxt), nxt))
+            # drop the loop's own references, so that _accumulate can tell an unshared
+            # gradient by its reference count
+            in_grads = g = grads = None
     return captured

@@ -76,6 +76,47 @@ def test_gradients_accumulate_over_backward_calls():
     assert x.grad.tolist() == [2.0, 2.0, 2.0]
 
 
+class _Twice(cynn.autograd.Function):
+    kept = []
+    keep = False
+
+    @staticmethod
+    def forward(ctx, x):
+        return x * 2
+
+    @staticmethod
+    def backward(ctx, g):
+        out = (g * 2).reshape(-1).reshape(g.shape)   # a whole-array view of a fresh array
+        _Twice.kept.append(out if _Twice.keep else id(out))
+        return out
+
+
+@pytest.mark.parametrize("keep", [False, True])
+def test_first_gradient_of_a_leaf_never_aliases_an_array_someone_else_holds(keep):
+    """AccumulateGrad takes a fresh, unshared gradient as .grad (as PyTorch steals it)
+    and copies any other: one the backward kept, the root gradient, a hook's."""
+    _Twice.kept.clear()
+    _Twice.keep = keep
+    x = cynn.tensor(np.ones((3, 4), np.float32), requires_grad=True)
+    _Twice.apply(x).backward(cynn.ones(3, 4))
+    if keep:
+        _Twice.kept[0][...] = 99.0
+        np.testing.assert_array_equal(x.grad.numpy(), np.full((3, 4), 2.0, np.float32))
+    else:
+        assert id(x.grad.numpy()) == _Twice.kept[0]   # taken as it is, not copied
+    root = cynn.ones(3, 4)
+    leaf = cynn.tensor(np.zeros((3, 4), np.float32), requires_grad=True)
+    leaf.backward(root)
+    root.numpy()[...] = 7.0
+    np.testing.assert_array_equal(leaf.grad.numpy(), np.ones((3, 4), np.float32))
+    seen = []
+    hooked = cynn.tensor(np.ones(3, np.float32), requires_grad=True)
+    hooked.register_hook(seen.append)
+    (hooked * 3).sum().backward()
+    seen[0].numpy()[...] = -1.0
+    np.testing.assert_array_equal(hooked.grad.numpy(), np.full(3, 3.0, np.float32))
+
+
 def test_zeroing_grad_in_place_then_accumulating():
     x = cynn.ones(2, requires_grad=True)
     (x * 5).sum().backward()

@@ -224,6 +224,34 @@ def test_max_pool_nan_wins_like_torch():
         np.testing.assert_array_equal(got, want)
 
 
+@pytest.mark.parametrize("shape", [(2, 3, 10, 10), (1, 2, 7, 71), (1, 1, 4, 65), (3, 1, 6, 2)])
+def test_float32_2x2_max_pool_kernel_matches_torch_with_ties_and_nans(shape):
+    """pool2x2.h's kernel (float32, AVX-512): rows of 1, 5, 16 + 16 + 3 and 32 + 0
+    outputs, an odd last column left out, ties (small integers) and NaNs."""
+    torch = torch_module()
+    rng = np.random.default_rng(5)
+    x = rng.integers(-2, 3, size=shape).astype(np.float32)
+    x.reshape(-1)[rng.choice(x.size, size=max(1, x.size // 7), replace=False)] = np.nan
+    y, indices = F.max_pool2d(cynn.from_numpy(x.copy()), 2, return_indices=True)
+    yt, it = torch.nn.functional.max_pool2d(torch.from_numpy(x.copy()), 2, return_indices=True)
+    np.testing.assert_array_equal(y.numpy(), yt.numpy())
+    np.testing.assert_array_equal(indices.numpy(), it.numpy())
+
+
+def test_max_pool2d_window_checks_survive_the_window_cache():
+    """A cached window (kernel_size=2) must not let kernel_size=True or a float past."""
+    x = cynn.zeros(1, 1, 4, 4)
+    F.max_pool2d(x, 2)
+    F.max_pool2d(x, 2)
+    with pytest.raises(TypeError, match="kernel_size"):
+        F.max_pool2d(x, True)
+    with pytest.raises(TypeError, match="ceil_mode"):
+        F.max_pool2d(x, 2, ceil_mode=1)
+    with pytest.raises(RuntimeError, match="Output size is too small"):
+        F.max_pool2d(cynn.zeros(1, 1, 1, 1), 2)
+    assert F.max_pool2d(x, [2, 2]).shape == (1, 1, 2, 2)
+
+
 def test_window_without_input_taps_matches_torch_and_gets_no_gradient():
     # padding 1 and dilation 3 put both taps of the only window outside a length-2 input
     torch = torch_module()

@@ -196,6 +196,35 @@ def _check_one(fn, arg, values):
         raise RuntimeError(f"{fn}() argument '{arg}' should contain one int (got {len(values)})")
 
 
+# --------------------------------------------------------- checked windows
+# Windows already checked, by input shape and arguments: the checks above cost
+# ~5 us a call, as much as a LeNet-sized pooling kernel.
+_MAX_POOL2D_WINDOWS = {}
+_WINDOWS_KEPT = 256
+
+
+def _window_key(shape, *arguments):
+    """A key for arguments of plain types only (int, bool, None, tuples or lists of
+    ints), with the types in it: ``True`` and ``1`` compare equal but are checked
+    differently. None for anything else, which is then checked every time."""
+    key = [shape]
+    for value in arguments:
+        kind = type(value)
+        if kind is int or kind is bool or value is None:
+            key.append((kind, value))
+        elif (kind is tuple or kind is list) and all(type(v) is int for v in value):
+            key.append((tuple, tuple(value)))
+        else:
+            return None
+    return tuple(key)
+
+
+def _remember(cache, key, window):
+    if len(cache) >= _WINDOWS_KEPT:
+        cache.clear()
+    cache[key] = window
+
+
 # ---------------------------------------------------------------- max pooling
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
@@ -222,13 +251,18 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
                   [13., 15.]]]])
     """
     x = _check_input("max_pool2d", input)
-    kernel = _int_list("max_pool2d", "kernel_size", 2, kernel_size, 2)
-    stride = () if stride is None else _int_list("max_pool2d", "stride", 3, stride, 2)
-    padding = _int_list("max_pool2d", "padding", 4, padding, 2)
-    dilation = _int_list("max_pool2d", "dilation", 5, dilation, 2)
-    ceil_mode = _check_bool("max_pool2d", "ceil_mode", 6, ceil_mode)
-    window = _pool2d_geometry("max_pool2d", x.shape, kernel, stride, padding, dilation,
-                              ceil_mode)
+    key = _window_key(x.shape, kernel_size, stride, padding, dilation, ceil_mode)
+    window = _MAX_POOL2D_WINDOWS.get(key) if key is not None else None
+    if window is None:
+        kernel = _int_list("max_pool2d", "kernel_size", 2, kernel_size, 2)
+        stride = () if stride is None else _int_list("max_pool2d", "stride", 3, stride, 2)
+        padding = _int_list("max_pool2d", "padding", 4, padding, 2)
+        dilation = _int_list("max_pool2d", "dilation", 5, dilation, 2)
+        ceil_mode = _check_bool("max_pool2d", "ceil_mode", 6, ceil_mode)
+        window = _pool2d_geometry("max_pool2d", x.shape, kernel, stride, padding, dilation,
+                                  ceil_mode)
+        if key is not None:
+            _remember(_MAX_POOL2D_WINDOWS, key, window)
     _check_dtype("max_pool2d", x, _FLOATS | _INTEGERS)
     return P.MaxPool2d.apply(input, window=window, return_indices=bool(return_indices))
 
