@@ -301,7 +301,8 @@ def shifted_backward_weight(const float[:, :, :, :, ::1] x,    # IN  (n, c_in, 1
     cdef Py_ssize_t job, n, gi, blk, q0, q1, i, j, t
     cdef int tid = 0, failed = 0
     cdef int* failed_at = &failed   # a flag written inside prange must not be thread-private
-    cdef float total
+    cdef float* row
+    cdef const float* part
     with nogil:
         with parallel(num_threads=nt):
             tid = threadid()
@@ -317,12 +318,15 @@ def shifted_backward_weight(const float[:, :, :, :, ::1] x,    # IN  (n, c_in, 1
                                             &gy[n, gi * m_group, 0, 0, 0], m_group, k_group,
                                             p_out, &acc[tid, gi * m_group, 0]):
                     failed_at[0] = 1
+        # row by row, each thread's copy in turn: the inner loops run along contiguous
+        # rows (and vectorise); the sum keeps the thread order of an element-wise one
         for i in prange(c_out, num_threads=n_threads, schedule="static"):
-            for j in range(k_group):
-                total = 0
-                for t in range(nt):
-                    total = total + acc[t, i, j]
-                gw[i, j] = total
+            row = &gw[i, 0]
+            memcpy(row, &acc[0, i, 0], k_group * sizeof(float))
+            for t in range(1, nt):
+                part = &acc[t, i, 0]
+                for j in range(k_group):
+                    row[j] = row[j] + part[j]
     if failed:
         raise MemoryError("conv: cannot allocate the GEMM packing buffers")
 
