@@ -2,28 +2,29 @@
 
 With stride 1, tap ``(a, e)`` of input channel ``c`` meets output position
 ``(y, x)`` at input ``(y + a * dh, x + e * dw)`` of the zero-padded input. Lay
-the padded input out with row length ``wide = w_out + (kw - 1) * dw`` and
-compute the output on that same wide grid (columns ``x >= w_out`` are
-computed and thrown away): then the whole patch-matrix row of that tap is the
-padded input itself, shifted by ``(c * rows + a * dh) * wide + e * dw``
-elements. ``cynn_sgemm_indirect`` packs its panels straight from those shifted
-windows, so the patch matrix (``taps`` times the input) is never written.
+the padded input out with row length ``wide = w_out + (kw - 1) * dw``: then
+the patch-matrix entry of that tap and position is
+``padded[rows[tap] + columns[y * w_out + x]]`` with ``rows[tap] = (c * rows +
+a * dh) * wide + e * dw`` and ``columns[y * w_out + x] = y * wide + x``.
+``cynn_sgemm_indirect`` packs its panels straight from those two tables (each
+run of consecutive columns, an output row, one masked load), so the patch
+matrix (``taps`` times the input) is never written, and the product writes
+the output in place, bias included.
 
 A stride ``(sh, sw)`` is turned into stride 1 by splitting the padded input
 into ``sh * sw`` phase planes, plane ``(fy, fx)`` holding rows ``fy, fy + sh,
 ...`` and columns ``fx, fx + sw, ...``: tap ``(a, e)`` then reads plane
 ``(a * dh % sh, e * dw % sw)`` shifted by ``(a * dh // sh, e * dw // sw)``, and
-the wide rows are ``w_out + (kw - 1) * dw // sw`` long.
+the rows are ``w_out + (kw - 1) * dw // sw`` long.
 
-What is left besides the product is the padded (split) copy of the input
-(about ``1 / taps`` of the patch matrix), a compacting copy of the output, and
-the thrown-away columns of each row.
+What is left besides the product is the padded (split) copy of the input,
+about ``1 / taps`` of the patch matrix.
 
 Covers the forward (and, for stride 1, through the flipped weights, the input
 gradient, see ``cynn/autograd/functions/conv.py``) and the weight gradient of
 1-d and 2-d convolutions with any stride, padding, dilation and groups. Only
-cynn's own AVX-512 GEMM can take a table of row offsets, so the callers use
-this module only when that kernel is the one chosen; float64 and BLAS keep to
+cynn's own AVX-512 GEMM can take tables of offsets, so the callers use this
+module only when that kernel is the one chosen; float64 and BLAS keep to
 ``conv.pyx``'s im2col path.
 
 Work is cut into jobs (sample, group, block of output rows); each thread
@@ -70,11 +71,6 @@ cdef Py_ssize_t _halo(const Window* win) noexcept nogil:
     return (win.kh - 1) * win.dh // win.sh
 
 
-cdef Py_ssize_t _slack(const Window* win) noexcept nogil:
-    # the last window of the last plane reads this far past the padded block
-    return (win.kw - 1) * win.dw // win.sw
-
-
 cdef Py_ssize_t _planes(const Window* win) noexcept nogil:
     # phase planes per channel
     return win.sh * win.sw
@@ -99,7 +95,7 @@ cdef inline void _gather(float* dst, const float* src, Py_ssize_t count,
 cdef void _pad_block(const float* x_group, Py_ssize_t channels, Py_ssize_t height,
                      Py_ssize_t width, const Window* win, Py_ssize_t q0, Py_ssize_t q1,
                      float* padded) noexcept nogil:
-    """padded (channels, sh, sw, rows, wide) + slack: the zero-padded input that output
+    """padded (channels, sh, sw, rows, wide): the zero-padded input that output
     rows [q0, q1) read, split into stride phases. Row r of phase plane (fy, fx)
     holds padded input row (q0 + r) * sh + fy, columns fx, fx + sw, ... (input
     row (q0 + r) * sh + fy - ph); with stride 1 it is the padded input itself."""
@@ -128,7 +124,6 @@ cdef void _pad_block(const float* x_group, Py_ssize_t channels, Py_ssize_t heigh
                     memset(dst, 0, lo * sizeof(float))
                     _gather(dst + lo, src, hi - lo, win.sw)
                     memset(dst + hi, 0, (wide - hi) * sizeof(float))
-    memset(padded + channels * _planes(win) * rows * wide, 0, _slack(win) * sizeof(float))
 
 
 cdef void _window_rows(Py_ssize_t channels, const Window* win, Py_ssize_t rows,
@@ -200,8 +195,7 @@ cdef Jobs _jobs(Py_ssize_t n_batch, int groups, Py_ssize_t c_group, const Window
     jobs.n_blocks = (win.h_out + jobs.block - 1) // jobs.block
     jobs.count = n_batch * groups * jobs.n_blocks
     jobs.threads = n_threads if jobs.count >= n_threads else <int>jobs.count
-    jobs.padded_size = (c_group * _planes(win) * (jobs.block + _halo(win)) * win.wide
-                        + _slack(win))
+    jobs.padded_size = c_group * _planes(win) * (jobs.block + _halo(win)) * win.wide
     return jobs
 
 
