@@ -67,18 +67,19 @@ def _retain(node, grads):
             tensor._grad = function.Tensor._wrap(tensor._grad._data + g)
 
 
-# References to a gradient array that only the engine holds, when _accumulate looks:
-# the caller's list of gradients, _accumulate's argument, and getrefcount's own.
-_ENGINE_ONLY_REFS = 3
+# References to a gradient array that only the engine holds, as _unshared counts them:
+# run_backward's list of gradients, _accumulate's argument, _unshared's argument and
+# getrefcount's own.
+_ENGINE_ONLY_REFS = 4
 
 
 def _unshared(grad, dtype):
-    """Whether ``grad`` (with _ENGINE_ONLY_REFS references) is a writeable,
+    """Whether ``grad`` (held by the engine alone) is a writeable,
     C-contiguous array of ``dtype`` whose memory nothing else can reach: it owns
     its data, or it is the one whole-array view (a reshape) of an array that
     nothing else references."""
     if (type(grad) is not np.ndarray or grad.dtype != dtype or not grad.flags.writeable
-            or not grad.flags.c_contiguous or sys.getrefcount(grad) > _ENGINE_ONLY_REFS + 1):
+            or not grad.flags.c_contiguous or sys.getrefcount(grad) > _ENGINE_ONLY_REFS):
         return False
     base = grad.base
     if base is None:

@@ -214,16 +214,22 @@ def test_shifted_kernels_are_chosen_where_they_cover_and_pay():
     assert _input_gradient_geometry(strided_56) is None
     # AlexNet's conv3: the input gradient computes the 13 x 13 positions im2col does
     assert _shifted_input_gradient_pays(
-        _input_gradient_geometry(_geometry((13, 13), (3, 3), padding=(1, 1))), 192, 169)
+        _input_gradient_geometry(_geometry((13, 13), (3, 3), padding=(1, 1))), np.float32, 192,
+        169)
     # LeNet's conv2: 14 x 14 positions for 10 x 10, on 6 of 8 tile rows
     lenet_conv2 = _geometry((14, 14), (5, 5))
-    assert not _shifted_input_gradient_pays(_input_gradient_geometry(lenet_conv2), 6, 100)
+    assert not _shifted_input_gradient_pays(_input_gradient_geometry(lenet_conv2), np.float32, 6,
+                                            100)
     # 'valid' 3 x 3 on 56 x 56: 3136 positions for 2916 (7.5% more) still pays
     valid_56 = _geometry((56, 56), (3, 3))
-    assert _shifted_input_gradient_pays(_input_gradient_geometry(valid_56), 64, 54 * 54)
+    assert _shifted_input_gradient_pays(_input_gradient_geometry(valid_56), np.float32, 64,
+                                        54 * 54)
+    assert not _shifted_input_gradient_pays(_input_gradient_geometry(valid_56), np.float64, 64,
+                                            54 * 54)
     _gemm.set_gemm_kernel("blas")
     assert not _shifted_runs(grouped_56, np.float32)
-    assert not _shifted_input_gradient_pays(_input_gradient_geometry(valid_56), 64, 54 * 54)
+    assert not _shifted_input_gradient_pays(_input_gradient_geometry(valid_56), np.float32, 64,
+                                            54 * 54)
 
 
 def test_no_input_channels_gives_the_bias_and_the_kernels_refuse_them():
