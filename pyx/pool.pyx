@@ -41,7 +41,7 @@ cdef Py_ssize_t ROWWISE_MIN_WIDTH = 4
 # The row-wise max keeps the winner's offset in its window in the data's own float
 # type; float32 holds integers exactly only up to 2**24 (larger windows: scalar loop).
 cdef Py_ssize_t FLOAT32_EXACT_INT = 1 << 24
-# pool2x2.h's offsets within a pair of input rows are int32
+# pool2x2.h's offsets within a pair of input rows (below 2 * w_in + 2) are int32
 cdef Py_ssize_t INT32_LIMIT = 1 << 31
 # pool2x2.h's kernel runs where the CPU has AVX-512F (checked once, at import)
 cdef bint _POOL2X2_SIMD = cynn_pool2x2_supported()
@@ -230,7 +230,7 @@ def max_pool2d_forward(const floating[:, :, ::1] x,    # IN  (planes, h_in, w_in
                             and g.pw == 0 and g.dh == 1 and g.dw == 1
                             and 2 * g.h_out <= g.h_in and 2 * g.w_out <= g.w_in)
     if floating is float:
-        if two_by_two and _POOL2X2_SIMD and g.w_in < INT32_LIMIT:
+        if two_by_two and _POOL2X2_SIMD and 2 * g.w_in + 2 < INT32_LIMIT:
             _max_pool2x2_planes(x, y, indices, &g, nt)
             return
     if two_by_two:
