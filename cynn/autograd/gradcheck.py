@@ -1,6 +1,7 @@
 """``gradcheck``: backward of an op against float64 central differences."""
 import numpy as np
 
+from .. import _warnings
 from .. import _tensor
 from .grad_mode import no_grad
 
@@ -39,9 +40,8 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
         raise ValueError("gradcheck expects at least one input tensor to require gradient")
     for i in diff:
         if inputs[i].dtype.name != "float64":
-            import warnings
-            warnings.warn(f"gradcheck: input {i} is {inputs[i].dtype}, not float64; the check "
-                          "will likely fail on precision", stacklevel=2)
+            _warnings.warn(f"gradcheck: input {i} is {inputs[i].dtype}, not float64; "
+                           "the check will likely fail on precision")
     outputs = _outputs(func, inputs)
     if not outputs:
         raise ValueError("gradcheck: the function returned no floating-point tensor")

@@ -7,12 +7,12 @@ the old value refuses to backward through it.
 """
 import copy
 import functools
-import warnings
 from collections import OrderedDict, defaultdict
 from itertools import chain
 
 import numpy as np
 
+from .. import _warnings
 from .._tensor import Tensor
 from ..autograd.grad_mode import enable_grad
 from ..utils.hooks import RemovableHandle
@@ -199,10 +199,9 @@ class Optimizer:
 
         params = param_group["params"]
         if len(params) != len({id(p) for p in params}):
-            warnings.warn("optimizer contains a parameter group with duplicate parameters; "
-                          "in future, this will cause an error; see "
-                          "github.com/pytorch/pytorch/issues/40967 for more information",
-                          stacklevel=3)
+            _warnings.warn("optimizer contains a parameter group with duplicate parameters; "
+                           "in future, this will cause an error; see "
+                           "github.com/pytorch/pytorch/issues/40967 for more information")
 
         seen = set()
         for group in self.param_groups:

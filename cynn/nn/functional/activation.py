@@ -5,10 +5,10 @@ shape, except the ``softmax`` family (normalises along ``dim``) and ``prelu``
 (one slope per channel, dimension 1). ``inplace=True`` writes the result into
 ``input`` and returns it, as PyTorch does.
 """
-import warnings
 
 import numpy as np
 
+from ... import _warnings
 from ... import _random
 from ..._tensor import Tensor, _canon_dim, _torch_type_name
 from ...autograd.functions import activation as A
@@ -242,8 +242,8 @@ def hardswish(input, inplace=False):  # noqa: A002
 
 
 def _get_softmax_dim(name, ndim):
-    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call "
-                  "to include dim=X as an argument.", stacklevel=3)
+    _warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call "
+                   "to include dim=X as an argument.")
     return 0 if ndim in (0, 1, 3) else 1
 
 

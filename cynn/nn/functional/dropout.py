@@ -7,10 +7,10 @@ channel) is zeroed with probability ``p`` and the survivors are scaled by
 ``p == 0``, the input itself is returned. Masks come from cynn's seeded generator.
 """
 import math
-import warnings
 
 import numpy as np
 
+from ... import _warnings
 from ... import _random
 from ..._tensor import Tensor, _torch_type_name
 
@@ -92,19 +92,19 @@ def dropout2d(input, p=0.5, training=True, inplace=False):  # noqa: A002
     _check(input, p, "dropout2d")
     ndim = input.dim()
     if ndim not in (3, 4):
-        warnings.warn(f"dropout2d: Received a {ndim}-D input to dropout2d, which is deprecated "
-                      "and will result in an error in a future release. To retain the behavior "
-                      "and silence this warning, please use dropout instead. Note that dropout2d "
-                      "exists to provide channel-wise dropout on inputs with 2 spatial "
-                      "dimensions, a channel dimension, and an optional batch dimension (i.e. 3D "
-                      "or 4D inputs).", stacklevel=2)
+        _warnings.warn(f"dropout2d: Received a {ndim}-D input to dropout2d, which is deprecated "
+                       "and will result in an error in a future release. To retain the behavior "
+                       "and silence this warning, please use dropout instead. Note that dropout2d "
+                       "exists to provide channel-wise dropout on inputs with 2 spatial "
+                       "dimensions, a channel dimension, and an optional batch dimension (i.e. 3D "
+                       "or 4D inputs).")
     if ndim == 3:
-        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise "
-                      "1D dropout behavior is desired - input is interpreted as shape (N, C, L), "
-                      "where C is the channel dim. This behavior will change in a future release "
-                      "to interpret the input as one without a batch dimension, i.e. shape "
-                      "(C, H, W). To maintain the 1D channel-wise dropout behavior, please switch "
-                      "to using dropout1d instead.", stacklevel=2)
+        _warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise "
+                       "1D dropout behavior is desired - input is interpreted as shape (N, C, L), "
+                       "where C is the channel dim. This behavior will change in a future release "
+                       "to interpret the input as one without a batch dimension, i.e. shape "
+                       "(C, H, W). To maintain the 1D channel-wise dropout behavior, please switch "
+                       "to using dropout1d instead.")
     return _dropout_impl(input, p, training, inplace, _feature_shape(input, ndim >= 2),
                          alpha=False)
 
@@ -114,12 +114,12 @@ def dropout3d(input, p=0.5, training=True, inplace=False):  # noqa: A002
     _check(input, p, "dropout3d")
     ndim = input.dim()
     if ndim not in (4, 5):
-        warnings.warn(f"dropout3d: Received a {ndim}-D input to dropout3d, which is deprecated "
-                      "and will result in an error in a future release. To retain the behavior "
-                      "and silence this warning, please use dropout instead. Note that dropout3d "
-                      "exists to provide channel-wise dropout on inputs with 3 spatial "
-                      "dimensions, a channel dimension, and an optional batch dimension (i.e. 4D "
-                      "or 5D inputs).", stacklevel=2)
+        _warnings.warn(f"dropout3d: Received a {ndim}-D input to dropout3d, which is deprecated "
+                       "and will result in an error in a future release. To retain the behavior "
+                       "and silence this warning, please use dropout instead. Note that dropout3d "
+                       "exists to provide channel-wise dropout on inputs with 3 spatial "
+                       "dimensions, a channel dimension, and an optional batch dimension (i.e. 4D "
+                       "or 5D inputs).")
     return _dropout_impl(input, p, training, inplace, _feature_shape(input, ndim == 5),
                          alpha=False)
 

@@ -4,10 +4,10 @@
 ``'sum'``; the legacy ``size_average`` / ``reduce`` flags still map onto it with
 PyTorch's deprecation warning.
 """
-import warnings
 
 import numpy as np
 
+from ... import _warnings
 from ..._creation import where
 from ..._dtype import from_numpy_dtype, result_type
 from ..._tensor import Size, Tensor, _torch_type_name
@@ -28,8 +28,8 @@ def _legacy_get_string(size_average, reduce, emit_warning=True):
     else:
         ret = "none"
     if emit_warning:
-        warnings.warn(f"size_average and reduce args will be deprecated, please use "
-                      f"reduction='{ret}' instead.", stacklevel=3)
+        _warnings.warn(f"size_average and reduce args will be deprecated, please use "
+                       f"reduction='{ret}' instead.")
     return ret
 
 
@@ -42,8 +42,8 @@ def _reduction(reduction, size_average=None, reduce=None):
     if reduction == "mean":
         return L.MEAN
     if reduction == "elementwise_mean":
-        warnings.warn("reduction='elementwise_mean' is deprecated. Please use reduction='mean' "
-                      "instead.", stacklevel=3)
+        _warnings.warn("reduction='elementwise_mean' is deprecated. Please use reduction='mean' "
+                       "instead.")
         return L.MEAN
     if reduction == "sum":
         return L.SUM
@@ -72,9 +72,9 @@ def _broadcast_shapes(a, b):
 
 def _warn_size_mismatch(input, target):  # noqa: A002 -- PyTorch's argument names
     if target.shape != input.shape:
-        warnings.warn(f"Using a target size ({target.shape}) that is different to the input "
-                      f"size ({input.shape}). This will likely lead to incorrect results due "
-                      "to broadcasting. Please ensure they have the same size.", stacklevel=3)
+        _warnings.warn(f"Using a target size ({target.shape}) that is different to the input "
+                       f"size ({input.shape}). This will likely lead to incorrect results due "
+                       "to broadcasting. Please ensure they have the same size.")
 
 
 def _promote(input, target):  # noqa: A002
@@ -188,10 +188,10 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean",  # n
     if size_average is not None or reduce is not None:
         reduction = _legacy_get_string(size_average, reduce)
     elif reduction == "mean":
-        warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the "
-                      "support size.'batchmean' divides only by the batch size, and aligns with "
-                      "the KL div math definition.'mean' will be changed to behave the same as "
-                      "'batchmean' in the next major release.", stacklevel=2)
+        _warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the "
+                       "support size.'batchmean' divides only by the batch size, and aligns with "
+                       "the KL div math definition.'mean' will be changed to behave the same as "
+                       "'batchmean' in the next major release.")
     batchmean = reduction == "batchmean"
     red = L.SUM if batchmean else _reduction(reduction)
     input, target = _promote(input, target)

@@ -3,8 +3,8 @@
 ``inplace=True`` layers overwrite their input (as PyTorch's do). ``PReLU`` is the
 only one with a learnable parameter; ``RReLU`` draws random slopes in training.
 """
-import warnings
 
+from ... import _warnings
 from ... import _creation
 from .. import functional as F
 from .. import init
@@ -83,12 +83,12 @@ class Hardtanh(Module):
                  max_value=None):
         super().__init__()
         if min_value is not None:
-            warnings.warn("keyword argument `min_value` is deprecated and renamed to `min_val`",
-                          FutureWarning, stacklevel=2)
+            _warnings.warn("keyword argument `min_value` is deprecated and renamed to `min_val`",
+                           FutureWarning)
             min_val = min_value
         if max_value is not None:
-            warnings.warn("keyword argument `max_value` is deprecated and renamed to `max_val`",
-                          FutureWarning, stacklevel=2)
+            _warnings.warn("keyword argument `max_value` is deprecated and renamed to `max_val`",
+                           FutureWarning)
             max_val = max_value
         self.min_val = min_val
         self.max_val = max_val

@@ -15,13 +15,13 @@ never need to be known, so this works for any module, containers included.
 """
 import functools
 import itertools
-import warnings
 import weakref
 from collections import OrderedDict, namedtuple
 from collections.abc import Mapping
 
 import numpy as np
 
+from ... import _warnings
 from ... import _dtype
 from ..._tensor import Tensor, _check_device
 from ...autograd import grad_mode
@@ -301,9 +301,8 @@ class _BackwardHook:
             self.grad_outputs = tuple(replaced)
         grad_outputs = self.grad_outputs
         if self.input_positions is None and self.hooks:
-            warnings.warn("Full backward hook is firing when gradients are computed with "
-                          "respect to module outputs since no inputs require gradients.",
-                          stacklevel=2)
+            _warnings.warn("Full backward hook is firing when gradients are computed with "
+                           "respect to module outputs since no inputs require gradients.")
             grad_input = (None,) * self.n_inputs
             for hook in self.hooks:
                 result = hook(self.module, grad_input, grad_outputs)
@@ -715,9 +714,9 @@ class Module:
                         result = hook_result
             if backward_hook is not None:
                 if not isinstance(result, (Tensor, tuple)):
-                    warnings.warn("For backward hooks to be called, module output should be a "
-                                  "Tensor or a tuple of Tensors but received "
-                                  f"{type(result)}", stacklevel=3)
+                    _warnings.warn("For backward hooks to be called, module output should be a "
+                                   "Tensor or a tuple of Tensors but received "
+                                   f"{type(result)}")
                 result = backward_hook.setup_output_hook(result)
             return result
         except Exception:
@@ -755,9 +754,9 @@ class Module:
                     if hook_result is not None:
                         result = hook_result
                 except Exception as e:
-                    warnings.warn("global module forward hook with ``always_call=True`` raised "
-                                  "an exception that was silenced as another error was raised "
-                                  f"in forward: {e}", stacklevel=3)
+                    _warnings.warn("global module forward hook with ``always_call=True`` raised "
+                                   "an exception that was silenced as another error was raised "
+                                   f"in forward: {e}")
         for hook_id, hook in self._forward_hooks.items():
             if hook_id in self._forward_hooks_always_called and hook_id not in already_ran:
                 try:
@@ -768,9 +767,9 @@ class Module:
                     if hook_result is not None:
                         result = hook_result
                 except Exception as e:
-                    warnings.warn("module forward hook with ``always_call=True`` raised an "
-                                  "exception that was silenced as another error was raised in "
-                                  f"forward: {e}", stacklevel=3)
+                    _warnings.warn("module forward hook with ``always_call=True`` raised an "
+                                   "exception that was silenced as another error was raised in "
+                                   f"forward: {e}")
 
     # ------------------------------------------------------------------ hooks
     def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
@@ -1066,8 +1065,8 @@ class Module:
         with the module. ``_metadata`` on the dict holds each module's ``_version``.
         """
         if args:
-            warnings.warn("Positional args are being deprecated, use kwargs instead.",
-                          FutureWarning, stacklevel=2)
+            _warnings.warn("Positional args are being deprecated, use kwargs instead.",
+                           FutureWarning)
             if destination is None:
                 destination = args[0]
             if len(args) > 1 and prefix == "":

@@ -5,10 +5,10 @@ BatchNorm keeps ``running_mean``, ``running_var`` and ``num_batches_tracked`` as
 buffers (in ``state_dict``), updates them in training and uses them in eval.
 """
 import numbers
-import warnings
 
 import numpy as np
 
+from ... import _warnings
 from ... import _creation
 from ..._tensor import Tensor
 from .. import functional as F
@@ -186,9 +186,9 @@ class _InstanceNorm(_NormBase):
                 raise ValueError(f"expected input's size at dim={feature_dim} to match "
                                  f"num_features ({self.num_features}), but got: "
                                  f"{input.size(feature_dim)}.")
-            warnings.warn(f"input's size at dim={feature_dim} does not match num_features. You "
-                          "can silence this warning by not passing in num_features, which is "
-                          "not used because affine=False", stacklevel=2)
+            _warnings.warn(f"input's size at dim={feature_dim} does not match num_features. You "
+                           "can silence this warning by not passing in num_features, which is "
+                           "not used because affine=False")
         if input.dim() == self._no_batch_dim:
             return self._apply_instance_norm(input.unsqueeze(0)).squeeze(0)
         return self._apply_instance_norm(input)

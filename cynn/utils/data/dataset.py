@@ -2,8 +2,8 @@
 import bisect
 import itertools
 import math
-import warnings
 
+from ... import _warnings
 from .sampler import numpy_generator
 
 __all__ = ["Dataset", "IterableDataset", "TensorDataset", "ConcatDataset", "ChainDataset",
@@ -189,8 +189,8 @@ def random_split(dataset, lengths, generator=None):
         lengths = subset_lengths
         for i, length in enumerate(lengths):
             if length == 0:
-                warnings.warn(f"Length of split at index {i} is 0. This might result in an "
-                              f"empty dataset.", stacklevel=2)
+                _warnings.warn(f"Length of split at index {i} is 0. This might result in an "
+                               f"empty dataset.")
 
     if sum(lengths) != len(dataset):
         raise ValueError(f"Sum of input lengths does not equal the length of the input "
