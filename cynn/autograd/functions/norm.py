@@ -16,8 +16,17 @@ from ..function import Function
 __all__ = ["BatchNorm", "LayerNorm", "GroupNorm"]
 
 
+def _count(x, axes):
+    return int(np.prod([x.shape[a] for a in axes]))
+
+
 def _normalize(x, axes, eps):
     """``(xhat, invstd)`` with biased variance over ``axes`` (kept as size-1 dims)."""
+    if _count(x, axes) == 0:
+        # nothing to normalise (an empty batch): statistics of no elements are left
+        # at mean 0 and variance 0 instead of numpy's warned NaN; nothing reads them
+        stats = np.zeros([1 if a in axes else n for a, n in enumerate(x.shape)], x.dtype)
+        return x.copy(), stats, stats, (1.0 / np.sqrt(stats + eps)).astype(x.dtype)
     mean = x.mean(axis=axes, keepdims=True)
     centred = x - mean
     var = (centred * centred).mean(axis=axes, keepdims=True)
@@ -26,6 +35,8 @@ def _normalize(x, axes, eps):
 
 
 def _normalize_backward(gxhat, xhat, invstd, axes):
+    if _count(gxhat, axes) == 0:
+        return np.zeros_like(gxhat)
     mean_g = gxhat.mean(axis=axes, keepdims=True)
     mean_gx = (gxhat * xhat).mean(axis=axes, keepdims=True)
     return invstd * (gxhat - mean_g - xhat * mean_gx)
@@ -51,10 +62,11 @@ class BatchNorm(Function):
         view = (1, -1) + (1,) * (x.ndim - 2)
         if training:
             xhat, mean, var, invstd = _normalize(x, axes, eps)
-            if running_mean is not None:
+            # an empty batch leaves the running estimates alone, as PyTorch's does
+            if running_mean is not None and x.size:
                 running_mean *= 1 - momentum
                 running_mean += momentum * mean.reshape(-1)
-            if running_var is not None:
+            if running_var is not None and x.size:
                 n = x.size // x.shape[1]
                 unbiased = var.reshape(-1) * (n / (n - 1))  # n > 1: checked by the caller
                 running_var *= 1 - momentum
@@ -125,7 +137,8 @@ class GroupNorm(Function):
 
     @staticmethod
     def forward(ctx, x, weight, bias, num_groups, eps):
-        grouped = x.reshape(x.shape[0], num_groups, -1)
+        # explicit group size: -1 cannot be inferred from an empty batch
+        grouped = x.reshape(x.shape[0], num_groups, x.size // max(x.shape[0] * num_groups, 1))
         xhat, _, _, invstd = _normalize(grouped, (2,), eps)
         view = (1, -1) + (1,) * (x.ndim - 2)
         ctx.shape = x.shape
