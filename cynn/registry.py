@@ -29,7 +29,16 @@ whose entry point is not a Module subclass, fails the same way on first
 request. Either way a :class:`PluginWarning` names it once, ``import cynn`` and
 :func:`layers` keep working, and :func:`get` raises :class:`PluginError` naming
 the layer, the distribution and the entry point, chained to the original
-exception. A failed import is not retried in the same process.
+exception. A failed import is not retried in the same process. An import that
+raises anything but ``KeyboardInterrupt`` -- ``SystemExit`` from a stray
+``sys.exit()`` included -- fails this way. An entry point whose name is not a valid
+layer name (empty, or containing ``":"``) is warned about when plugins are listed
+and is not offered.
+
+Threads: the registry's own state is guarded by one lock held only for bookkeeping;
+a plugin is imported under a lock of its own distribution. So built-in layers,
+registrations and other distributions' plugins never wait for a slow plugin import,
+and two threads asking for one plugin import it once.
 """
 import dataclasses
 import difflib
@@ -92,11 +101,25 @@ class LayerInfo:
 
 # ---------------------------------------------------------------------- state
 
-_lock = threading.RLock()  # one import per plugin even when threads race to get() it
+# _lock guards the dicts below and is never held while third-party code runs;
+# plugin imports are serialised per distribution by _distribution_lock().
+_lock = threading.RLock()
 _registrations = {}        # name -> _Registration
 _plugin_layers = {}        # (dist, version, entry point name, value) -> _PluginLayer
 _incompatibility = {}      # (dist, version) -> reason or None
 _discovered = (None, [])   # (cache key, [_PluginLayer]); rescanned when sys.path changes
+_invalid_entry_points = set()  # (dist, version, entry point name): warned about once
+_distribution_locks = {}   # normalized distribution name -> RLock
+
+
+def _distribution_lock(dist_name):
+    """The lock under which ``dist_name``'s plugin modules are imported.
+
+    Re-entrant, because a plugin's module may itself ``get()`` another layer of its
+    own distribution while it is being imported.
+    """
+    with _lock:
+        return _distribution_locks.setdefault(_normalize(dist_name), threading.RLock())
 
 
 @dataclasses.dataclass(frozen=True)
@@ -127,7 +150,9 @@ class _PluginLayer:
 
     def load(self):
         if self.status == "available":
-            self._import()
+            with _distribution_lock(self.dist_name):
+                if self.status == "available":  # another thread may have imported it meanwhile
+                    self._import()
         if self.status == "failed":
             raise PluginError(f"layer {self.name!r} from the plugin distribution "
                               f"{self.describe()} is disabled: {self.error}") from self.exception
@@ -136,7 +161,9 @@ class _PluginLayer:
     def _import(self):
         try:
             obj = self.entry_point.load()
-        except Exception as exc:  # any error in third-party code must stay contained
+        except KeyboardInterrupt:  # the user's own interrupt: not the plugin's failure
+            raise
+        except BaseException as exc:  # third-party code, even sys.exit(), must stay contained
             self._fail(f"importing it raised {type(exc).__name__}: {exc}", exc)
             return
         module_base = _module_base()
@@ -200,6 +227,9 @@ def _discover():
     found = []
     for dist, dist_name, entry_point in [] if key[0] else _entry_points():
         dist_version = dist.version or "<no version>"
+        if not _valid_layer_name(entry_point.name):
+            _warn_invalid_entry_point(dist_name, dist_version, entry_point)
+            continue
         ident = (dist_name, dist_version, entry_point.name, entry_point.value)
         if ident not in _plugin_layers:
             _plugin_layers[ident] = _PluginLayer(
@@ -208,6 +238,22 @@ def _discover():
         found.append(_plugin_layers[ident])
     _discovered = (key, found)
     return found
+
+
+def _valid_layer_name(name):
+    # get() splits qualified names at the last ':', so a name containing one is unreachable.
+    return bool(name) and ":" not in name
+
+
+def _warn_invalid_entry_point(dist_name, dist_version, entry_point):
+    ident = (dist_name, dist_version, entry_point.name)
+    if ident in _invalid_entry_points:
+        return
+    _invalid_entry_points.add(ident)
+    _warn(f"cynn plugin distribution {dist_name} {dist_version} declares the entry point "
+          f"'{entry_point.name} = {entry_point.value}' in the {ENTRY_POINT_GROUP!r} group, "
+          f"but {entry_point.name!r} is not a valid layer name (it must be non-empty and "
+          f"contain no ':'), so it is not offered")
 
 
 def _entry_points():
@@ -378,43 +424,49 @@ def get(name):
         raise TypeError(f"cynn.registry.get(): argument 'name' must be str, "
                         f"not {type(name).__name__}")
     with _lock:
-        if ":" in name:
-            qualifier, _, bare = name.partition(":")
-            return _get_qualified(qualifier, bare, name)
-        registration = _registrations.get(name)
-        if registration is not None and registration.override:
-            return registration.cls
-        builtin = _builtin_layers().get(name)
-        if builtin is not None:  # built-ins win without a look at the plugins
-            return builtin
-        claims = _all_claims().get(name, [])
-        if not claims:
-            raise UnknownLayerError(_unknown_message(name))
-        if len(claims) > 1:
-            choices = " or ".join(repr(f"{claim.qualifier}:{name}") for claim in claims)
-            raise AmbiguousLayerError(
-                f"layer {name!r} is claimed by several sources: "
-                f"{'; '.join(claim.describe() for claim in claims)}. "
-                f"Pick one explicitly: {choices}")
-        return claims[0].resolve()
+        claim = _find_claim(name)
+    return claim.resolve()  # outside _lock: a plugin import may be slow or get() itself
 
 
-def _get_qualified(qualifier, bare, name):
+def _find_claim(name):
+    """The claim that ``get(name)`` resolves; raises for unknown or ambiguous names."""
+    if ":" in name:
+        qualifier, _, bare = name.rpartition(":")
+        return _find_qualified_claim(qualifier, bare, name)
+    registration = _registrations.get(name)
+    if registration is not None and registration.override:
+        return _Claim(name, registration.module, _RANK_OVERRIDE, cls=registration.cls)
+    builtin = _builtin_layers().get(name)
+    if builtin is not None:  # built-ins win without a look at the plugins
+        return _Claim(name, "cynn", _RANK_BUILTIN, cls=builtin)
+    claims = _all_claims().get(name, [])
+    if not claims:
+        raise UnknownLayerError(_unknown_message(name))
+    if len(claims) > 1:
+        choices = " or ".join(repr(f"{claim.qualifier}:{name}") for claim in claims)
+        raise AmbiguousLayerError(
+            f"layer {name!r} is claimed by several sources: "
+            f"{'; '.join(claim.describe() for claim in claims)}. "
+            f"Pick one explicitly: {choices}")
+    return claims[0]
+
+
+def _find_qualified_claim(qualifier, bare, name):
     if qualifier == "cynn":
         builtin = _builtin_layers().get(bare)
         if builtin is None:
             raise UnknownLayerError(f"cynn has no built-in layer {bare!r}. "
                                     f"{_suggestions(bare)}")
-        return builtin
+        return _Claim(bare, "cynn", _RANK_BUILTIN, cls=builtin)
     claims = [claim for claim in _all_claims().get(bare, [])
               if _normalize(claim.qualifier) == _normalize(qualifier)]
     if not claims:
         raise UnknownLayerError(_unknown_message(name))
-    return claims[0].resolve()
+    return claims[0]
 
 
 def _unknown_message(name):
-    qualifier, _, bare = name.partition(":") if ":" in name else ("", "", name)
+    qualifier, _, bare = name.rpartition(":")
     providers = [claim.describe() for claim in _all_claims().get(bare, [])]
     if providers and qualifier:
         return (f"unknown layer {name!r}: {bare!r} is provided by {'; '.join(providers)}, "

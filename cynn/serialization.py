@@ -37,16 +37,24 @@ not stored, as in a state dict); numpy scalars are saved as Python numbers.
 
 Writes are atomic: the file is written to a temporary file in the same
 directory, flushed to disk, then renamed over the target, so a failure at any
-point leaves the previous file as it was. Reading checks every header field
-against the file before allocating or reading any tensor, and raises
-``SerializationError`` (a ``ValueError``) saying what is wrong.
+point leaves the previous file as it was. Where the OS offers it (Linux'
+``O_TMPFILE``) the temporary file has no name while it is written and is linked
+under one only just before the rename, so a process killed mid-save leaves
+nothing behind. Otherwise it is named ``.<target>.<pid>.<random>.cynn-tmp``, and
+each save removes the ones of its target left by processes that no longer run.
+
+Reading checks every header field against the file before allocating or reading
+any tensor, and raises ``SerializationError`` (a ``ValueError``) saying what is
+wrong -- whatever the bytes, never another exception from numpy or json.
 """
 import errno
 import json
 import math
 import os
+import re
 import secrets
 import struct
+import sys
 from collections.abc import Mapping
 
 import numpy as np
@@ -75,6 +83,9 @@ _MAX_NDIM = 64  # numpy's limit
 _METADATA_KEY = "__metadata__"
 _STRUCTURE_KEY = "cynn.structure"
 _LONE_TENSOR_NAME = "tensor"
+_TEMP_SUFFIX = ".cynn-tmp"
+# Room for ".<stem>.<pid>.<12 hex>.cynn-tmp" within the usual 255-byte name limit.
+_MAX_TEMP_STEM_BYTES = 200
 
 
 # ---------------------------------------------------------------------- save
@@ -104,20 +115,13 @@ def save(obj, path):
     directory, base = os.path.split(target)
     if not os.path.isdir(directory):
         raise FileNotFoundError(errno.ENOENT, "cynn.save(): no such directory", directory)
-    fd, temp_path = _create_temp_file(directory, base)
+    _remove_stale_temp_files(directory, base)
+    temp_path = _write_temp_file(directory, base, target,
+                                 lambda f: _write_file(f, header, arrays))
     try:
-        with os.fdopen(fd, "wb") as f:
-            _write_file(f, header, arrays)
-            f.flush()
-            os.fsync(f.fileno())
-        if os.path.exists(target):
-            os.chmod(temp_path, os.stat(target).st_mode & 0o7777)
         os.replace(temp_path, target)
     except BaseException:
-        try:
-            os.unlink(temp_path)
-        except FileNotFoundError:
-            pass
+        _unlink_quietly(temp_path)
         raise
     _fsync_directory(directory)
 
@@ -130,16 +134,152 @@ def _target_path(path):
     return os.path.realpath(os.fspath(path))
 
 
-def _create_temp_file(directory, base):
-    """A new file next to the target, created with the umask-governed mode a plain open() gives."""
+def _write_temp_file(directory, base, target, write):
+    """A complete, fsynced copy of the new file next to ``target``, under a temporary name.
+
+    If anything fails, no temporary file remains.
+    """
+    fd = _open_unnamed_temp_file(directory)
+    if fd is not None:
+        temp_path = None
+        try:
+            with os.fdopen(fd, "wb") as f:
+                _fill(f, write, target, None)
+                temp_path = _link_unnamed_temp_file(f.fileno(), directory, base)
+        except BaseException:
+            if temp_path is not None:  # linked, then closing failed
+                _unlink_quietly(temp_path)
+            raise
+        if temp_path is not None:
+            return temp_path
+    fd, temp_path = _create_named_temp_file(directory, base)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            _fill(f, write, target, temp_path)
+    except BaseException:
+        _unlink_quietly(temp_path)
+        raise
+    return temp_path
+
+
+def _fill(f, write, target, temp_path):
+    write(f)
+    f.flush()
+    os.fsync(f.fileno())
+    try:
+        mode = os.stat(target).st_mode & 0o7777  # an overwrite keeps the file's permissions
+    except FileNotFoundError:
+        return
+    if os.chmod in os.supports_fd:
+        os.chmod(f.fileno(), mode)
+    else:
+        os.chmod(temp_path, mode)
+
+
+def _open_unnamed_temp_file(directory):
+    """An fd of a new file in ``directory`` that has no name yet (Linux O_TMPFILE), or None.
+
+    The file vanishes with the process unless it is linked, so a kill -9 mid-write
+    leaves nothing. Linking it needs /proc (see _link_unnamed_temp_file).
+    """
+    o_tmpfile = getattr(os, "O_TMPFILE", None)
+    if (o_tmpfile is None or os.link not in os.supports_dir_fd
+            or not os.path.isdir("/proc/self/fd")):
+        return None
+    try:
+        # Created with the umask-governed mode a plain open() gives.
+        return os.open(directory, o_tmpfile | os.O_WRONLY, 0o666)
+    except OSError:  # this filesystem (or kernel) has no unnamed files: use a named one
+        return None
+
+
+def _link_unnamed_temp_file(fd, directory, base):
+    """Give the unnamed file ``fd`` a temporary name in ``directory``; None if the OS refuses.
+
+    linkat(AT_SYMLINK_FOLLOW) on /proc/self/fd/<fd> is the unprivileged way to do
+    it (open(2)); a plain link() would try to link the /proc symlink itself.
+    """
+    try:
+        proc_fd = os.open("/proc/self/fd", os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return None
+    try:
+        for _ in range(100):
+            temp_path = _temp_path(directory, base)
+            try:
+                os.link(str(fd), temp_path, src_dir_fd=proc_fd, follow_symlinks=True)
+                return temp_path
+            except FileExistsError:
+                continue
+            except OSError:
+                return None
+    finally:
+        os.close(proc_fd)
+    raise FileExistsError(f"cynn.save(): could not create a temporary file in {directory!r}")
+
+
+def _create_named_temp_file(directory, base):
+    """A new named file next to the target, created with the mode a plain open() gives."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     for _ in range(100):
-        temp_path = os.path.join(directory, f".{base}.{secrets.token_hex(6)}.tmp")
+        temp_path = _temp_path(directory, base)
         try:
             return os.open(temp_path, flags, 0o666), temp_path
         except FileExistsError:
             continue
     raise FileExistsError(f"cynn.save(): could not create a temporary file in {directory!r}")
+
+
+def _temp_stem(base):
+    """``base``, shortened so that a temporary file's name stays within NAME_MAX."""
+    stem = base
+    while len(os.fsencode(stem)) > _MAX_TEMP_STEM_BYTES:
+        stem = stem[:-1]
+    return stem
+
+
+def _temp_path(directory, base):
+    # The pid lets a later save tell a dead process's leftover from a save in progress.
+    name = f".{_temp_stem(base)}.{os.getpid()}.{secrets.token_hex(6)}{_TEMP_SUFFIX}"
+    return os.path.join(directory, name)
+
+
+def _remove_stale_temp_files(directory, base):
+    """Delete the temporary files of ``base`` whose writing process no longer runs.
+
+    Best effort: a directory that cannot be listed, or a file another save removes
+    first, is no reason to fail this save.
+    """
+    pattern = re.compile(re.escape(f".{_temp_stem(base)}.") + r"([0-9]{1,10})\.[0-9a-f]{12}"
+                         + re.escape(_TEMP_SUFFIX))
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return
+    for name in names:
+        match = pattern.fullmatch(name)
+        if match and not _process_may_run(int(match[1])):
+            _unlink_quietly(os.path.join(directory, name))
+
+
+def _process_may_run(pid):
+    """False only when process ``pid`` certainly does not exist."""
+    if os.name != "posix" or not 0 < pid < 2 ** 31 or pid == os.getpid():
+        return True  # on Windows os.kill(pid, 0) would send CTRL_C_EVENT: never probe there
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # EPERM: it runs, as another user
+        return True
+    return True
+
+
+def _unlink_quietly(path):
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
 
 
 def _fsync_directory(directory):
@@ -373,6 +513,14 @@ def _reject_constant(name):
     raise ValueError(f"{name} is not allowed in a safetensors header")
 
 
+def _snippet(value):
+    """The start of ``value`` as JSON, for an error message about it."""
+    try:
+        return json.dumps(value)[:200]
+    except (ValueError, RecursionError):  # nested deeper than the encoder goes
+        return f"a deeply nested JSON {type(value).__name__}"
+
+
 def _is_count(value):
     return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2 ** 63
 
@@ -385,7 +533,7 @@ def _parse_header(header, data_size, source):
     elif not (isinstance(metadata, dict)
               and all(isinstance(value, str) for value in metadata.values())):
         raise SerializationError(f"{source}: '__metadata__' in the header must be an object of "
-                                 f"strings, got {json.dumps(metadata)[:200]}")
+                                 f"strings, got {_snippet(metadata)}")
     entries = [_parse_entry(name, info, data_size, source) for name, info in header.items()]
     _check_coverage(entries, data_size, source)
     return entries, metadata
@@ -395,27 +543,33 @@ def _parse_entry(name, info, data_size, source):
     where = f"{source}: tensor {name!r}"
     if not isinstance(info, dict):
         raise SerializationError(f"{where}: expected an object with dtype, shape and "
-                                 f"data_offsets, got {json.dumps(info)[:200]}")
+                                 f"data_offsets, got {_snippet(info)}")
     missing = [key for key in ("dtype", "shape", "data_offsets") if key not in info]
     if missing:
         raise SerializationError(f"{where}: the header entry has no {', '.join(missing)}")
     code, shape, offsets = info["dtype"], info["shape"], info["data_offsets"]
-    if code not in _NUMPY_BY_CODE:
-        raise SerializationError(f"{where}: unknown or unsupported dtype {code!r} "
+    if not isinstance(code, str) or code not in _NUMPY_BY_CODE:
+        raise SerializationError(f"{where}: unknown or unsupported dtype "
+                                 f"{repr(code) if isinstance(code, str) else _snippet(code)} "
                                  f"(supported: {_SUPPORTED_CODES})")
     if not (isinstance(shape, list) and len(shape) <= _MAX_NDIM and all(map(_is_count, shape))):
         raise SerializationError(f"{where}: shape must be a list of at most {_MAX_NDIM} "
-                                 f"non-negative integers, got {json.dumps(shape)[:200]}")
+                                 f"non-negative integers, got {_snippet(shape)}")
     if not (isinstance(offsets, list) and len(offsets) == 2 and all(map(_is_count, offsets))
             and offsets[0] <= offsets[1]):
         raise SerializationError(f"{where}: data_offsets must be [begin, end] with "
-                                 f"0 <= begin <= end, got {json.dumps(offsets)[:200]}")
+                                 f"0 <= begin <= end, got {_snippet(offsets)}")
     begin, end = offsets
     if end > data_size:
         raise SerializationError(f"{where}: data_offsets {offsets} reach beyond the data "
                                  f"section ({data_size} bytes): the file is truncated or the "
                                  f"header is wrong")
     dtype = _NUMPY_BY_CODE[code]
+    # numpy refuses a shape whose non-zero extents overflow its index type, even with a
+    # zero among them ([2**62, 2**62, 0]): a file can describe no such array.
+    if math.prod(n for n in shape if n) * dtype.itemsize > sys.maxsize:
+        raise SerializationError(f"{where}: shape {shape} of {code} is too large for an "
+                                 f"array on this platform")
     needed = math.prod(shape) * dtype.itemsize
     if end - begin != needed:
         raise SerializationError(f"{where}: shape {shape} of {code} needs {needed} bytes, but "
@@ -442,7 +596,11 @@ def _check_coverage(entries, data_size, source):
 
 def _read_array(f, data_start, entry, source):
     # Read straight into a fresh array: one copy, aligned, owned and writable.
-    array = np.empty(entry.shape, dtype=entry.dtype.newbyteorder("<"))
+    try:
+        array = np.empty(entry.shape, dtype=entry.dtype.newbyteorder("<"))
+    except ValueError as exc:  # _parse_entry already bounds the shape: belt and braces
+        raise SerializationError(f"{source}: tensor {entry.name!r} of shape "
+                                 f"{list(entry.shape)}: {exc}") from None
     view = memoryview(array.reshape(-1).view(np.uint8))
     f.seek(data_start + entry.begin)
     filled = 0
@@ -492,7 +650,7 @@ def _decode_node(node, arrays, used, where, source):
                      for i, value in enumerate(body)]
             return items if tag == "list" else tuple(items)
     raise SerializationError(f"{source}: metadata {_STRUCTURE_KEY!r} is damaged at {where}: "
-                             f"{json.dumps(node)[:200]}")
+                             f"{_snippet(node)}")
 
 
 def _is_dict_item(item):

@@ -376,11 +376,24 @@ class GradientLogger:
         return self._global_norms
 
     def to_jsonl(self, path):
-        """Write the records to ``path``, one JSON object per line (NaN/Infinity as Python's
-        ``json`` writes them); ``read_jsonl`` reads them back."""
+        """Write the records to ``path``, one strict JSON object per line; ``read_jsonl``
+        reads them back.
+
+        JSON has no NaN or Infinity, so a non-finite statistic is written as ``null``;
+        each line adds ``"nonfinite"``, the number of such fields, and
+        ``"nonfinite_fields"``, which maps each of them to ``"NaN"``, ``"Infinity"`` or
+        ``"-Infinity"``. A ``null`` not listed there is a statistic that does not exist
+        (``has_grad`` false, or ``weight_norm`` of a module)::
+
+            {"step": 0, "name": "weight", "kind": "param", "has_grad": true, "norm": null,
+             "mean": null, "std": null, "max_abs": null, "mean_abs": null, "zero_frac": 0.0,
+             "nan": 0, "inf": 1, "weight_norm": 1.41, "nonfinite": 5,
+             "nonfinite_fields": {"norm": "Infinity", "mean": "Infinity", "std": "NaN",
+                                  "max_abs": "Infinity", "mean_abs": "Infinity"}}
+        """
         with open(path, "w", encoding="utf-8") as f:
             for r in self.records:
-                f.write(json.dumps(r) + "\n")
+                f.write(json.dumps(_strict_json_record(r), allow_nan=False) + "\n")
 
     def to_csv(self, path):
         """Write the records to ``path`` as CSV with columns ``RECORD_FIELDS`` (an empty
@@ -510,6 +523,34 @@ def _plot_gradient_flow(records, global_norms, path, title):
 
 
 # ------------------------------------------------------------------ reading files back
+_NONFINITE_NAMES = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+
+
+def _strict_json_record(record):
+    """``record`` with its non-finite floats as None, counted and named for ``read_jsonl``."""
+    out, nonfinite = {}, {}
+    for key, value in record.items():
+        if isinstance(value, float) and not math.isfinite(value):
+            nonfinite[key] = "NaN" if math.isnan(value) else ("Infinity" if value > 0
+                                                               else "-Infinity")
+            value = None
+        out[key] = value
+    out["nonfinite"] = len(nonfinite)
+    out["nonfinite_fields"] = nonfinite
+    return out
+
+
+def _from_strict_json(record):
+    """Undo ``_strict_json_record``; lines without ``nonfinite_fields`` pass unchanged."""
+    record.pop("nonfinite", None)
+    for key, name in record.pop("nonfinite_fields", {}).items():
+        if name not in _NONFINITE_NAMES:
+            raise ValueError(f"read_jsonl(): 'nonfinite_fields' maps {key!r} to {name!r}, "
+                             f"expected one of {', '.join(_NONFINITE_NAMES)}")
+        record[key] = _NONFINITE_NAMES[name]
+    return record
+
+
 def _typed(record):
     out = {}
     for key, value in record.items():
@@ -527,9 +568,10 @@ def _typed(record):
 
 
 def read_jsonl(path):
-    """The records a ``GradientLogger.to_jsonl`` wrote to ``path``, as a list of dicts."""
+    """The records a ``GradientLogger.to_jsonl`` wrote to ``path``, as a list of dicts,
+    with NaN and infinities restored where the file has ``null``."""
     with open(path, encoding="utf-8") as f:
-        return [_typed(json.loads(line)) for line in f if line.strip()]
+        return [_typed(_from_strict_json(json.loads(line))) for line in f if line.strip()]
 
 
 def read_csv(path):

@@ -27,6 +27,8 @@ def fresh_registry(monkeypatch):
     monkeypatch.setattr(registry, "_plugin_layers", {})
     monkeypatch.setattr(registry, "_incompatibility", {})
     monkeypatch.setattr(registry, "_discovered", (None, []))
+    monkeypatch.setattr(registry, "_invalid_entry_points", set())
+    monkeypatch.setattr(registry, "_distribution_locks", {})
     monkeypatch.delenv("CYNN_DISABLE_PLUGIN_AUTOLOAD", raising=False)
 
 
