@@ -20,7 +20,14 @@ instead: there each group's product would be a matrix-vector one. Float32
 where it pays, their input gradient) on shifted windows of the padded input
 (``pyx/conv_shifted.pyx``) when cynn's own GEMM is in use (see
 ``_shifted_runs``).
+
+No geometry reaches these kernels without passing ``plan_geometry``, which
+normalises it (a stride that cannot matter is 1) and proves that every index the
+kernels form fits their C integers; ``_route`` picks the kernel and keeps the
+scratch memory bounded by the tensors. Empty inputs, outputs and all-padding
+windows never reach a kernel: their results are the bias and zero gradients.
 """
+import functools
 from typing import NamedTuple
 
 import numpy as np
@@ -31,8 +38,14 @@ from ..._kernels.gemm import gemm_kernel
 from ..._threads import get_num_threads
 from ..function import Function
 
-__all__ = ["ConvGeometry", "Convolution", "conv_forward", "conv_backward_data",
-           "conv_backward_weight"]
+__all__ = ["ConvGeometry", "Convolution", "plan_geometry", "conv_forward",
+           "conv_backward_data", "conv_backward_weight"]
+
+# Py_ssize_t, C long (the shifted kernels' offset tables) and int64_t on the 64-bit
+# targets cynn builds for
+_INDEX_MAX = 2 ** 63 - 1
+# the BLAS interface (gemm_parallel) takes its sizes and leading dimensions as C int
+_BLAS_INT_MAX = 2 ** 31 - 1
 
 
 class ConvGeometry(NamedTuple):
@@ -52,9 +65,201 @@ class ConvGeometry(NamedTuple):
     def kernel_args(self):
         return (*self.kernel, *self.stride, *self.padding, *self.dilation, *self.out_size)
 
+    def reads_input(self):
+        """Whether some output position reads an input element under some tap.
+
+        When it does not (the input or the output is empty along an axis, or every
+        window lies in the padding), the output is the bias and both gradients are
+        zero: the caller fills them and no kernel runs.
+        """
+        return _reads_input(self)
+
+    def live_taps(self):
+        """Per axis, a boolean array over the kernel's taps: whether the tap meets an
+        input element at some output position. A tap that never does multiplies
+        padding only: its weight gradient is an empty sum, zero."""
+        return _live_taps(self)
+
+
+# a training loop asks about the same few geometries every step (100 us each)
+@functools.lru_cache(maxsize=1024)
+def _live_taps(geometry):
+    return tuple(_axis_live_taps(*axis) for axis in zip(
+        geometry.kernel, geometry.stride, geometry.padding, geometry.dilation,
+        geometry.in_size, geometry.out_size))
+
+
+@functools.lru_cache(maxsize=1024)
+def _reads_input(geometry):
+    return all(live.any() for live in _live_taps(geometry))
+
+
+def _axis_live_taps(k, s, p, d, size, out):
+    """live[a]: some o < out gives 0 <= o s - p + a d < size (read-only). In int64:
+    plan_geometry bounded every such index."""
+    if size <= 0 or out <= 0:
+        live = np.zeros(k, dtype=bool)
+    else:
+        offset = np.arange(k, dtype=np.int64) * d - p
+        # the first output that tap a places at or after input 0 (clamped to the last
+        # output, past which it is dead anyway), then whether that is before the end
+        first = np.where(offset >= 0, 0, (-offset + (s - 1)) // s)
+        live = (first < out) & (np.minimum(first, out - 1) * s + offset < size)
+    live.flags.writeable = False
+    return live
+
+
+def plan_geometry(kernel, stride, padding, dilation, in_size, out_size):
+    """The one gate between the convolutions' arguments and the kernels.
+
+    Every convolution (1-d, 2-d, 3-d, grouped, depthwise, transposed; the im2col,
+    depthwise and shifted-window kernels) gets its geometry here. Arguments are
+    3-tuples of Python ints: kernel size, stride, padding before the input,
+    dilation, input and output size of the plain convolution (``padding`` may
+    be asymmetric: the padding after the input is whatever ``out_size`` implies).
+    Returns the normalised ``ConvGeometry``; raises RuntimeError (PyTorch's type for
+    sizes it cannot represent) when the kernels' index arithmetic could overflow.
+
+    Normalisation, where a larger value cannot change the result:
+
+    * the stride of an axis with one output (or none) is 1: a single output
+      position never uses it, so no kernel sizes a buffer or a loop by a stride
+      larger than the padded input (``(out - 1) s <= in + padding``);
+    * the dilation of an axis with a one-tap kernel is 1.
+
+    What the kernels may then rely on, per axis, with ``P = max(in + p,
+    (out - 1) s + (k - 1) d + 1)`` (the padded extent that is read):
+
+    * ``(out - 1) s + (k - 1) d + 1 <= in + 2 p + 1`` (the windows lie in the padded
+      input; the padding after it is at most ``p + 1``, PyTorch's ``'same'``), so
+      ``s <= in + 2 p + 1`` wherever the stride is used;
+    * ``P + s <= 2**63 - 1``: every index the kernels form in Py_ssize_t, C long
+      or int64_t -- ``o s``, ``o s - p + a d`` (conv.pyx's im2col/col2im, depthwise.h's
+      scratch offsets), ``in + p - a d + s - 1`` and ``p + s - 1`` (conv.pyx's
+      ``_first_valid``/``_end_valid``), ``(q + r) sh + fy - ph`` and the phase-plane
+      column bounds ``(w + pw - fx + sw - 1) // sw`` (conv_shifted.pyx) -- lies in
+      ``[-p, P + s]``.
+
+    ``_route`` then sends the products to a kernel whose buffers are bounded by
+    the inputs and outputs: a depthwise scratch volume or a shifted-window
+    padded block (which hold the padding too) only while it is at most
+    ``_SCRATCH_FACTOR`` x (input plane + output plane) + ``_SCRATCH_SLACK``
+    elements, im2col otherwise (its buffer is taps x channels x output rows), and
+    BLAS only with sizes that fit its C ints.
+    """
+    kernel, stride, padding, dilation, in_size, out_size = (
+        tuple(int(v) for v in t) for t in (kernel, stride, padding, dilation, in_size,
+                                            out_size))
+    if (min(kernel) < 1 or min(stride) < 1 or min(dilation) < 1 or min(padding) < 0
+            or min(in_size) < 0 or min(out_size) < 0):
+        raise ValueError(f"invalid convolution geometry: kernel {kernel}, stride {stride}, "
+                         f"padding {padding}, dilation {dilation}, input {in_size}, "
+                         f"output {out_size}")
+    stride = tuple(1 if o <= 1 else s for s, o in zip(stride, out_size))
+    dilation = tuple(1 if k == 1 else d for d, k in zip(dilation, kernel))
+    for axis, (k, s, p, d, size, out) in enumerate(zip(kernel, stride, padding, dilation,
+                                                       in_size, out_size)):
+        reach = (out - 1) * s + (k - 1) * d + 1
+        if out > 0 and reach > size + 2 * p + 1:
+            raise ValueError(f"invalid convolution geometry: {out} outputs of stride {s} "
+                             f"read {reach} positions of an input of {size} padded by {p}")
+        if max(size + p, reach) + s > _INDEX_MAX:
+            raise RuntimeError(
+                f"convolution geometry too large: kernel size {k}, stride {s}, padding {p}, "
+                f"dilation {d}, input size {size} and output size {out} along axis {axis} "
+                f"give indices beyond {_INDEX_MAX}")
+    return ConvGeometry(kernel, stride, padding, dilation, in_size, out_size)
+
+
+# a depthwise scratch volume or a shifted-window padded block may hold this many
+# times the input and output plane (plus a constant): ordinary layers use at most a
+# few times (tiles round the output rows up to 16 columns); more means the padding
+# or the stride dominates and im2col, which stores no padding, is used instead
+_SCRATCH_FACTOR = 16
+_SCRATCH_SLACK = 1 << 16
+
+
+def _scratch_budget(geometry):
+    return (_SCRATCH_FACTOR * (int(np.prod(geometry.in_size, dtype=object))
+                               + int(np.prod(geometry.out_size, dtype=object)))
+            + _SCRATCH_SLACK)
+
+
+def _depthwise_scratch(geometry):
+    """Elements of the largest scratch volume the depthwise kernels allocate per
+    thread (depthwise.h's ``cynn_dw_scratch``): the tiled one of the forward and the
+    weight gradient, and the input gradient's (unit stride: the padded output
+    gradient; other strides: the scattered volume)."""
+    k, s, d, out, size = (geometry.kernel, geometry.stride, geometry.dilation,
+                          geometry.out_size, geometry.in_size)
+
+    def volume(last, strides):
+        total = 1
+        for li, si, ki, di in zip(last, strides, k, d):
+            total *= max(li - 1, 0) * si + (ki - 1) * di + 1
+        return total
+
+    tiled = (out[0], -(-out[1] // 4) * 4, -(-out[2] // 16) * 16)
+    if s == (1, 1, 1):
+        gx = volume((size[0], -(-size[1] // 4) * 4, -(-size[2] // 16) * 16), (1, 1, 1))
+    else:
+        gx = volume(out, s)
+    return max(volume(tiled, s), gx)
+
+
+def _shifted_scratch(geometry):
+    """Elements per input channel of the smallest padded block the shifted kernels
+    build (one output row: ``sh * sw`` phase planes of ``1 + halo`` rows of ``wide``)."""
+    _, kh, kw = geometry.kernel
+    _, sh, sw = geometry.stride
+    _, dh, dw = geometry.dilation
+    halo = (kh - 1) * dh // sh
+    wide = geometry.out_size[2] + (kw - 1) * dw // sw
+    return sh * sw * (1 + halo) * wide
+
 
 def _is_depthwise(c_in, c_out, groups):
     return groups > 1 and groups == c_in and c_out % c_in == 0
+
+
+def _route(geometry, dtype, c_in, c_out, groups):
+    """Which kernels run a convolution's products: ``"depthwise"``, ``"shifted"`` or
+    ``"im2col"`` (the last two for the forward and weight gradient; the input
+    gradient makes its own choice between shifted and im2col, see
+    ``conv_backward_data``). The depthwise and shifted kernels copy the padding
+    the windows read into scratch memory, so they are used only while that stays
+    within ``_scratch_budget``. RuntimeError when the product's sizes do not fit
+    the BLAS interface's C ints."""
+    if (_is_depthwise(c_in, c_out, groups)
+            and _depthwise_scratch(geometry) <= _scratch_budget(geometry)):
+        return "depthwise"
+    route = "shifted" if _shifted_runs(geometry, dtype) else "im2col"
+    taps = int(np.prod(geometry.kernel, dtype=object))
+    positions = int(np.prod(geometry.out_size, dtype=object))
+    k_group = c_in // groups * taps
+    sizes = {"output positions": positions, "rows per group": c_out // groups,
+             "patch rows per group": k_group}
+    for what, value in sizes.items():
+        if value > _BLAS_INT_MAX:
+            raise RuntimeError(f"convolution too large: {value} {what} exceed the "
+                               f"{_BLAS_INT_MAX} a BLAS product can take")
+    if k_group * positions * np.dtype(dtype).itemsize > _INDEX_MAX:
+        raise RuntimeError(f"convolution too large: a patch matrix of {k_group} x "
+                           f"{positions} elements")
+    return route
+
+
+def _allocate(shape, dtype, zero=False):
+    """np.empty/np.zeros that fails as PyTorch's CPU allocator does (RuntimeError)."""
+    dtype = np.dtype(dtype)
+    nbytes = int(np.prod(shape, dtype=object)) * dtype.itemsize
+    try:
+        if nbytes > _INDEX_MAX:
+            raise MemoryError
+        return np.zeros(shape, dtype) if zero else np.empty(shape, dtype)
+    except (MemoryError, ValueError):
+        raise RuntimeError(f"DefaultCPUAllocator: can't allocate memory: you tried to "
+                           f"allocate {nbytes} bytes.") from None
 
 
 def _shifted_runs(geometry, dtype):
@@ -67,8 +272,14 @@ def _shifted_runs(geometry, dtype):
     LeNet's conv2 24% and 30%; the 56x56 layers 0-15%).
     """
     kd = geometry.kernel[0]
+    # a depth padding would make conv_shifted's _window refuse the geometry: with one
+    # tap, one input and one output plane it can only be checked here, where it means
+    # the output reads padding alone (plan_geometry's callers keep that case away
+    # from every kernel, see ConvGeometry.reads_input)
     return (dtype == np.float32 and gemm_kernel() == "cynn" and kd == 1
-            and geometry.out_size[0] == 1 and geometry.in_size[0] == 1)
+            and geometry.out_size[0] == 1 and geometry.in_size[0] == 1
+            and geometry.padding[0] == 0
+            and _shifted_scratch(geometry) <= _scratch_budget(geometry))
 
 
 def _shifted_input_gradient_pays(adjoint, dtype, rows_per_group, useful_positions):
@@ -120,20 +331,21 @@ def conv_forward(x, w, geometry, groups, bias=None):
     n_batch, c_in = x.shape[:2]
     c_out = w.shape[0]
     threads = get_num_threads()
-    y = np.empty((n_batch, c_out, *geometry.out_size), dtype=x.dtype)
+    y = _allocate((n_batch, c_out, *geometry.out_size), x.dtype)
     if y.size == 0:
         return y
     has_bias = bias is not None
     no_bias = w.reshape(-1)[:0]
-    if c_in == 0:
+    if x.size == 0 or not geometry.reads_input():
         # no products to run: every output is the bias
         y[...] = bias.reshape(1, c_out, 1, 1, 1) if has_bias else 0
         return y
-    if _is_depthwise(c_in, c_out, groups):
+    route = _route(geometry, x.dtype, c_in, c_out, groups)
+    if route == "depthwise":
         _conv.depthwise_forward(x, w.reshape(c_out, *geometry.kernel),
                                 bias if has_bias else no_bias, y, has_bias,
                                 geometry.kernel_args(), threads)
-    elif _shifted_runs(geometry, x.dtype):
+    elif route == "shifted":
         _shifted.shifted_forward(x, w.reshape(c_out, -1), bias if has_bias else no_bias, y,
                                  has_bias, geometry.kernel_args(), groups, threads)
     else:
@@ -147,10 +359,12 @@ def conv_backward_data(gy, w, geometry, groups, x_shape):
     c_in = x_shape[1]
     c_out = w.shape[0]
     threads = get_num_threads()
-    gx = np.empty(x_shape, dtype=gy.dtype)
+    if gy.size == 0 or not geometry.reads_input():
+        return _allocate(x_shape, gy.dtype, zero=True)
+    gx = _allocate(x_shape, gy.dtype)
     if gx.size == 0:
         return gx
-    if _is_depthwise(c_in, c_out, groups):
+    if _route(geometry, gy.dtype, c_in, c_out, groups) == "depthwise":
         _conv.depthwise_backward_data(gy, w.reshape(c_out, *geometry.kernel), gx,
                                       geometry.kernel_args(), threads)
         return gx
@@ -170,26 +384,52 @@ def conv_backward_weight(x, gy, geometry, groups, w_shape):
     c_in = x.shape[1]
     c_out = w_shape[0]
     threads = get_num_threads()
-    gw = np.empty(w_shape, dtype=x.dtype)
+    if x.size == 0 or gy.size == 0 or not geometry.reads_input():
+        return _allocate(w_shape, x.dtype, zero=True)
+    gw = _allocate(w_shape, x.dtype)
     if gw.size == 0:
         return gw
-    if _is_depthwise(c_in, c_out, groups):
+    route = _route(geometry, x.dtype, c_in, c_out, groups)
+    if route == "depthwise":
         _conv.depthwise_backward_weight(x, gy, gw.reshape(c_out, *geometry.kernel),
                                         geometry.kernel_args(), threads)
         return gw
-    if _shifted_runs(geometry, x.dtype):
+    if route == "shifted":
         _shifted.shifted_backward_weight(x, gy, gw.reshape(c_out, -1), geometry.kernel_args(),
                                          groups, threads)
-        return gw
-    _conv.conv_backward_weight(x, gy, gw.reshape(c_out, -1), geometry.kernel_args(),
-                               groups, threads)
+    else:
+        _conv.conv_backward_weight(x, gy, gw.reshape(c_out, -1), geometry.kernel_args(),
+                                   groups, threads)
     return gw
 
 
+def _zero_dead_taps(gw, geometry):
+    """gW (5-d) with the taps that meet only padding set to 0, the empty sum they are.
+
+    The products give them ``gy * 0``: NaN where gy is not finite. For a transposed
+    convolution gy is the op's own input, and a NaN there must not reach taps that
+    never meet the output (``[0, nan, 0]``, PyTorch's oneDNN answer; its other
+    paths spread it). A plain convolution's input meets the padding as zeros of the
+    patch matrix, never as a factor, so it needs no such step.
+    """
+    live = geometry.live_taps()
+    if all(axis.all() for axis in live):
+        return gw
+    dead = ~(live[0][:, None, None] & live[1][None, :, None] & live[2][None, None, :])
+    gw[:, :, dead] = 0
+    return gw
+
+
+def _flat_planes(a):
+    """(n, c, positions) view; spelled out, as -1 cannot be inferred for an empty batch."""
+    return a.reshape(a.shape[0], a.shape[1], int(np.prod(a.shape[2:])))
+
+
 def _channel_sum(gy, threads):
-    n_batch, channels = gy.shape[:2]
-    total = np.empty(channels, dtype=gy.dtype)
-    _conv.channel_sum(gy.reshape(n_batch, channels, -1), total, threads)
+    channels = gy.shape[1]
+    total = np.zeros(channels, dtype=gy.dtype)
+    if gy.size:
+        _conv.channel_sum(_flat_planes(gy), total, threads)
     return total
 
 
@@ -225,8 +465,8 @@ class Convolution(Function):
             c_out = w5.shape[1] * groups
             y5 = conv_backward_data(x5, w5, geometry, groups,
                                     (n_batch, c_out, *geometry.in_size))
-            if b is not None:
-                _conv.add_channel_bias(y5.reshape(n_batch, c_out, -1), b, get_num_threads())
+            if b is not None and y5.size:
+                _conv.add_channel_bias(_flat_planes(y5), b, get_num_threads())
         ctx.save_for_backward(x, w)
         ctx.geometry = geometry
         ctx.groups = groups
@@ -255,7 +495,8 @@ class Convolution(Function):
             if not ctx.transposed:
                 gw5 = conv_backward_weight(x5, gy5, geometry, groups, w5.shape)
             else:
-                gw5 = conv_backward_weight(gy5, x5, geometry, groups, w5.shape)
+                gw5 = _zero_dead_taps(conv_backward_weight(gy5, x5, geometry, groups,
+                                                           w5.shape), geometry)
             gw = gw5.reshape(w.shape)
         if ctx.needs_input_grad[2]:
             gb = _channel_sum(gy5, get_num_threads())

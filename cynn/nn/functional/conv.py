@@ -2,13 +2,13 @@
 
 This layer checks the arguments, raising PyTorch's exceptions with PyTorch's
 messages, turns ``stride/padding/dilation`` into per-axis tuples and the
-convolution into a ``ConvGeometry``, then calls the ``Convolution`` autograd
-Function (grad_fn ``ConvolutionBackward0``). Nothing reaches a kernel before
-every index it will use was validated here.
+convolution into a ``ConvGeometry`` through ``plan_geometry`` (the one gate that
+bounds every index and buffer the kernels will use), then calls the
+``Convolution`` autograd Function (grad_fn ``ConvolutionBackward0``).
 """
 import numpy as np
 
-from ...autograd.functions.conv import ConvGeometry, Convolution
+from ...autograd.functions.conv import Convolution, plan_geometry
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
            "conv_transpose3d"]
@@ -48,12 +48,18 @@ def _tuple(name, arg, value, dims):
         raise TypeError(f"{name}(): argument '{arg}' must be tuple of ints, "
                         f"not {type(value).__name__}")
     if isinstance(value, (int, np.integer)):
+        # PyTorch's argument parser reads these as C long long
+        if not _INT64_MIN <= int(value) <= _INT64_MAX:
+            raise ValueError("Overflow when unpacking long long")
         return (int(value),) * dims
     items = list(value)
-    for v in items:
+    for pos, v in enumerate(items, 1):
         if not isinstance(v, (int, np.integer)):
             raise TypeError(f"{name}(): argument '{arg}' must be tuple of ints, but found "
                             f"element of type {type(v).__name__}")
+        if not _INT64_MIN <= int(v) <= _INT64_MAX:
+            raise TypeError(f"{name}(): argument '{arg}' failed to unpack the object at pos "
+                            f"{pos} with error \"Overflow when unpacking long long\"")
     if len(items) == 1:
         return (int(items[0]),) * dims
     if len(items) != dims:
@@ -61,6 +67,18 @@ def _tuple(name, arg, value, dims):
                            f"values to match the convolution dimensions, but got "
                            f"{arg}={_size(items)}")
     return tuple(int(v) for v in items)
+
+
+_INT64_MIN, _INT64_MAX = -2 ** 63, 2 ** 63 - 1
+# PyTorch refuses larger paddings (2 * padding must fit in int64)
+_PADDING_MAX = 2 ** 62 - 1
+
+
+def _check_padding(padding):
+    for axis, p in enumerate(padding):
+        if p > _PADDING_MAX:
+            raise RuntimeError(f"Given padding={p} at dimension {axis} , expected padding "
+                               f"to be at most {_PADDING_MAX}")
 
 
 def _lift(values, dims, fill):
@@ -152,6 +170,7 @@ def _conv(name, dims, input, weight, bias, stride, padding, dilation, groups):
         before = after = _tuple(name, "padding", padding, dims)
         if any(p < 0 for p in before):
             raise RuntimeError("negative padding is not supported")
+        _check_padding(before)
     padded = tuple(i + b + a for i, b, a in zip(in_size, before, after))
     extent = tuple(d * (k - 1) + 1 for d, k in zip(dilation, kernel))
     if any(p < e for p, e in zip(padded, extent)):
@@ -160,9 +179,9 @@ def _conv(name, dims, input, weight, bias, stride, padding, dilation, groups):
                            f"({' x '.join(map(str, extent))}). Kernel size can't be greater "
                            f"than actual input size")
     out_size = tuple((p - e) // s + 1 for p, e, s in zip(padded, extent, stride))
-    geometry = ConvGeometry(kernel=_lift(kernel, dims, 1), stride=_lift(stride, dims, 1),
-                            padding=_lift(before, dims, 0), dilation=_lift(dilation, dims, 1),
-                            in_size=_lift(in_size, dims, 1), out_size=_lift(out_size, dims, 1))
+    geometry = plan_geometry(_lift(kernel, dims, 1), _lift(stride, dims, 1),
+                             _lift(before, dims, 0), _lift(dilation, dims, 1),
+                             _lift(in_size, dims, 1), _lift(out_size, dims, 1))
     return Convolution.apply(input, weight, bias, geometry=geometry, groups=int(groups),
                              transposed=False, spatial_dims=dims, batched=batched)
 
@@ -192,6 +211,7 @@ def _conv_transpose(name, dims, input, weight, bias, stride, padding, output_pad
         raise RuntimeError("negative padding is not supported")
     if any(p < 0 for p in output_padding):
         raise RuntimeError("negative output_padding is not supported")
+    _check_padding(padding)
     if any(op >= s and op >= d for op, s, d in zip(output_padding, stride, dilation)):
         # PyTorch's message names at least the height and width axes (1-d lifted to 2-d)
         axes = _AXES[max(dims, 2)]
@@ -204,16 +224,17 @@ def _conv_transpose(name, dims, input, weight, bias, stride, padding, output_pad
                            "but got " + " ".join(parts))
     out_size = tuple((i - 1) * s - 2 * p + d * (k - 1) + op + 1 for i, s, p, d, k, op
                      in zip(in_size, stride, padding, dilation, kernel, output_padding))
-    if any(o <= 0 for o in out_size):
+    # an empty output (size 0) is PyTorch's answer too; a negative one is an error
+    if any(o < 0 for o in out_size):
         shown_in = _lift(in_size, dims, 1)[-max(dims, 2):]
         shown_out = _lift(out_size, dims, 1)[-max(dims, 2):]
         raise RuntimeError(f"Given input size per channel: ({' x '.join(map(str, shown_in))}). "
                            f"Calculated output size per channel: "
                            f"({' x '.join(map(str, shown_out))}). Output size is too small")
     # the plain convolution whose input gradient this is maps out_size -> in_size
-    geometry = ConvGeometry(kernel=_lift(kernel, dims, 1), stride=_lift(stride, dims, 1),
-                            padding=_lift(padding, dims, 0), dilation=_lift(dilation, dims, 1),
-                            in_size=_lift(out_size, dims, 1), out_size=_lift(in_size, dims, 1))
+    geometry = plan_geometry(_lift(kernel, dims, 1), _lift(stride, dims, 1),
+                             _lift(padding, dims, 0), _lift(dilation, dims, 1),
+                             _lift(out_size, dims, 1), _lift(in_size, dims, 1))
     return Convolution.apply(input, weight, bias, geometry=geometry, groups=int(groups),
                              transposed=True, spatial_dims=dims, batched=batched)
 
