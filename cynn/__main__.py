@@ -1,7 +1,19 @@
 """``python -m cynn info`` | ``python -m cynn plugins [--load]``."""
 import argparse
+import importlib.metadata
 import platform
 import sys
+
+from ._metadata import DISTRIBUTION
+
+
+def distribution() -> str:
+    """``"cynn-nn 0.1.0"`` from the installed metadata, or why there is none."""
+    try:
+        return f"{DISTRIBUTION} {importlib.metadata.version(DISTRIBUTION)}"
+    except importlib.metadata.PackageNotFoundError:
+        return (f"{DISTRIBUTION} not installed (no metadata: cynn runs from a source tree or "
+                "an old install)")
 
 
 def info() -> int:
@@ -9,7 +21,8 @@ def info() -> int:
 
     import cynn
     from cynn import _build_config as build
-    print(f"cynn {cynn.__version__}")
+    print(f"cynn {cynn.__version__} ({cynn.__file__})")
+    print(f"distribution: {distribution()}")
     print(f"python {platform.python_version()} ({sys.executable})")
     print(f"numpy {numpy.__version__}")
     print(f"openmp compiled in: {'yes' if cynn._threads.openmp_compiled() else 'no'}")
@@ -51,7 +64,8 @@ def plugins(load: bool) -> int:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m cynn", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("info", help="version, numpy, build flags, OpenMP, threads, plugins")
+    sub.add_parser("info", help="version, distribution, numpy, build flags, OpenMP, threads, "
+                                "plugins")
     p = sub.add_parser("plugins", help="layers discovered through the cynn.layers entry points")
     p.add_argument("--load", action="store_true", help="import every plugin, report failures")
     args = parser.parse_args(argv)

@@ -8,7 +8,7 @@ whole cynn stack: ``random_split`` into train/validation/test, ``DataLoader``, S
 with momentum and ``StepLR``, a ``GradientLogger`` attached during training, and
 writes a loss/accuracy curve and the gradient-flow figure.
 
-Needs scikit-learn and matplotlib: ``pip install 'cynn[demo]'``.
+Needs scikit-learn and matplotlib: ``pip install 'cynn-nn[demo]'``.
 
     python -m cynn.demo [--epochs 30] [--seed 0] [--out ./cynn-demo-output] [--threads N]
 """
@@ -27,6 +27,7 @@ from cynn.utils.data import DataLoader, TensorDataset, random_split
 __all__ = ["LeNet", "load_digits_tensors", "main", "run"]
 
 TARGET_ACCURACY = 0.97
+DEFAULT_EPOCHS = 30
 
 
 class LeNet(nn.Module):
@@ -61,7 +62,7 @@ def _require(module, what):
         return __import__(module)
     except ImportError as exc:
         raise SystemExit(f"python -m cynn.demo needs {what}, which is not installed: "
-                         f"pip install 'cynn[demo]'") from exc
+                         f"pip install 'cynn-nn[demo]'") from exc
 
 
 # Pixel statistics of the digits (values 0..16, scaled to [0, 1]) over the whole set;
@@ -168,7 +169,7 @@ def _plot_curves(history, path):
     fig.savefig(path, dpi=110)
 
 
-def run(epochs=30, seed=0, out="cynn-demo-output", limit=None, batch_size=32, lr=0.02,
+def run(epochs=DEFAULT_EPOCHS, seed=0, out="cynn-demo-output", limit=None, batch_size=32, lr=0.02,
         log_every=5, stream=None):
     """Train, validate and test LeNet on the digits; write the figures into ``out``.
 
@@ -237,10 +238,14 @@ def run(epochs=30, seed=0, out="cynn-demo-output", limit=None, batch_size=32, lr
     logger.to_jsonl(gradients_jsonl)
     print(f"wrote {curves_png}\nwrote {gradients_png}\nwrote {gradients_jsonl} "
           f"({len(logger.records)} gradient records, every {log_every} steps)", file=stream)
-    verdict = "reached" if test_acc >= TARGET_ACCURACY else "did NOT reach"
+    if epochs == DEFAULT_EPOCHS:
+        verdict = "reached" if test_acc >= TARGET_ACCURACY else "did NOT reach"
+        verdict = f"{verdict} the {TARGET_ACCURACY:.0%} target"
+    else:
+        verdict = (f"the {TARGET_ACCURACY:.0%} target applies to the default "
+                   f"{DEFAULT_EPOCHS} epochs")
     print(f"test accuracy {test_acc:.2%} on {len(test_set)} held-out images "
-          f"({verdict} the {TARGET_ACCURACY:.0%} target) in {seconds:.1f} s wall time",
-          file=stream)
+          f"({verdict}) in {seconds:.1f} s wall time", file=stream)
     return dict(test_accuracy=test_acc, val_accuracy=history["val_acc"][-1] if epochs else None,
                 seconds=seconds, history=history, curves_png=curves_png,
                 gradients_png=gradients_png, gradients_jsonl=gradients_jsonl, logger=logger)
@@ -250,7 +255,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(
         prog="python -m cynn.demo",
         description="Train LeNet on scikit-learn's handwritten digits with cynn.")
-    parser.add_argument("--epochs", type=int, default=30, help="training epochs (default 30)")
+    parser.add_argument("--epochs", type=int, default=DEFAULT_EPOCHS,
+                        help=f"training epochs (default {DEFAULT_EPOCHS})")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     parser.add_argument("--out", default="cynn-demo-output",
                         help="directory for the figures (default ./cynn-demo-output)")
@@ -264,6 +270,9 @@ def main(argv=None):
             parser.error("--threads must be at least 1")
         cynn.set_num_threads(args.threads)
     result = run(epochs=args.epochs, seed=args.seed, out=args.out)
+    # only the default run promises the target; a shorter one just reports its accuracy
+    if args.epochs != DEFAULT_EPOCHS:
+        return 0
     return 0 if result["test_accuracy"] >= TARGET_ACCURACY else 1
 
 

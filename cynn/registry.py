@@ -22,7 +22,7 @@ accepts: the bare name for the winner, the qualified name for each shadowed or
 ambiguous claim.
 
 A plugin declares the cynn versions it supports through its own requirement on
-cynn (``dependencies = ["cynn>=0.1,<0.2"]`` in its pyproject.toml, i.e.
+cynn (``dependencies = ["cynn-nn>=0.1,<0.2"]`` in its pyproject.toml, i.e.
 ``Requires-Dist`` in its metadata). An incompatible plugin is not imported: its
 layers show as ``"failed"`` with the reason. A plugin that fails to import, or
 whose entry point is not a Module subclass, fails the same way on first
@@ -48,6 +48,8 @@ import re
 import sys
 import threading
 import warnings
+
+from ._metadata import DISTRIBUTION
 
 __all__ = ["LayerInfo", "layers", "get", "register_layer", "build",
            "PluginError", "PluginWarning", "UnknownLayerError", "AmbiguousLayerError",
@@ -304,7 +306,7 @@ def _cynn_version():
     if version:
         return version
     try:
-        return importlib.metadata.version("cynn")
+        return importlib.metadata.version(DISTRIBUTION)
     except importlib.metadata.PackageNotFoundError:
         return None
 
@@ -652,7 +654,7 @@ def _incompatibility_reason(requirements, cynn_version):
     """
     for requirement in requirements:
         match = _REQUIREMENT.match(requirement)
-        if match is None or _normalize(match[1]) != "cynn":
+        if match is None or _normalize(match[1]) != _normalize(DISTRIBUTION):
             continue
         specifier, marker = match[3], match[4] or ""
         if re.search(r"\bextra\b", marker) or specifier.startswith("@"):

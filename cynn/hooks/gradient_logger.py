@@ -411,7 +411,7 @@ class GradientLogger:
         and the max over logged steps of max |grad| (log scale; the classic
         gradient-flow bar chart). Middle: each parameter's gradient L2 norm and the
         global norm across steps. Bottom (with ``modules=True``): the same bars for the
-        modules' activation gradients. Needs matplotlib (``pip install 'cynn[plot]'``).
+        modules' activation gradients. Needs matplotlib (``pip install 'cynn-nn[plot]'``).
         """
         return _plot_gradient_flow(self.records, self.global_norms, path,
                                    title=f"Gradient flow: {self._model_name}")
@@ -450,7 +450,7 @@ def _require_matplotlib(what):
         from matplotlib.figure import Figure
     except ImportError as exc:
         raise ImportError(f"{what} needs matplotlib, which is not installed: "
-                          f"pip install 'cynn[plot]' (or pip install matplotlib)") from exc
+                          f"pip install 'cynn-nn[plot]' (or pip install matplotlib)") from exc
     return Figure, FigureCanvasAgg
 
 

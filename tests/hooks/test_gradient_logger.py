@@ -322,7 +322,7 @@ def test_plot_without_matplotlib_names_the_extra(tmp_path, monkeypatch):
     model(cynn.randn(2)).sum().backward()
     for name in ("matplotlib", "matplotlib.figure", "matplotlib.backends.backend_agg"):
         monkeypatch.setitem(sys.modules, name, None)
-    with pytest.raises(ImportError, match=r"matplotlib.*cynn\[plot\]"):
+    with pytest.raises(ImportError, match=r"matplotlib.*cynn-nn\[plot\]"):
         logger.plot(tmp_path / "flow.png")
 
 

@@ -213,14 +213,16 @@ def test_broken_plugin_does_not_break_import_cynn(make_plugin, unique):
 # ---------------------------------------------------------------------- versions
 
 @pytest.mark.parametrize("requires, compatible", [
-    (["cynn>=0.1"], True),
-    (["cynn (>=0.1,<1.0)"], True),
-    (["numpy>=2", "cynn~=0.1"], True),
-    (["cynn>=9.0"], False),
-    (["cynn<0.1"], False),
-    (["cynn==0.0.*"], False),
-    (['cynn>=9.0; extra == "test"'], True),
+    (["cynn-nn>=0.1"], True),
+    (["cynn-nn (>=0.1,<1.0)"], True),
+    (["numpy>=2", "cynn-nn~=0.1"], True),
+    (["cynn_nn>=0.1"], True),
+    (["cynn-nn>=9.0"], False),
+    (["cynn-nn<0.1"], False),
+    (["cynn-nn==0.0.*"], False),
+    (['cynn-nn>=9.0; extra == "test"'], True),
     (["cynn-other>=9.0"], True),
+    ([f"{'cynn'}>=9.0"], True),  # the unrelated project on the package index is not us
 ])
 def test_plugin_requirement_on_cynn_is_checked(requires, compatible, make_plugin, unique,
                                                swish_source):
@@ -257,7 +259,7 @@ def test_version_specifiers_agree_with_packaging(specifier):
 def test_invalid_specifier_is_reported(specifier):
     with pytest.raises(ValueError):
         registry._version_matches("0.1.0", specifier)
-    reason = registry._incompatibility_reason([f"cynn{specifier}"], "0.1.0")
+    reason = registry._incompatibility_reason([f"cynn-nn{specifier}"], "0.1.0")
     assert "cannot read its requirement" in reason
 
 
