@@ -20,7 +20,7 @@ import numpy as np
 
 from . import _dtype
 from ._tensor_str import tensor_repr
-from .autograd import grad_mode
+from .autograd.grad_mode import _local as _grad_state
 from .autograd import function as _function
 from .autograd.function import AccumulateGrad
 from .autograd.functions import elementwise as E
@@ -44,6 +44,16 @@ _MaxResult = _return_type("max")
 _MinResult = _return_type("min")
 _SortResult = _return_type("sort")
 _TopkResult = _return_type("topk")
+
+
+class _ContiguousClone(E.Clone):
+    """``contiguous()``: a C-ordered copy. ``Clone`` keeps the layout (``order="K"``, as
+    ``torch.clone`` preserves strides), so a permuted clone is not C-contiguous."""
+    grad_fn_name = "CloneBackward0"
+
+    @staticmethod
+    def forward(ctx, x):
+        return np.array(x, copy=True, order="C")
 
 
 class Size(tuple):
@@ -129,7 +139,7 @@ def _check_broadcast(shape, other, into=False):
 def _bound(value):
     if not isinstance(value, Tensor):
         return value
-    if value._requires_grad and grad_mode._enabled:
+    if value._requires_grad and _grad_state.enabled:
         raise NotImplementedError("cynn's clamp does not differentiate tensor bounds; pass "
                                   "bound.detach() or numbers")
     return value._data
@@ -351,7 +361,8 @@ class Tensor:
 
     def register_hook(self, hook):
         """``hook(grad) -> Tensor | None`` runs when this tensor's gradient is computed;
-        a returned tensor replaces the gradient. Returns a handle with ``remove()``."""
+        a returned tensor replaces the gradient and must have its size and dtype
+        (RuntimeError otherwise, as in PyTorch). Returns a handle with ``remove()``."""
         from .utils.hooks import RemovableHandle
         if not self._requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
@@ -382,12 +393,24 @@ class Tensor:
 
     # ------------------------------------------------------------------ conversion
     def numpy(self, *, force=False):
-        if self._requires_grad and not force:
-            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
-                               "tensor.detach().numpy() instead.")
+        """The numpy array holding this tensor's data (shared, not a copy).
+
+        Raises while grad mode is on and the tensor requires grad, as PyTorch does:
+        the array would escape the graph (use ``detach().numpy()``, or ``force=True``).
+        """
+        if not force:
+            self._check_numpy()
         return self._data
 
+    def _check_numpy(self):
+        if self._requires_grad and _grad_state.grad:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
+                               "tensor.detach().numpy() instead.")
+
     def __array__(self, dtype=None, copy=None):
+        # np.asarray(t) / np.array(t) / numpy functions on a tensor: PyTorch refuses
+        # the same tensors as numpy() does
+        self._check_numpy()
         if dtype is not None and np.dtype(dtype) != self._data.dtype:
             return self._data.astype(dtype)
         return self._data.copy() if copy else self._data
@@ -510,7 +533,7 @@ class Tensor:
         return E.Clone.apply(self)
 
     def contiguous(self, memory_format=None):
-        return self if self._data.flags.c_contiguous else E.Clone.apply(self)
+        return self if self._data.flags.c_contiguous else _ContiguousClone.apply(self)
 
     def new_tensor(self, data, dtype=None, requires_grad=False):
         from ._creation import tensor
@@ -785,14 +808,14 @@ class Tensor:
 
     # ------------------------------------------------------------------ in-place machinery
     def _check_inplace_target(self):
-        if self._grad_fn is None and self._requires_grad and grad_mode._enabled:
+        if self._grad_fn is None and self._requires_grad and _grad_state.enabled:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
                                "operation.")
 
     def _records_inplace(self, other=None):
         """Whether an in-place op must go through the graph: grad mode is on and this
         tensor, the other operand or the base this tensor is a view of requires grad."""
-        return grad_mode._enabled and (
+        return _grad_state.enabled and (
             self._requires_grad or (isinstance(other, Tensor) and other._requires_grad)
             or (self._base is not None and self._base._requires_grad))
 
@@ -805,7 +828,7 @@ class Tensor:
         the new value on to its base (see ``_rebase_view``).
         """
         self._check_inplace_target()
-        if not grad_mode._enabled:
+        if not _grad_state.enabled:
             self._write_inplace(op(self)._data)
             return self
         base = self._base

@@ -7,11 +7,13 @@ import numpy as np
 
 from .engine import run_backward
 from .function import Function, BackwardNode
-from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,
+                        no_grad, set_grad_enabled)
 from .gradcheck import GradcheckError, gradcheck
 
 __all__ = ["backward", "grad", "gradcheck", "GradcheckError", "Function", "BackwardNode",
-           "Variable", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled"]
+           "Variable", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
+           "inference_mode", "is_inference_mode_enabled"]
 
 
 class _VariableMeta(type):
@@ -46,6 +48,10 @@ def _root_grads(outputs, grad_outputs):
             g = np.ones(out._data.shape, out._data.dtype)
         else:
             g = g._data if isinstance(g, Tensor) else np.asarray(g, out._data.dtype)
+            if g.dtype != out._data.dtype:
+                # as PyTorch: the gradient flowing back has the output's dtype, which
+                # is what hooks and the accumulated .grad then see
+                g = g.astype(out._data.dtype)
             if g.shape != out._data.shape:
                 raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of "
                                    f"{tuple(g.shape)} and output[{i}] has a shape of "

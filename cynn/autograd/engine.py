@@ -4,9 +4,14 @@
 2. Run nodes when all their incoming gradients have arrived (newest node first
    among the ready ones, as PyTorch does), summing gradients that meet at one
    input and passing each node's input gradients along its ``next_functions``.
+
+Gradients that hooks return are checked as PyTorch checks them: same size and dtype as
+the gradient they replace, so a wrong one fails here rather than being broadcast into
+a parameter by the optimizer.
 """
 import heapq
 import sys
+import threading
 
 import numpy as np
 
@@ -42,6 +47,52 @@ def _bad_shape(node, index, got, expected):
         f"{list(got)} but expected shape compatible with {list(expected)}")
 
 
+def _hook_name(fn):
+    return getattr(fn, "__name__", "<unknown>")
+
+
+def _hook_value(fn, value, expected, allow_array):
+    """The array of gradient ``value`` returned by hook ``fn`` where a gradient like
+    ``expected`` (an array, or a ``(shape, dtype)`` pair) was; PyTorch's errors when it
+    is not a tensor or changes the size or dtype (an optimizer would broadcast a wrong
+    shape into the parameter, or silently cast)."""
+    if value is None:
+        return None
+    if isinstance(value, function.Tensor):
+        array = value._data
+    elif allow_array and type(value) is np.ndarray:
+        # node hooks receive the engine's arrays, and may hand arrays back
+        array = value
+    else:
+        raise TypeError(f"expected Variable, but hook returned '{type(value).__name__}'")
+    if expected is None:
+        return array
+    shape, dtype = ((expected.shape, expected.dtype) if isinstance(expected, np.ndarray)
+                    else expected)
+    if array.shape != shape:
+        raise RuntimeError(f"hook '{_hook_name(fn)}' has changed the size of value")
+    if array.dtype != dtype:
+        raise RuntimeError(f"hook '{_hook_name(fn)}' has changed the type of value (was "
+                           f"{_type_name(dtype)} got {_type_name(array.dtype)})")
+    return array
+
+
+def _type_name(dtype):
+    return "cynn." + function._TYPE_NAMES.get(np.dtype(dtype).type, "Tensor")
+
+
+def _hook_values(fn, values, current, meta):
+    """The gradients returned by node hook ``fn`` in place of ``current`` (one per
+    entry; ``meta[i]`` is the expected ``(shape, dtype)`` where ``current[i]`` is None)."""
+    if not isinstance(values, tuple):
+        raise TypeError(f"expected tuple, but hook returned '{type(values).__name__}'")
+    if len(values) != len(current):
+        raise RuntimeError(f"hook '{_hook_name(fn)}' has returned an incorrect number of values "
+                           f"(got {len(values)}, but expected {len(current)})")
+    return [_hook_value(fn, v, c if c is not None else m, True)
+            for v, c, m in zip(values, current, meta)]
+
+
 def _run_tensor_pre_hooks(node, grads):
     Tensor = function.Tensor
     grads = list(grads)
@@ -51,8 +102,39 @@ def _run_tensor_pre_hooks(node, grads):
         for fn in list(fns.values()):
             out = fn(Tensor._wrap(grads[nr]))
             if out is not None:
-                grads[nr] = out._data if isinstance(out, Tensor) else np.asarray(out)
+                grads[nr] = _hook_value(fn, out, grads[nr], False)
     return grads
+
+
+def _run_pre_hooks(node, grads):
+    for fn in list(node._pre_hooks.values()):
+        out = fn(tuple(grads))
+        if out is not None:
+            grads = _hook_values(fn, out, grads, node._output_meta)
+    return grads
+
+
+def _run_post_hooks(node, in_grads, grads):
+    for fn in list(node._post_hooks.values()):
+        out = fn(tuple(in_grads), tuple(grads))
+        if out is not None:
+            in_grads = _hook_values(fn, out, in_grads, node._input_meta)
+    return in_grads
+
+
+def _validate(node, in_grads):
+    """Sum each input gradient down to its input's shape and cast it to its dtype (before
+    the post hooks see them, as in PyTorch); gradients for edges that want none are
+    left as the op returned them."""
+    out = list(in_grads)
+    for i, ((nxt, _), g) in enumerate(zip(node.next_functions, out)):
+        if g is None or nxt is None:
+            continue
+        if not isinstance(g, np.ndarray):
+            g = np.asarray(g)
+        shape, dtype = node._input_meta[i]
+        out[i] = _reduce_to(g, shape, dtype, node, i)
+    return out
 
 
 def _retain(node, grads):
@@ -61,10 +143,11 @@ def _retain(node, grads):
         tensor, g = ref(), grads[nr]
         if tensor is None or g is None:
             continue
-        if tensor._grad is None:
-            tensor._grad = function.Tensor._wrap(np.array(g, copy=True))
-        else:
-            tensor._grad = function.Tensor._wrap(tensor._grad._data + g)
+        with _accumulate_lock:
+            if tensor._grad is None:
+                tensor._grad = function.Tensor._wrap(np.array(g, copy=True))
+            else:
+                tensor._grad = function.Tensor._wrap(tensor._grad._data + g)
 
 
 # References to a gradient array that only the engine holds, as _unshared counts them:
@@ -89,19 +172,26 @@ def _unshared(grad, dtype):
             and base.dtype == dtype and sys.getrefcount(base) <= 3)
 
 
+# Threads may run backward into the same leaves (one model, several threads): the
+# "is .grad None" test and numpy's in-place add (which releases the GIL) must not
+# interleave, or one thread's gradient is lost. PyTorch locks AccumulateGrad too.
+_accumulate_lock = threading.Lock()
+
+
 def _accumulate(node, grad):
     var = node.variable
-    if var._grad is None:
-        if _unshared(grad, var._data.dtype):
-            # a fresh array no one else can see becomes .grad as it is (PyTorch's
-            # AccumulateGrad steals an unshared gradient too)
-            var._grad = function.Tensor._wrap(grad)
-            return
-        # The engine's arrays may alias other gradients: own a fresh copy.
-        var._grad = function.Tensor._wrap(np.array(grad, dtype=var._data.dtype, copy=True))
-    else:
-        np.add(var._grad._data, grad, out=var._grad._data, casting="unsafe")
-        var._grad._version[0] += 1
+    with _accumulate_lock:
+        if var._grad is None:
+            if _unshared(grad, var._data.dtype):
+                # a fresh array no one else can see becomes .grad as it is (PyTorch's
+                # AccumulateGrad steals an unshared gradient too)
+                var._grad = function.Tensor._wrap(grad)
+                return
+            # The engine's arrays may alias other gradients: own a fresh copy.
+            var._grad = function.Tensor._wrap(np.array(grad, dtype=var._data.dtype, copy=True))
+        else:
+            np.add(var._grad._data, grad, out=var._grad._data, casting="unsafe")
+            var._grad._version[0] += 1
 
 
 def run_backward(roots, root_grads, retain_graph=False, capture=None):
@@ -149,10 +239,7 @@ def run_backward(roots, root_grads, retain_graph=False, capture=None):
             if node._retained:
                 _retain(node, grads)
             if node._pre_hooks:
-                for fn in list(node._pre_hooks.values()):
-                    out = fn(tuple(grads))
-                    if out is not None:
-                        grads = list(out)
+                grads = _run_pre_hooks(node, grads)
             if node in capture_at:
                 for nr, i in capture_at[node]:
                     captured[i] = grads[nr]
@@ -168,23 +255,16 @@ def run_backward(roots, root_grads, retain_graph=False, capture=None):
                 if len(grads) > 1:  # materialise missing output grads as zeros
                     grads = [np.zeros(s, d) if g is None else g
                              for g, (s, d) in zip(grads, node._output_meta)]
-                in_grads = node._backward(grads)
+                in_grads = _validate(node, node._backward(grads))
                 if node._post_hooks:
-                    for fn in list(node._post_hooks.values()):
-                        out = fn(tuple(in_grads), tuple(grads))
-                        if out is not None:
-                            in_grads = tuple(out)
+                    in_grads = _run_post_hooks(node, in_grads, grads)
             if not retain_graph:
                 node._free()
 
-            for i, ((nxt, nr), g) in enumerate(zip(node.next_functions, in_grads)):
+            for (nxt, nr), g in zip(node.next_functions, in_grads):
                 if nxt is None:
                     continue
                 if g is not None:
-                    if not isinstance(g, np.ndarray):
-                        g = np.asarray(g)
-                    shape, dtype = node._input_meta[i]
-                    g = _reduce_to(g, shape, dtype, node, i)
                     buf = buffers.setdefault(nxt, [None] * len(nxt._output_meta))
                     buf[nr] = g if buf[nr] is None else buf[nr] + g
                 left = dependencies[nxt] - 1

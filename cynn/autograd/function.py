@@ -60,7 +60,7 @@ import warnings
 
 import numpy as np
 
-from . import grad_mode
+from .grad_mode import _local as _grad_state
 
 __all__ = ["Function", "BackwardNode", "AccumulateGrad", "FunctionCtx"]
 
@@ -142,7 +142,9 @@ class BackwardNode:
         return self._name
 
     def register_hook(self, fn):
-        """``fn(grad_inputs, grad_outputs)`` runs after this node; may return new grad_inputs."""
+        """``fn(grad_inputs, grad_outputs)`` runs after this node (gradients as numpy
+        arrays, already summed to each input's shape); may return a tuple of new
+        grad_inputs (tensors, arrays or None), each of the replaced one's shape and dtype."""
         from ..utils.hooks import RemovableHandle
         if self._post_hooks is None:
             self._post_hooks = {}
@@ -151,7 +153,9 @@ class BackwardNode:
         return handle
 
     def register_prehook(self, fn):
-        """``fn(grad_outputs)`` runs before this node; may return new grad_outputs."""
+        """``fn(grad_outputs)`` runs before this node (gradients as numpy arrays); may
+        return a tuple of new grad_outputs (tensors, arrays or None), each of the replaced
+        one's shape and dtype."""
         from ..utils.hooks import RemovableHandle
         if self._pre_hooks is None:
             self._pre_hooks = {}
@@ -193,8 +197,9 @@ class FunctionCtx(BackwardNode):
         pass
 
 
-_TYPE_NAMES = {np.float32: "FloatTensor", np.float64: "DoubleTensor", np.int64: "LongTensor",
-               np.int32: "IntTensor", np.bool_: "BoolTensor"}
+_TYPE_NAMES = {np.float16: "HalfTensor", np.float32: "FloatTensor", np.float64: "DoubleTensor",
+               np.uint8: "ByteTensor", np.int8: "CharTensor", np.int16: "ShortTensor",
+               np.int32: "IntTensor", np.int64: "LongTensor", np.bool_: "BoolTensor"}
 
 _THIS_NODE = "this node"
 Tensor = None  # cynn.Tensor, set by cynn._tensor once defined (the two modules import each other)
@@ -234,7 +239,7 @@ class Function:
                 record = record or a._requires_grad
             else:
                 raw.append(a)
-        if not (record and grad_mode._enabled):
+        if not (record and _grad_state.enabled):
             out = cls.forward(FunctionCtx(), *raw, **kwargs)
             if type(out) is tuple:
                 return tuple([_wrap(o, cls, args) for o in out])

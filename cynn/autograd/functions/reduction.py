@@ -103,31 +103,49 @@ class Cumsum(Function):
         return np.flip(np.cumsum(np.flip(g, ctx.dim), axis=ctx.dim), ctx.dim), None
 
 
+def _centered(x, dims):
+    """``x - mean(x)`` over ``dims`` and the mean, in float64 for half and single
+    precision: squares of float32 values near 1e19 overflow float32 even where the
+    variance (or its root) is representable, as PyTorch's accumulation avoids."""
+    if x.dtype.kind != "f":
+        raise RuntimeError("std and var only support floating point and complex dtypes")
+    if x.dtype.itemsize < 8:
+        x = x.astype(np.float64)
+    mean = np.mean(x, axis=dims, keepdims=True)
+    return x - mean, mean
+
+
+def _variance(ctx, x, dims, keepdim, correction):
+    """The variance in the accumulation dtype (see ``_centered``); sets what
+    ``Var.backward`` needs on ``ctx``."""
+    n = x.size if dims is None else int(np.prod([x.shape[d] for d in dims]))
+    centered, mean = _centered(x, dims)
+    var = np.sum(centered * centered, axis=dims, keepdims=keepdim) / max(n - correction, 0)
+    ctx.save_for_backward(x)
+    ctx.mean, ctx.dims, ctx.keepdim, ctx.denom = mean, dims, keepdim, n - correction
+    return np.asarray(var)
+
+
 class Var(Function):
     """Variance with ``correction`` (1 = unbiased, Bessel); ``Std`` takes its root."""
 
     @staticmethod
     def forward(ctx, x, dims=None, keepdim=False, correction=1):
-        n = x.size if dims is None else int(np.prod([x.shape[d] for d in dims]))
-        mean = np.mean(x, axis=dims, keepdims=True)
-        out = np.asarray(np.sum((x - mean) ** 2, axis=dims, keepdims=keepdim)
-                         / max(n - correction, 0)).astype(x.dtype, copy=False)
-        ctx.save_for_backward(x)
-        ctx.mean, ctx.dims, ctx.keepdim, ctx.denom = mean, dims, keepdim, n - correction
-        return out
+        return _variance(ctx, x, dims, keepdim, correction).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
         g = _expand_back(g, x.shape, ctx.dims, ctx.keepdim)
-        return g * 2.0 * (x - ctx.mean) / ctx.denom, None, None, None
+        gx = g * 2.0 * (x - ctx.mean) / ctx.denom
+        return gx.astype(x.dtype, copy=False), None, None, None
 
 
 class Std(Function):
     @staticmethod
     def forward(ctx, x, dims=None, keepdim=False, correction=1):
-        var = Var.forward(ctx, x, dims, keepdim, correction)
-        out = np.sqrt(var)
+        # the root of the wide variance: finite even where the float32 variance is inf
+        out = np.sqrt(_variance(ctx, x, dims, keepdim, correction)).astype(x.dtype, copy=False)
         ctx.out = out
         return out
 

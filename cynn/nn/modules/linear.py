@@ -1,5 +1,6 @@
 """``Linear`` (``y = x W^T + b``) and ``Identity``."""
 import math
+import operator
 
 from ... import _creation
 from .. import functional as F
@@ -8,6 +9,39 @@ from ..parameter import Parameter
 from .module import Module
 
 __all__ = ["Identity", "Linear"]
+
+_HEAPTYPE = 1 << 9
+
+
+def _type_name(value):
+    """The type's name as PyTorch's argument parser prints it (C's ``tp_name``):
+    ``float``, ``Tensor``, ``numpy.float64``."""
+    t = type(value)
+    if t.__module__ == "builtins" or t.__flags__ & _HEAPTYPE:
+        return t.__name__
+    return f"{t.__module__}.{t.__name__}"
+
+
+def _check_features(in_features, out_features):
+    """PyTorch's errors for the weight shape ``(out_features, in_features)``: TypeError
+    for a size that is not an integer (``operator.index`` accepts ``int``, numpy
+    integers and one-element integer tensors, as PyTorch does), RuntimeError for a
+    negative one."""
+    sizes = []
+    for pos, value in enumerate((out_features, in_features)):
+        try:
+            sizes.append(operator.index(value))
+        except (TypeError, ValueError, RuntimeError):
+            name = _type_name(value)
+            if pos == 0:
+                raise TypeError("empty(): argument 'size' (position 1) must be tuple of ints, "
+                                f"but found element of type {name} at pos 0") from None
+            raise TypeError("empty(): argument 'size' failed to unpack the object at pos 2 "
+                            f'with error "type must be tuple of ints,but got {name}"') from None
+    for n in sizes:
+        if n < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {n}: {sizes}")
+    return sizes
 
 
 class Identity(Module):
@@ -51,13 +85,13 @@ class Linear(Module):
     """
 
     def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
+        out_size, in_size = _check_features(in_features, out_features)
         super().__init__()
         self.in_features = in_features
         self.out_features = out_features
-        self.weight = Parameter(_creation.empty((out_features, in_features), dtype=dtype,
-                                                device=device))
+        self.weight = Parameter(_creation.empty((out_size, in_size), dtype=dtype, device=device))
         if bias:
-            self.bias = Parameter(_creation.empty(out_features, dtype=dtype, device=device))
+            self.bias = Parameter(_creation.empty(out_size, dtype=dtype, device=device))
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()
