@@ -34,5 +34,5 @@ def _restore_global_state():
     if torch is not None:
         torch.manual_seed(0)
     yield
-    cynn.set_grad_enabled(True)
+    cynn.autograd.grad_mode._set(True, False)  # grad on, inference mode off
     cynn.set_default_dtype(cynn.float32)

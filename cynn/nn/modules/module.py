@@ -242,7 +242,7 @@ class _BackwardHook:
         of the Tensors, node), or (values, None, None) when nothing requires grad."""
         positions = [i for i, v in enumerate(values) if isinstance(v, Tensor)]
         tensors = [values[i] for i in positions]
-        if not (grad_mode._enabled and any(t._requires_grad for t in tensors)):
+        if not (grad_mode._local.enabled and any(t._requires_grad for t in tensors)):
             return values, None, None
         outputs = _BackwardHookFunction.apply(
             *tensors, requires_grad=tuple(t._requires_grad for t in tensors))
