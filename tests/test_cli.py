@@ -1,16 +1,66 @@
-"""``python -m cynn``: the ``info`` report (with the distribution read from metadata)
-and the ``plugins`` listing."""
+"""``python -m cynn``: ``--version``, the ``info`` report (with the distribution read from
+metadata and the plugin distributions with their layers), the ``plugins`` listing and
+``--load``, and help texts without reStructuredText markup."""
+import importlib
 import importlib.metadata
 import os
 import subprocess
 import sys
+import warnings
 
 import pytest
 
 import cynn
 from cynn import __main__ as cli
+from cynn import registry
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@pytest.fixture(autouse=True)
+def fresh_registry(monkeypatch):
+    """No cached plugins from other tests, autoload on unless a test turns it off."""
+    monkeypatch.setattr(registry, "_registrations", {})
+    monkeypatch.setattr(registry, "_plugin_layers", {})
+    monkeypatch.setattr(registry, "_incompatibility", {})
+    monkeypatch.setattr(registry, "_discovered", (None, []))
+    monkeypatch.setattr(registry, "_invalid_entry_points", set())
+    monkeypatch.setattr(registry, "_distribution_locks", {})
+    monkeypatch.delenv("CYNN_DISABLE_PLUGIN_AUTOLOAD", raising=False)
+
+
+@pytest.fixture
+def fake_plugin(tmp_path, monkeypatch):
+    """fake_plugin(dist, {layer: class name}, broken=()) -> a dist-info directory and its
+    module on sys.path: importlib.metadata finds it as it finds an installed distribution.
+    Other installed plugin distributions are hidden, so the listings hold exactly the fakes."""
+    real_distributions = importlib.metadata.distributions
+
+    def only_fakes(**kwargs):
+        return [d for d in real_distributions(**kwargs) if d.locate_file("") == tmp_path]
+
+    monkeypatch.setattr(importlib.metadata, "distributions", only_fakes)
+    modules = []
+
+    def make(dist, layers, broken=(), version="0.3"):
+        module = dist.replace("-", "_") + "_layers"
+        info = tmp_path / f"{dist.replace('-', '_')}-{version}.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\n"
+                                       f"Version: {version}\nRequires-Dist: cynn-nn>=0.1\n")
+        entry_points = [f"{name} = {module}:{cls}" for name, cls in layers.items()]
+        (info / "entry_points.txt").write_text("[cynn.layers]\n" + "\n".join(entry_points))
+        source = ["import cynn.nn"]
+        source += [f"class {cls}(cynn.nn.Module):\n    pass" for cls in layers.values()
+                   if cls not in broken]
+        (tmp_path / f"{module}.py").write_text("\n\n".join(source) + "\n")
+        modules.append(module)
+        importlib.invalidate_caches()
+
+    monkeypatch.syspath_prepend(str(tmp_path))
+    yield make
+    for module in modules:
+        sys.modules.pop(module, None)
 
 
 def run_info(capsys):
@@ -64,12 +114,122 @@ def test_bad_arguments_exit_2(argv, capsys):
     assert exc.value.code == 2
 
 
-def test_plugins_lists_layers_with_their_origin(monkeypatch, capsys):
-    # built-ins only: the listing must not depend on what else is installed here
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["--version"])
+    assert exc.value.code == 0
+    assert capsys.readouterr().out == f"cynn {cynn.__version__}\n"
+
+
+def test_python_dash_m_cynn_version(tmp_path):
+    env = dict(os.environ, PYTHONPATH=ROOT)
+    out = subprocess.run([sys.executable, "-m", "cynn", "--version"], capture_output=True,
+                         text=True, cwd=tmp_path, env=env, timeout=120)
+    assert (out.returncode, out.stdout) == (0, f"cynn {cynn.__version__}\n")
+
+
+def plugin_lines_of_info(capsys):
+    lines = run_info(capsys)
+    found = [i for i, line in enumerate(lines) if line.startswith("plugin layers found: ")]
+    assert len(found) == 1
+    return lines[found[0]:]
+
+
+def test_info_lists_plugin_distributions_and_their_layers(fake_plugin, capsys):
+    fake_plugin("cynn-extra", {"Swish": "Swish", "Linear": "MyLinear", "Zap": "Zap"},
+                broken=["Zap"])
+    fake_plugin("more-layers", {"Gate": "Gate"}, version="2.0")
+    cynn.registry.layers()
+    with pytest.warns(registry.PluginWarning):
+        with pytest.raises(registry.PluginError):
+            cynn.registry.get("Zap")
+    # by name, shadowed ones included (Linear is cynn's), failures marked
+    assert plugin_lines_of_info(capsys) == [
+        "plugin layers found: 4",
+        "  cynn-extra 0.3: Linear, Swish, Zap (failed)",
+        "  more-layers 2.0: Gate",
+    ]
+
+
+def test_info_without_plugins(fake_plugin, capsys):
+    assert plugin_lines_of_info(capsys) == ["plugin layers found: 0"]
+
+
+def test_info_with_autoload_disabled(fake_plugin, monkeypatch, capsys):
+    fake_plugin("cynn-extra", {"Swish": "Swish"})
     monkeypatch.setenv("CYNN_DISABLE_PLUGIN_AUTOLOAD", "1")
-    assert cli.main(["plugins"]) == 0
-    assert "(cynn, builtin)" not in capsys.readouterr().out
-    assert cli.main(["plugins", "--load"]) == 0
-    lines = capsys.readouterr().out.splitlines()
-    assert "Linear (cynn, builtin)" in lines and "Conv2d (cynn, builtin)" in lines
-    assert lines == sorted(lines)
+    assert plugin_lines_of_info(capsys) == [
+        "plugin layers found: none, plugin autoload is disabled by "
+        "CYNN_DISABLE_PLUGIN_AUTOLOAD=1"]
+
+
+def run_plugins(capsys, *flags, status=0):
+    assert cli.main(["plugins", *flags]) == status
+    captured = capsys.readouterr()
+    return captured.out.splitlines()
+
+
+@pytest.mark.parametrize("flags", [[], ["--load"]])
+def test_plugins_says_when_nothing_is_found(fake_plugin, capsys, flags):
+    # plugins only: cynn's own layers are not listed, so nothing found means no output but this
+    assert run_plugins(capsys, *flags) == [
+        "no plugin layers found: no installed distribution declares entry points in the "
+        "cynn.layers group"]
+
+
+@pytest.mark.parametrize("flags", [[], ["--load"]])
+def test_plugins_says_when_autoload_is_disabled(fake_plugin, monkeypatch, capsys, flags):
+    fake_plugin("cynn-extra", {"Swish": "Swish"})
+    monkeypatch.setenv("CYNN_DISABLE_PLUGIN_AUTOLOAD", "1")
+    assert run_plugins(capsys, *flags) == [
+        "plugin autoload is disabled by CYNN_DISABLE_PLUGIN_AUTOLOAD=1: installed plugins are "
+        "ignored"]
+
+
+def test_plugins_lists_plugin_layers_with_origin_and_status(fake_plugin, capsys):
+    fake_plugin("cynn-extra", {"Swish": "Swish", "Linear": "MyLinear"})
+    lines = run_plugins(capsys)
+    assert lines == [
+        "cynn-extra:Linear (cynn-extra 0.3, available; the bare name Linear is cynn's built-in)",
+        "Swish (cynn-extra 0.3, available)",
+    ]
+    assert "cynn_extra_layers" not in sys.modules      # listing reads metadata only
+
+
+def test_plugins_load_imports_the_plugin_layers_only(fake_plugin, capsys):
+    fake_plugin("cynn-extra", {"Swish": "Swish", "Linear": "MyLinear"})
+    lines = run_plugins(capsys, "--load")
+    assert lines == [
+        "cynn-extra:Linear (cynn-extra 0.3, loaded; the bare name Linear is cynn's built-in)",
+        "Swish (cynn-extra 0.3, loaded)",
+    ]
+    assert not any("builtin" in line for line in lines)
+    assert cynn.registry.get("cynn-extra:Linear").__name__ == "MyLinear"
+
+
+def test_plugins_load_reports_a_broken_plugin_and_exits_1(fake_plugin, capsys):
+    fake_plugin("cynn-extra", {"Swish": "Swish", "Zap": "Zap"}, broken=["Zap"])
+    with warnings.catch_warnings():
+        # the failure is on its line of the listing; a PluginWarning would repeat it
+        warnings.simplefilter("error", registry.PluginWarning)
+        lines = run_plugins(capsys, "--load", status=1)
+    assert lines == [
+        "Swish (cynn-extra 0.3, loaded)",
+        "Zap (cynn-extra 0.3, failed)  error: importing it raised AttributeError: module "
+        "'cynn_extra_layers' has no attribute 'Zap'",
+    ]
+    assert run_plugins(capsys) == lines   # without --load: listed, exit status 0
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["info", "--help"], ["plugins", "--help"]])
+def test_help_is_plain_text(argv, capsys):
+    with pytest.raises(SystemExit) as exc:
+        cli.main(argv)
+    assert exc.value.code == 0
+    text = capsys.readouterr().out
+    assert text.startswith("usage: python -m cynn")
+    # reStructuredText markup from docstrings would show up raw
+    for markup in ("``", ":func:", ":class:", "::"):
+        assert markup not in text
+    if argv == ["--help"]:
+        assert "--version" in text and "info" in text and "plugins" in text

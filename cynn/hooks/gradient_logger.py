@@ -42,6 +42,7 @@ from collections import namedtuple
 
 import numpy as np
 
+from .. import _warnings
 from ..nn import Module
 
 __all__ = ["GradientLogger", "GradientWarning", "VanishingGradientWarning",
@@ -175,8 +176,11 @@ class GradientLogger:
             gradient's L2 norm is above this or has NaN/Inf values. ``None``
             disables the norm check. Default: 1e3.
 
-    Each layer warns at most once per kind of problem; every occurrence is in the
-    records.
+    The warnings of a step are gathered: at most one ``ExplodingGradientWarning``
+    and one ``VanishingGradientWarning`` per step, each naming all the layers with
+    that problem, attributed to the user's line that closed the step (``backward()``,
+    the next forward, or reading the records). Each layer is named at most once per
+    kind of problem; every occurrence is in the records.
 
     Attributes:
         records (list of dict): one per watched parameter (and module) per logged
@@ -329,34 +333,49 @@ class GradientLogger:
         self._global_norms[step] = math.sqrt(sumsq) if sumsq >= 0 else math.nan
         self._param_moments = {}
         self._module_moments = {}
-        self._warn(new)
+        self._warn(new, step)
 
-    def _warn(self, records):
+    def _warn(self, records, step):
+        """One warning per kind of problem for the whole step, naming every layer that has
+        it, so that a model whose gradients vanish everywhere gives one line, not one per
+        parameter. A layer is reported once per problem; later steps are in the records."""
+        exploding, vanishing = [], []
         for r in records:
             if not r["has_grad"]:
                 continue
-            what = f"gradient of {r['name']!r} ({r['kind']}, {self._model_name})"
             norm = r["norm"]
             if r["nan"] or r["inf"]:
-                self._warn_once(r, "nonfinite", ExplodingGradientWarning,
-                                f"{what} has {r['nan']} NaN and {r['inf']} Inf values at "
-                                f"step {r['step']}")
+                problem, detail = "nonfinite", f"{r['nan']} NaN and {r['inf']} Inf values"
             elif self.explode_threshold is not None and norm > self.explode_threshold:
-                self._warn_once(r, "explode", ExplodingGradientWarning,
-                                f"{what} is exploding: L2 norm {norm:.3g} > explode_threshold "
-                                f"{self.explode_threshold:g} at step {r['step']}")
+                problem, detail = "explode", f"L2 norm {norm:.3g}"
             elif self.vanish_threshold is not None and norm < self.vanish_threshold:
-                self._warn_once(r, "vanish", VanishingGradientWarning,
-                                f"{what} is vanishing: L2 norm {norm:.3g} < vanish_threshold "
-                                f"{self.vanish_threshold:g} at step {r['step']}")
+                problem, detail = "vanish", f"L2 norm {norm:.3g}"
+            else:
+                continue
+            key = (r["kind"], r["name"], problem)
+            if key in self._warned:
+                continue
+            self._warned.add(key)
+            label = repr(r["name"]) + (" (activation gradient)" if r["kind"] == "module" else "")
+            (vanishing if problem == "vanish" else exploding).append(f"{label} {detail}")
+        if exploding:
+            self._issue(ExplodingGradientWarning, step, exploding,
+                        f"exploding gradients (L2 norm > explode_threshold "
+                        f"{self.explode_threshold:g}, or NaN/Inf values)"
+                        if self.explode_threshold is not None
+                        else "exploding gradients (NaN/Inf values)")
+        if vanishing:
+            self._issue(VanishingGradientWarning, step, vanishing,
+                        f"vanishing gradients (L2 norm < vanish_threshold "
+                        f"{self.vanish_threshold:g})")
 
-    def _warn_once(self, record, problem, category, message):
-        key = (record["kind"], record["name"], problem)
-        if key in self._warned:
-            return
-        self._warned.add(key)
-        warnings.warn(f"GradientLogger: {message} (warned once per layer; see the records "
-                      f"for later steps)", category, stacklevel=2)
+    def _issue(self, category, step, layers, problem):
+        count = f"{len(layers)} layer" + ("s" if len(layers) > 1 else "")
+        # cynn._warnings.warn: the step closes inside backward(), a forward or a read of
+        # the records, so no fixed stacklevel reaches the user's line on every path.
+        _warnings.warn(f"GradientLogger({self._model_name}) step {step}: {problem} in "
+                       f"{count}: {', '.join(layers)}. Each layer is reported once per "
+                       f"problem; the records have every step.", category)
 
     def flush(self):
         """Close the step in progress now: its records, global norm and warnings appear."""

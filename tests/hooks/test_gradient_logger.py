@@ -201,7 +201,7 @@ def test_nan_and_inf_are_counted_and_warned_about():
     model = Scale(10)
     logger = GradientLogger(model)
     x = cynn.tensor([1.0, np.nan, 2.0, np.inf, -np.inf, np.nan, 0.0, 3.0, np.inf, 4.0])
-    with pytest.warns(ExplodingGradientWarning, match=r"'weight'.*2 NaN and 3 Inf"):
+    with pytest.warns(ExplodingGradientWarning, match=r"'weight' 2 NaN and 3 Inf values"):
         model(x).sum().backward()
         logger.flush()
     record = param_records(logger)["weight"]
@@ -211,34 +211,120 @@ def test_nan_and_inf_are_counted_and_warned_about():
     assert math.isnan(logger.global_norms[0])
 
 
-def test_vanishing_gradient_warning_names_the_layer_once():
-    model = SmallLeNet()
-    logger = GradientLogger(model, vanish_threshold=1e-3, explode_threshold=None)
+def caught_gradient_warnings(action):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
+        action()
+    return [w for w in caught if issubclass(w.category, GradientWarning)]
+
+
+def test_vanishing_gradients_give_one_warning_naming_every_layer():
+    model = SmallLeNet()
+    logger = GradientLogger(model, vanish_threshold=1e-3, explode_threshold=None)
+
+    def three_steps():
         for _ in range(3):
             train_step(model, scale=1e-9)
         logger.flush()
-    vanishing = [w for w in caught if issubclass(w.category, VanishingGradientWarning)]
+
+    caught = caught_gradient_warnings(three_steps)
+    # one warning for the whole first step, none for later steps: every layer was named
+    (w,) = caught
+    assert w.category is VanishingGradientWarning
+    message = str(w.message)
     names = [name for name, _ in model.named_parameters()]
-    assert len(vanishing) == len(names)   # once per layer, not once per step
-    for name, w in zip(names, vanishing):
-        assert f"'{name}'" in str(w.message) and "vanishing" in str(w.message)
-        assert issubclass(w.category, GradientWarning)
+    assert message.startswith(f"GradientLogger(SmallLeNet) step 0: vanishing gradients "
+                              f"(L2 norm < vanish_threshold 0.001) in {len(names)} layers: ")
+    named = re.findall(r"'([^']+)' L2 norm ", message)
+    assert named == names      # model order, each layer once
+    for r in logger.records:
+        assert r["norm"] < 1e-3
+
+
+def test_a_layer_that_starts_vanishing_later_gets_its_own_warning():
+    model = Scale(3)
+    logger = GradientLogger(model, vanish_threshold=1e-3)
+    first = caught_gradient_warnings(lambda: (model(cynn.ones(3)).sum().backward(),
+                                              logger.flush()))
+    later = caught_gradient_warnings(lambda: (model(cynn.full((3,), 1e-6)).sum().backward(),
+                                              model(cynn.full((3,), 1e-6)).sum().backward(),
+                                              logger.flush()))
+    assert first == []
+    (w,) = later
+    assert "step 1: vanishing gradients" in str(w.message) and "'weight'" in str(w.message)
 
 
 def test_exploding_gradient_warning_uses_the_configured_threshold():
     model = SmallLeNet()
     logger = GradientLogger(model, explode_threshold=5.0)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+
+    def step():
         train_step(model, scale=1e4)
         logger.flush()
-    messages = [str(w.message) for w in caught if w.category is ExplodingGradientWarning]
-    exploding = {r["name"] for r in logger.records if r["norm"] > 5.0}
-    assert "fc2.weight" in exploding and len(messages) == len(exploding)
-    assert any(re.search(r"'fc2.weight'.*exploding: L2 norm .* > explode_threshold 5 at step 0",
-                         m) for m in messages)
+
+    caught = caught_gradient_warnings(step)
+    exploding = [r["name"] for r in logger.records if r["norm"] > 5.0]
+    assert "fc2.weight" in exploding
+    (w,) = caught
+    assert w.category is ExplodingGradientWarning
+    message = str(w.message)
+    assert message.startswith(f"GradientLogger(SmallLeNet) step 0: exploding gradients "
+                              f"(L2 norm > explode_threshold 5, or NaN/Inf values) in "
+                              f"{len(exploding)} layer")
+    assert re.findall(r"'([^']+)' L2 norm ", message) == exploding
+    assert re.search(r"'fc2.weight' L2 norm [0-9.e+]+", message)
+
+
+def test_exploding_and_vanishing_in_one_step_are_two_warnings():
+    model = nn.Sequential(Scale(2), Scale(2))
+    logger = GradientLogger(model, vanish_threshold=1e-3, explode_threshold=10.0)
+    # d/dw0 = x * w1 and d/dw1 = x * w0: a huge w1 and a tiny w0 split the two
+    model[0].weight.data = cynn.tensor([1e-8, 1e-8])
+    model[1].weight.data = cynn.tensor([1e8, 1e8])
+
+    def step():
+        model(cynn.ones(2)).sum().backward()
+        logger.flush()
+
+    caught = caught_gradient_warnings(step)
+    assert [w.category for w in caught] == [ExplodingGradientWarning, VanishingGradientWarning]
+    assert "'0.weight'" in str(caught[0].message) and "'1.weight'" in str(caught[1].message)
+
+
+@pytest.mark.filterwarnings("ignore:Full backward hook is firing")
+def test_activation_gradients_are_labelled_in_the_warning():
+    model = nn.Sequential(nn.Linear(3, 3), nn.ReLU())
+    logger = GradientLogger(model, modules=True, vanish_threshold=None, explode_threshold=1.0)
+
+    def step():
+        (model(cynn.ones(2, 3)) * 1e3).sum().backward()
+        logger.flush()
+
+    (w,) = caught_gradient_warnings(step)
+    assert "'1' (activation gradient) L2 norm" in str(w.message)
+
+
+@pytest.mark.parametrize("where", ["backward", "forward", "records"])
+def test_the_warning_points_at_the_users_line(where):
+    # the step closes at the next backward, the next forward or a read of the records:
+    # each path goes through a different number of cynn frames
+    model = Scale(3)
+    logger = GradientLogger(model, vanish_threshold=1e-3)
+    model(cynn.full((3,), 1e-9)).sum().backward()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        if where == "backward":
+            loss = (model.weight * 1.0).sum()
+            line = sys._getframe().f_lineno + 1
+            loss.backward()
+        elif where == "forward":
+            line = sys._getframe().f_lineno + 1
+            model(cynn.ones(3))
+        else:
+            line = sys._getframe().f_lineno + 1
+            logger.records
+    (w,) = [w for w in caught if w.category is VanishingGradientWarning]
+    assert (w.filename, w.lineno) == (__file__, line)
 
 
 def test_no_warning_between_the_thresholds_or_when_disabled():
