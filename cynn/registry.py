@@ -47,8 +47,8 @@ import os
 import re
 import sys
 import threading
-import warnings
 
+from . import _warnings
 from ._metadata import DISTRIBUTION
 
 __all__ = ["LayerInfo", "layers", "get", "register_layer", "build",
@@ -189,11 +189,7 @@ def _describe_object(obj):
 
 def _warn(message):
     """A PluginWarning attributed to the first caller outside cynn, i.e. the user's code."""
-    package_dir = os.path.dirname(os.path.abspath(__file__)) + os.sep
-    frame, stacklevel = sys._getframe(1), 2
-    while frame is not None and frame.f_code.co_filename.startswith(package_dir):
-        frame, stacklevel = frame.f_back, stacklevel + 1
-    warnings.warn(message, PluginWarning, stacklevel=stacklevel)
+    _warnings.warn(message, PluginWarning)
 
 
 # ---------------------------------------------------------------------- sources
