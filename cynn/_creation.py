@@ -1,12 +1,13 @@
 """Tensor creation: ``tensor``, ``zeros``, ``randn``, ``arange``, ``cat`` ..."""
 import math
 import numbers
+import operator
 
 import numpy as np
 
 from . import _dtype
 from ._random import generator as _rng
-from ._tensor import Tensor, _canon_dim, _check_device, _shape_arg
+from ._tensor import Size, Tensor, _canon_dim, _check_device, _shape_arg
 from .autograd.functions import shape as S
 
 __all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "empty", "full", "zeros_like",
@@ -82,9 +83,50 @@ def from_numpy(array):
     return Tensor._wrap(array)
 
 
-def _new(shape, fill, dtype, requires_grad, device, default=None):
+_INT64_MAX = 2 ** 63 - 1
+
+
+def _size_arg(name, shape):
+    """The ``size`` of a creation function, checked as PyTorch's argument parser and
+    allocator check it (numpy would truncate 2.5, and say ValueError for the rest)."""
+    whole = len(shape) == 1 and isinstance(shape[0], (tuple, list, Size))
+    items = tuple(shape[0]) if whole else tuple(shape)
+    sizes = []
+    for pos, s in enumerate(items, 1):
+        if isinstance(s, bool) or not hasattr(type(s), "__index__"):
+            if len(items) == 1 or not whole and pos == 1:
+                raise TypeError(f"{name}(): argument 'size' (position 1) must be tuple of "
+                                f"ints, not {type(s).__name__}")
+            raise TypeError(f"{name}(): argument 'size' failed to unpack the object at pos "
+                            f"{pos} with error \"type must be tuple of ints,but got "
+                            f"{type(s).__name__}\"")
+        s = operator.index(s)
+        if s > _INT64_MAX or s < -_INT64_MAX - 1:
+            raise TypeError(f"{name}(): argument 'size' failed to unpack the object at pos "
+                            f"{pos} with error \"Overflow when unpacking long long\"")
+        sizes.append(s)
+    if any(s < 0 for s in sizes):
+        if name == "zeros":
+            raise RuntimeError("zeros: Dimension size must be non-negative.")
+        bad = next(s for s in sizes if s < 0)
+        raise RuntimeError(f"Trying to create tensor with negative dimension {bad}: {sizes}")
+    if math.prod(sizes) > _INT64_MAX:
+        raise RuntimeError(f"Storage size calculation overflowed with sizes={sizes}")
+    return tuple(sizes)
+
+
+def _new(shape, fill, dtype, requires_grad, device, default=None, name=None):
     _check_device(device)
-    array = fill(_shape_arg(shape), _np_dtype(dtype, default))
+    shape = _shape_arg(shape) if name is None else _size_arg(name, shape)
+    dtype = _np_dtype(dtype, default)
+    nbytes = math.prod(shape) * dtype.itemsize
+    try:
+        if nbytes > _INT64_MAX:
+            raise MemoryError
+        array = fill(shape, dtype)
+    except MemoryError:
+        raise RuntimeError(f"DefaultCPUAllocator: can't allocate memory: you tried to "
+                           f"allocate {nbytes} bytes") from None
     t = Tensor._wrap(array)
     if requires_grad:
         _require_grad(t)
@@ -92,16 +134,19 @@ def _new(shape, fill, dtype, requires_grad, device, default=None):
 
 
 def zeros(*sizes, size=None, dtype=None, device=None, requires_grad=False, out=None):
-    return _new(sizes if size is None else (size,), np.zeros, dtype, requires_grad, device)
+    return _new(sizes if size is None else (size,), np.zeros, dtype, requires_grad, device,
+                name="zeros")
 
 
 def ones(*sizes, size=None, dtype=None, device=None, requires_grad=False, out=None):
-    return _new(sizes if size is None else (size,), np.ones, dtype, requires_grad, device)
+    return _new(sizes if size is None else (size,), np.ones, dtype, requires_grad, device,
+                name="ones")
 
 
 def empty(*sizes, size=None, dtype=None, device=None, requires_grad=False, out=None):
     # zero-filled: uninitialised memory would make results depend on the allocator
-    return _new(sizes if size is None else (size,), np.zeros, dtype, requires_grad, device)
+    return _new(sizes if size is None else (size,), np.zeros, dtype, requires_grad, device,
+                name="empty")
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
@@ -135,7 +180,7 @@ def rand(*sizes, size=None, dtype=None, device=None, requires_grad=False, genera
     accepted for PyTorch compatibility and ignored)."""
     return _new(sizes if size is None else (size,),
                 lambda s, d: _rng().random(s, dtype=np.float64).astype(d),
-                dtype, requires_grad, device)
+                dtype, requires_grad, device, name="rand")
 
 
 def randn(*sizes, size=None, dtype=None, device=None, requires_grad=False, generator=None):
@@ -143,7 +188,7 @@ def randn(*sizes, size=None, dtype=None, device=None, requires_grad=False, gener
     accepted for PyTorch compatibility and ignored)."""
     return _new(sizes if size is None else (size,),
                 lambda s, d: _rng().standard_normal(s).astype(d),
-                dtype, requires_grad, device)
+                dtype, requires_grad, device, name="randn")
 
 
 def rand_like(input, dtype=None, device=None, requires_grad=False):  # noqa: A002
