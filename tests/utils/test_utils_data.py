@@ -104,7 +104,7 @@ def test_own_generator_gives_reproducible_order_independent_of_global_seed():
     assert sorted(orders[2]) == list(range(30))
 
 
-def test_num_workers_runs_in_process_with_the_same_batches():
+def test_two_workers_give_the_batches_of_the_main_process():
     cynn.manual_seed(0)
     plain = _epoch_labels(DataLoader(make_dataset(cynn, 25), batch_size=4, shuffle=True))
     cynn.manual_seed(0)

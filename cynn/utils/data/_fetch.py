@@ -1,0 +1,83 @@
+"""Fetchers: turn one index (or list of indices) from the sampler into a collated batch.
+
+Shared by the single-process iterator and the worker processes, so both produce the
+same batches from the same indices.
+"""
+import numpy as np
+
+from .dataset import Subset, TensorDataset
+
+
+class _MapDatasetFetcher:
+    def __init__(self, dataset, auto_collation, collate_fn, drop_last):
+        self.dataset = dataset
+        self.auto_collation = auto_collation
+        self.collate_fn = collate_fn
+        self.drop_last = drop_last
+        self._fast_tensor_rows = auto_collation and _is_default_collate(collate_fn)
+
+    def fetch(self, possibly_batched_index):
+        if not self.auto_collation:
+            return self.collate_fn(self.dataset[possibly_batched_index])
+        if self._fast_tensor_rows:
+            rows = _tensor_dataset_rows(self.dataset, possibly_batched_index)
+            if rows is not None:
+                return rows
+        getitems = getattr(self.dataset, "__getitems__", None)
+        if callable(getitems):
+            data = getitems(possibly_batched_index)
+        else:
+            data = [self.dataset[i] for i in possibly_batched_index]
+        return self.collate_fn(data)
+
+
+class _IterableDatasetFetcher:
+    def __init__(self, dataset, auto_collation, collate_fn, drop_last):
+        self.dataset_iter = iter(dataset)
+        self.auto_collation = auto_collation
+        self.collate_fn = collate_fn
+        self.drop_last = drop_last
+        self.ended = False
+
+    def fetch(self, possibly_batched_index):
+        if self.ended:
+            raise StopIteration
+        if not self.auto_collation:
+            return self.collate_fn(next(self.dataset_iter))
+        data = []
+        for _ in possibly_batched_index:
+            try:
+                data.append(next(self.dataset_iter))
+            except StopIteration:
+                self.ended = True
+                break
+        if len(data) == 0 or (self.drop_last and len(data) < len(possibly_batched_index)):
+            raise StopIteration
+        return self.collate_fn(data)
+
+
+def create_fetcher(is_iterable, dataset, auto_collation, collate_fn, drop_last):
+    kind = _IterableDatasetFetcher if is_iterable else _MapDatasetFetcher
+    return kind(dataset, auto_collation, collate_fn, drop_last)
+
+
+def _is_default_collate(collate_fn):
+    # imported here: dataloader imports this module
+    from .dataloader import default_collate
+    return collate_fn is default_collate
+
+
+def _tensor_dataset_rows(dataset, indices):
+    """``default_collate([dataset[i] for i in indices])`` in one indexing per tensor,
+    when ``dataset`` is a TensorDataset (possibly inside Subsets); else None.
+
+    Collating a TensorDataset's samples stacks rows that integer-array indexing gets
+    directly, without a Python-level loop over the batch.
+    """
+    while type(dataset) is Subset:
+        indices = [dataset.indices[i] for i in indices]
+        dataset = dataset.dataset
+    if type(dataset) is not TensorDataset:
+        return None
+    rows = np.asarray(indices, dtype=np.int64)
+    return [t[rows] for t in dataset.tensors]
