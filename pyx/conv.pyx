@@ -10,11 +10,18 @@ per-thread buffer of shape ``(c_group * kd * kh * kw, block)`` -- row
 ``((c * kd + a) * kh + b) * kw + e`` holds kernel tap ``(a, b, e)`` of input
 channel ``c`` -- small enough to stay in cache, and one product multiplies it
 with the group's weights straight into the output (float32: cynn's AVX-512
-kernel when the CPU has it, see gemm.pyx; otherwise BLAS). Blocks run in parallel on
-OpenMP threads with a single-threaded product each (no two thread pools compete);
-when there are fewer blocks than threads they run in turn and each product is
-split over the threads instead. An unfolding of the whole batch at once was
-measured slower: its buffer (tens of MB for a 56x56 layer) leaves the caches.
+kernel when the CPU has it, see gemm.pyx; otherwise BLAS). With at least
+``JOBS_WHOLE`` jobs they run in parallel on OpenMP threads with one whole,
+single-threaded product each (no two thread pools compete); with fewer they run
+in turn and each product is cut into gemm_parallel's blocks, spread over the
+threads. An unfolding of the whole batch at once was measured slower: its
+buffer (tens of MB for a 56x56 layer) leaves the caches.
+
+Same answer at any thread count: which of those two ways a convolution runs,
+how its products are cut and (weight gradient) how its sum over samples is
+split into partial sums are functions of the shapes alone; threads only decide
+who computes which piece, never which pieces there are or the order they are
+added in.
 
 Float32 1-d and 2-d convolutions mostly run on ``conv_shifted.pyx`` instead (no
 patch matrix, cynn's GEMM only; ``cynn/autograd/functions/conv.py`` chooses);
@@ -37,8 +44,8 @@ from libc.stdlib cimport malloc, free
 from libc.string cimport memcpy, memset
 from fused cimport floating
 cimport gemm_blas
-from gemm_blas cimport (BlasThreads, blas_pool_restore, blas_pool_to_one,
-                        blas_threads_from_addresses, gemm_parallel)
+from gemm_blas cimport (GEMM_MAX_BLOCKS, BlasThreads, blas_pool_restore, blas_pool_to_one,
+                        blas_threads_from_addresses, gemm_parallel_blocks)
 
 from cynn._kernels.gemm import blas_thread_control_addresses, gemm_choice_address
 
@@ -110,6 +117,50 @@ cdef Py_ssize_t PARALLEL_MIN = 32768
 
 cdef inline int _threads_for(double work, int n_threads) noexcept nogil:
     return n_threads if work >= PARALLEL_MIN else 1
+
+
+cdef enum:
+    # From this many jobs on, the jobs run side by side with whole products; with
+    # fewer, products are cut over the threads. Fixed, not the thread count, so the
+    # arithmetic never depends on it: a job-parallel run keeps up to this many
+    # threads busy (AlexNet at batch 4 has 4 jobs per layer).
+    JOBS_WHOLE = 4
+    # The weight gradient's sum over jobs is split into at most this many partial
+    # sums (a power of two: 2, 4 and 8 threads get equal shares) ...
+    WEIGHT_MAX_PARTS = 8
+    # ... each summing at least this many output positions per weight: clearing
+    # and adding up a part is a few memory passes over gW, against this many
+    # multiply-adds per weight (AlexNet's 13x13 layers at batch 4, 676 positions
+    # and 2.6 MB of gW, keep one sum and cut their products instead)
+    WEIGHT_MIN_POSITIONS = 512
+    # and all parts together hold at most this many bytes
+    WEIGHT_MAX_BYTES = 64 << 20
+
+
+cdef Py_ssize_t _weight_parts(Py_ssize_t jobs, Py_ssize_t positions,
+                              Py_ssize_t gw_bytes) noexcept nogil:
+    """How many partial sums a weight gradient over ``jobs`` jobs (``positions``
+    output positions per weight in all) is split into: a function of the shapes
+    only, so that the sum has the same order at any thread count."""
+    cdef Py_ssize_t fit = jobs
+    cdef Py_ssize_t parts = 1
+    if positions // WEIGHT_MIN_POSITIONS < fit:
+        fit = positions // WEIGHT_MIN_POSITIONS
+    if WEIGHT_MAX_BYTES // (gw_bytes if gw_bytes > 0 else 1) < fit:
+        fit = WEIGHT_MAX_BYTES // (gw_bytes if gw_bytes > 0 else 1)
+    if WEIGHT_MAX_PARTS < fit:
+        fit = WEIGHT_MAX_PARTS
+    while 2 * parts <= fit:
+        parts *= 2
+    # Parts are run whole by one thread each: parts of unequal job counts (12 jobs
+    # in 8 parts: 1 or 2 each) leave threads idle, so take the most parts that
+    # divide the jobs, or else that give every part at least 4 jobs.
+    while parts > 1 and jobs % parts != 0:
+        parts //= 2
+    if parts == 1:
+        while 2 * parts <= fit and jobs >= 4 * 2 * parts:
+            parts *= 2
+    return parts
 
 
 cdef struct Geometry:
@@ -303,9 +354,9 @@ def conv_forward(const floating[:, :, :, :, ::1] x,   # IN  (n, c_in, d, h, w)
 
     Each job (sample, group, block of positions) unfolds its patches into a
     per-thread buffer small enough for L2 and multiplies it with one BLAS call
-    that writes straight into y; jobs run in parallel with a single-threaded
-    BLAS. With fewer jobs than threads, the jobs run in turn and each product
-    is split over the threads instead.
+    that writes straight into y; with ``JOBS_WHOLE`` jobs or more they run in
+    parallel with a single-threaded BLAS. With fewer, the jobs run in turn and
+    each product is cut over the threads instead.
     """
     cdef Geometry g = _geometry(geometry)
     _check_gemm_conv(tuple(x.shape)[:5], tuple(w.shape)[:2], tuple(y.shape)[:5], groups, &g)
@@ -324,8 +375,8 @@ def conv_forward(const floating[:, :, :, :, ::1] x,   # IN  (n, c_in, d, h, w)
     cdef Py_ssize_t block = _block_rows(k_group, w_out, n_rows, sizeof(floating), block_bytes)
     cdef Py_ssize_t n_blocks = (n_rows + block - 1) // block
     cdef Py_ssize_t jobs = n_batch * groups * n_blocks
-    cdef bint split_jobs = jobs >= n_threads
-    cdef int nt = n_threads if split_jobs else 1
+    cdef bint split_jobs = jobs >= JOBS_WHOLE
+    cdef int nt = (n_threads if n_threads < jobs else <int>jobs) if split_jobs else 1
     buffers = np.empty((nt, k_group * block * w_out),
                        dtype=np.float32 if floating is float else np.float64)
     cdef floating[:, ::1] buf = buffers
@@ -347,7 +398,7 @@ def conv_forward(const floating[:, :, :, :, ::1] x,   # IN  (n, c_in, d, h, w)
                     q1 = q0 + block if q0 + block < n_rows else n_rows
                     _forward_job(&x[n, gi * c_group, 0, 0, 0], c_group, depth, height, width,
                                  &g, q0, q1, &buf[tid, 0], &w[gi * m_group, 0], m_group,
-                                 k_group, &y[n, gi * m_group, 0, 0, 0], p_out, 1)
+                                 k_group, &y[n, gi * m_group, 0, 0, 0], p_out, 1, 1)
         else:
             for job in range(jobs):
                 n = job // (groups * n_blocks)
@@ -357,7 +408,8 @@ def conv_forward(const floating[:, :, :, :, ::1] x,   # IN  (n, c_in, d, h, w)
                 q1 = q0 + block if q0 + block < n_rows else n_rows
                 _forward_job(&x[n, gi * c_group, 0, 0, 0], c_group, depth, height, width,
                              &g, q0, q1, &buf[0, 0], &w[gi * m_group, 0], m_group,
-                             k_group, &y[n, gi * m_group, 0, 0, 0], p_out, n_threads)
+                             k_group, &y[n, gi * m_group, 0, 0, 0], p_out, GEMM_MAX_BLOCKS,
+                             n_threads)
         _blas_pool_restore(previous)
         if has_bias:
             for job in prange(n_batch * c_out, num_threads=_threads_for(n_batch * c_out * p_out,
@@ -375,13 +427,14 @@ cdef void _forward_job(const floating* x_group, Py_ssize_t c_group, Py_ssize_t d
                        Py_ssize_t height, Py_ssize_t width, const Geometry* g,
                        Py_ssize_t q0, Py_ssize_t q1, floating* buf,
                        const floating* w_group, Py_ssize_t m_group, Py_ssize_t k_group,
-                       floating* y_group, Py_ssize_t p_out, int n_threads) noexcept nogil:
+                       floating* y_group, Py_ssize_t p_out, int max_blocks,
+                       int n_threads) noexcept nogil:
     cdef Py_ssize_t p0 = q0 * g.out[2], p1 = q1 * g.out[2]
     _im2col_block(x_group, c_group, depth, height, width, g, q0, q1, buf, p1 - p0)
     # y_group[:, p0:p1] (row stride p_out) = W_g (m, k) @ buf (k, p1 - p0)
-    gemm_parallel(False, False, <int>m_group, <int>(p1 - p0), <int>k_group, <floating>1,
-                  w_group, <int>k_group, buf, <int>(p1 - p0), <floating>0, y_group + p0,
-                  <int>p_out, n_threads)
+    gemm_parallel_blocks(False, False, <int>m_group, <int>(p1 - p0), <int>k_group, <floating>1,
+                         w_group, <int>k_group, buf, <int>(p1 - p0), <floating>0, y_group + p0,
+                         <int>p_out, n_threads, max_blocks)
 
 
 def conv_backward_data(const floating[:, :, :, :, ::1] gy,   # IN  (n, c_out, d_out, h_out, w_out)
@@ -392,7 +445,8 @@ def conv_backward_data(const floating[:, :, :, :, ::1] gy,   # IN  (n, c_out, d_
     """``gx[n, g] = col2im(W_g^T @ gy[n, g])``, block by block of output positions.
 
     A job is one (sample, group): its blocks all add into the same input
-    channels, so they run in turn inside the job.
+    channels, so they run in turn inside the job. Jobs run side by side from
+    ``JOBS_WHOLE`` jobs on, as in ``conv_forward``.
     """
     cdef Geometry g = _geometry(geometry)
     _check_gemm_conv(tuple(gx.shape)[:5], tuple(w.shape)[:2], tuple(gy.shape)[:5], groups, &g)
@@ -407,8 +461,8 @@ def conv_backward_data(const floating[:, :, :, :, ::1] gy,   # IN  (n, c_out, d_
     cdef Py_ssize_t block = _block_rows(k_group, w_out, n_rows, sizeof(floating), block_bytes)
     n_threads = _threads_for(<double>n_batch * c_out * p_out * k_group, n_threads)
     cdef Py_ssize_t jobs = n_batch * groups
-    cdef bint split_jobs = jobs >= n_threads
-    cdef int nt = n_threads if split_jobs else 1
+    cdef bint split_jobs = jobs >= JOBS_WHOLE
+    cdef int nt = (n_threads if n_threads < jobs else <int>jobs) if split_jobs else 1
     buffers = np.empty((nt, k_group * block * w_out),
                        dtype=np.float32 if floating is float else np.float64)
     cdef floating[:, ::1] buf = buffers
@@ -426,7 +480,7 @@ def conv_backward_data(const floating[:, :, :, :, ::1] gy,   # IN  (n, c_out, d_
                     _backward_data_job(&gy[n, gi * m_group, 0, 0, 0], &w[gi * m_group, 0],
                                        m_group, k_group, p_out, block, &buf[tid, 0], &g,
                                        &gx[n, gi * c_group, 0, 0, 0], c_group, depth, height,
-                                       width, 1)
+                                       width, 1, 1)
         else:
             for job in range(jobs):
                 n = job // groups
@@ -434,7 +488,7 @@ def conv_backward_data(const floating[:, :, :, :, ::1] gy,   # IN  (n, c_out, d_
                 _backward_data_job(&gy[n, gi * m_group, 0, 0, 0], &w[gi * m_group, 0],
                                    m_group, k_group, p_out, block, &buf[0, 0], &g,
                                    &gx[n, gi * c_group, 0, 0, 0], c_group, depth, height,
-                                   width, n_threads)
+                                   width, GEMM_MAX_BLOCKS, n_threads)
         _blas_pool_restore(previous)
 
 
@@ -442,7 +496,8 @@ cdef void _backward_data_job(const floating* gy_group, const floating* w_group,
                              Py_ssize_t m_group, Py_ssize_t k_group, Py_ssize_t p_out,
                              Py_ssize_t block, floating* buf, const Geometry* g,
                              floating* gx_group, Py_ssize_t c_group, Py_ssize_t depth,
-                             Py_ssize_t height, Py_ssize_t width, int n_threads) noexcept nogil:
+                             Py_ssize_t height, Py_ssize_t width, int max_blocks,
+                             int n_threads) noexcept nogil:
     cdef Py_ssize_t q0, q1, p0, p1, n_rows = g.out[0] * g.out[1]
     _zero(gx_group, c_group * depth * height * width)
     q0 = 0
@@ -451,9 +506,9 @@ cdef void _backward_data_job(const floating* gy_group, const floating* w_group,
         p0 = q0 * g.out[2]
         p1 = q1 * g.out[2]
         # buf (k, p1 - p0) = W_g^T (k, m) @ gy_group[:, p0:p1] (row stride p_out)
-        gemm_parallel(True, False, <int>k_group, <int>(p1 - p0), <int>m_group, <floating>1,
-                      w_group, <int>k_group, gy_group + p0, <int>p_out, <floating>0, buf,
-                      <int>(p1 - p0), n_threads)
+        gemm_parallel_blocks(True, False, <int>k_group, <int>(p1 - p0), <int>m_group,
+                             <floating>1, w_group, <int>k_group, gy_group + p0, <int>p_out,
+                             <floating>0, buf, <int>(p1 - p0), n_threads, max_blocks)
         _col2im_block(buf, p1 - p0, c_group, depth, height, width, g, q0, q1, gx_group)
         q0 = q1
 
@@ -465,8 +520,13 @@ def conv_backward_weight(const floating[:, :, :, :, ::1] x,    # IN  (n, c_in, d
                          Py_ssize_t block_bytes=1 << 21):
     """``gW_g = sum over samples and blocks of gy[n, g, block] @ im2col(x[n, g], block)^T``.
 
-    Jobs (sample, group, block) run in parallel, each thread adding into its own
-    copy of gW; the copies are summed at the end.
+    The jobs (sample, group, block), in order, are cut into ``_weight_parts``
+    runs of consecutive jobs; each run adds its products, in turn, into a
+    partial sum of its own (the first into gW itself) and the partial sums are
+    added up in run order. Runs go to the threads; with a single run the jobs
+    go in turn and each product is cut over the threads instead. The runs
+    depend on the shapes only, so every thread count adds the same numbers in
+    the same order.
     """
     cdef Geometry g = _geometry(geometry)
     _check_gemm_conv(tuple(x.shape)[:5], tuple(gw.shape)[:2], tuple(gy.shape)[:5], groups, &g)
@@ -479,64 +539,70 @@ def conv_backward_weight(const floating[:, :, :, :, ::1] x,    # IN  (n, c_in, d
     cdef Py_ssize_t block = _block_rows(k_group, w_out, n_rows, sizeof(floating), block_bytes)
     cdef Py_ssize_t n_blocks = (n_rows + block - 1) // block
     cdef Py_ssize_t jobs = n_batch * groups * n_blocks
-    cdef bint split_jobs = jobs >= n_threads
-    cdef int nt = n_threads if split_jobs else 1
+    cdef Py_ssize_t parts = _weight_parts(jobs, n_batch * p_out,
+                                          c_out * k_group * <Py_ssize_t>sizeof(floating))
+    cdef int nt = (n_threads if n_threads < parts else <int>parts) if parts > 1 else 1
     dtype = np.float32 if floating is float else np.float64
-    cdef floating[:, :, ::1] acc = np.zeros((nt, c_out, k_group), dtype=dtype)
+    # partial sums 1 .. parts - 1 (the first is gw)
+    cdef floating[:, :, ::1] acc = np.zeros((parts - 1, c_out, k_group), dtype=dtype)
     buffers = np.empty((nt, k_group * block * w_out), dtype=dtype)
     cdef floating[:, ::1] buf = buffers
-    cdef Py_ssize_t job, n, gi, blk, q0, q1, t, i, j
+    cdef Py_ssize_t part, job, i, j
     cdef int tid, previous
-    cdef floating total
+    cdef floating* row
+    cdef const floating* add
     if c_out * k_group == 0:
         return
+    gw[:, :] = 0
     tid = 0
     with nogil:
         previous = _blas_pool_to_one()
-        if split_jobs:
+        if parts > 1:
             with parallel(num_threads=nt):
                 tid = threadid()
-                for job in prange(jobs, schedule="dynamic"):
-                    n = job // (groups * n_blocks)
-                    gi = (job // n_blocks) % groups
-                    blk = job % n_blocks
-                    q0 = blk * block
-                    q1 = q0 + block if q0 + block < n_rows else n_rows
-                    _backward_weight_job(&x[n, gi * c_group, 0, 0, 0], c_group, depth,
-                                         height, width, &g, q0, q1, &buf[tid, 0],
-                                         &gy[n, gi * m_group, 0, 0, 0], m_group, k_group,
-                                         p_out, &acc[tid, gi * m_group, 0], 1)
+                for part in prange(parts, schedule="dynamic"):
+                    for job in range(part * jobs // parts, (part + 1) * jobs // parts):
+                        _backward_weight_job(x, gy, job, groups, n_blocks, block, &g,
+                                             &buf[tid, 0],
+                                             &gw[0, 0] if part == 0 else &acc[part - 1, 0, 0],
+                                             1, 1)
         else:
             for job in range(jobs):
-                n = job // (groups * n_blocks)
-                gi = (job // n_blocks) % groups
-                blk = job % n_blocks
-                q0 = blk * block
-                q1 = q0 + block if q0 + block < n_rows else n_rows
-                _backward_weight_job(&x[n, gi * c_group, 0, 0, 0], c_group, depth,
-                                     height, width, &g, q0, q1, &buf[0, 0],
-                                     &gy[n, gi * m_group, 0, 0, 0], m_group, k_group,
-                                     p_out, &acc[0, gi * m_group, 0], n_threads)
+                _backward_weight_job(x, gy, job, groups, n_blocks, block, &g, &buf[0, 0],
+                                     &gw[0, 0], GEMM_MAX_BLOCKS, n_threads)
         _blas_pool_restore(previous)
-        for i in prange(c_out, num_threads=n_threads, schedule="static"):
-            for j in range(k_group):
-                total = 0
-                for t in range(nt):
-                    total = total + acc[t, i, j]
-                gw[i, j] = total
+        if parts > 1:
+            # row by row along contiguous rows (the inner loop vectorises), each
+            # part in turn: the order of the sum is the parts' order
+            for i in prange(c_out, num_threads=n_threads, schedule="static"):
+                row = &gw[i, 0]
+                for part in range(parts - 1):
+                    add = &acc[part, i, 0]
+                    for j in range(k_group):
+                        row[j] = row[j] + add[j]
 
 
-cdef void _backward_weight_job(const floating* x_group, Py_ssize_t c_group, Py_ssize_t depth,
-                               Py_ssize_t height, Py_ssize_t width, const Geometry* g,
-                               Py_ssize_t q0, Py_ssize_t q1, floating* buf,
-                               const floating* gy_group, Py_ssize_t m_group, Py_ssize_t k_group,
-                               Py_ssize_t p_out, floating* gw_group, int n_threads) noexcept nogil:
+cdef void _backward_weight_job(const floating[:, :, :, :, ::1] x,
+                               const floating[:, :, :, :, ::1] gy, Py_ssize_t job,
+                               Py_ssize_t groups, Py_ssize_t n_blocks, Py_ssize_t block,
+                               const Geometry* g, floating* buf, floating* gw,
+                               int max_blocks, int n_threads) noexcept nogil:
+    """gw (c_out, k_group) += job's product: job = (sample, group, block of output rows)."""
+    cdef Py_ssize_t c_group = x.shape[1] // groups, m_group = gy.shape[1] // groups
+    cdef Py_ssize_t k_group = c_group * g.k[0] * g.k[1] * g.k[2]
+    cdef Py_ssize_t n_rows = g.out[0] * g.out[1], p_out = n_rows * g.out[2]
+    cdef Py_ssize_t n = job // (groups * n_blocks)
+    cdef Py_ssize_t gi = (job // n_blocks) % groups
+    cdef Py_ssize_t q0 = (job % n_blocks) * block
+    cdef Py_ssize_t q1 = q0 + block if q0 + block < n_rows else n_rows
     cdef Py_ssize_t p0 = q0 * g.out[2], p1 = q1 * g.out[2]
-    _im2col_block(x_group, c_group, depth, height, width, g, q0, q1, buf, p1 - p0)
-    # gw_group (m, k) += gy_group[:, p0:p1] (m, p1 - p0; row stride p_out) @ buf^T
-    gemm_parallel(False, True, <int>m_group, <int>k_group, <int>(p1 - p0), <floating>1,
-                  gy_group + p0, <int>p_out, buf, <int>(p1 - p0), <floating>1, gw_group,
-                  <int>k_group, n_threads)
+    _im2col_block(&x[n, gi * c_group, 0, 0, 0], c_group, x.shape[2], x.shape[3], x.shape[4],
+                  g, q0, q1, buf, p1 - p0)
+    # gw_g (m, k) += gy_g[:, p0:p1] (m, p1 - p0; row stride p_out) @ buf^T
+    gemm_parallel_blocks(False, True, <int>m_group, <int>k_group, <int>(p1 - p0), <floating>1,
+                         &gy[n, gi * m_group, 0, 0, 0] + p0, <int>p_out, buf, <int>(p1 - p0),
+                         <floating>1, gw + gi * m_group * k_group, <int>k_group, n_threads,
+                         max_blocks)
 
 
 def add_channel_bias(floating[:, :, ::1] y,        # IN/OUT (n, c, p)
@@ -585,7 +651,10 @@ def channel_sum(const floating[:, :, ::1] y,   # IN  (n, c, p)
 
 # ------------------------------------------------------------------ depthwise
 # Every plane is copied into a zero-padded per-thread scratch volume first (see
-# depthwise.h), so the products run without bounds tests. The input gradient of
+# depthwise.h), so the products run without bounds tests. A job is one output
+# plane (forward, input gradient) or one output channel's weight gradient, summed
+# over the whole batch by the thread that owns it: no sum crosses threads, so the
+# results do not depend on the thread count. The input gradient of
 # a stride-1 convolution is itself a correlation (of the padded output gradient
 # with the flipped taps); other strides scatter into a scratch volume that is
 # cropped back to the plane.

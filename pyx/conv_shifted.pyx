@@ -30,6 +30,17 @@ module only when that kernel is the one chosen; float64 and BLAS keep to
 Work is cut into jobs (sample, group, block of output rows); each thread
 copies its job's input rows (plus the halo rows its taps reach) into its own
 buffer.
+
+Same answer at any thread count. Forward: the blocks of output rows depend on
+the thread count, but that cannot change a bit of the output. Each output
+element is computed whole by one ``cynn_sgemm_indirect`` call, and there its
+arithmetic is fixed by k alone: the micro-kernel starts its accumulator at
+zero, adds the products in k order in KC = 384 panels that start at p = 0
+(the same for any m and n), and scales, adds the bias and C in the same
+instructions whichever tile (full, partly masked, NV = 1 or 2) and block it
+lands in; lanes never mix. Weight gradient: there the blocks of output rows are
+the sum's terms, so they, and how they are grouped into partial sums, are
+functions of the shapes only (see ``shifted_backward_weight``).
 """
 import numpy as np
 
@@ -188,6 +199,42 @@ cdef struct Jobs:
     int threads
 
 
+cdef enum:
+    # the weight gradient cuts its rows as if for this many threads (at least 8
+    # jobs when there are enough output rows), whatever the real count
+    WEIGHT_BLOCK_THREADS = 4
+    # partial sums of the weight gradient: as conv.pyx's _weight_parts
+    WEIGHT_MAX_PARTS = 8
+    WEIGHT_MIN_POSITIONS = 512
+    WEIGHT_MAX_BYTES = 64 << 20
+
+
+cdef Py_ssize_t _weight_parts(Py_ssize_t jobs, Py_ssize_t positions,
+                              Py_ssize_t gw_bytes) noexcept nogil:
+    """How many partial sums the weight gradient's jobs are split into (a power of
+    two; each at least WEIGHT_MIN_POSITIONS output positions per weight): a function
+    of the shapes only, so that the sum has the same order at any thread count."""
+    cdef Py_ssize_t fit = jobs
+    cdef Py_ssize_t parts = 1
+    if positions // WEIGHT_MIN_POSITIONS < fit:
+        fit = positions // WEIGHT_MIN_POSITIONS
+    if WEIGHT_MAX_BYTES // (gw_bytes if gw_bytes > 0 else 1) < fit:
+        fit = WEIGHT_MAX_BYTES // (gw_bytes if gw_bytes > 0 else 1)
+    if WEIGHT_MAX_PARTS < fit:
+        fit = WEIGHT_MAX_PARTS
+    while 2 * parts <= fit:
+        parts *= 2
+    # Parts are run whole by one thread each: parts of unequal job counts (12 jobs
+    # in 8 parts: 1 or 2 each) leave threads idle, so take the most parts that
+    # divide the jobs, or else that give every part at least 4 jobs.
+    while parts > 1 and jobs % parts != 0:
+        parts //= 2
+    if parts == 1:
+        while 2 * parts <= fit and jobs >= 4 * 2 * parts:
+            parts *= 2
+    return parts
+
+
 cdef Jobs _jobs(Py_ssize_t n_batch, int groups, Py_ssize_t c_group, const Window* win,
                 int n_threads, Py_ssize_t block_bytes):
     cdef Jobs jobs
@@ -269,8 +316,12 @@ def shifted_backward_weight(const float[:, :, :, :, ::1] x,    # IN  (n, c_in, 1
                             Py_ssize_t block_bytes=1 << 20):
     """``gW_g = sum_n gy[n, g] @ patches(x[n, g])^T``.
 
-    Jobs (sample, group, block of output rows) run in parallel, each thread
-    adding into its own copy of gW; the copies are summed at the end.
+    The jobs (sample, group, block of output rows), in order, are cut into
+    ``_weight_parts`` runs of consecutive jobs; each run adds its products, in
+    turn, into a partial sum of its own (the first into gW itself), and the
+    partial sums are added up in run order. The blocks and the runs depend on
+    the shapes only and runs go to threads whole, so every thread count adds the
+    same numbers in the same order.
     """
     cdef Window win = _window(geometry)
     cdef Groups shapes = _check_shapes(tuple(x.shape)[:5], tuple(gw.shape)[:2],
@@ -284,43 +335,50 @@ def shifted_backward_weight(const float[:, :, :, :, ::1] x,    # IN  (n, c_in, 1
     if n_batch * win.h_out * win.w_out == 0:
         gw[:, :] = 0
         return
-    cdef Jobs plan = _jobs(n_batch, groups, c_group, &win, n_threads, block_bytes)
+    cdef Jobs plan = _jobs(n_batch, groups, c_group, &win, WEIGHT_BLOCK_THREADS, block_bytes)
     cdef Py_ssize_t block = plan.block, n_blocks = plan.n_blocks, jobs = plan.count
-    cdef int nt = plan.threads
-    cdef float[:, :, ::1] acc = np.zeros((nt, c_out, k_group), dtype=np.float32)
+    cdef Py_ssize_t p_out = win.h_out * win.w_out
+    cdef Py_ssize_t parts = _weight_parts(jobs, n_batch * p_out,
+                                          c_out * k_group * <Py_ssize_t>sizeof(float))
+    cdef int nt = n_threads if n_threads < parts else <int>parts
+    # partial sums 1 .. parts - 1 (the first is gw)
+    cdef float[:, :, ::1] acc = np.zeros((parts - 1, c_out, k_group), dtype=np.float32)
     cdef float[:, ::1] padded = np.empty((nt, plan.padded_size), dtype=np.float32)
     cdef long[:, ::1] offsets = np.empty((nt, k_group), dtype=np.int_)
     cdef long[:, ::1] columns = np.empty((nt, block * win.w_out), dtype=np.int_)
-    cdef Py_ssize_t p_out = win.h_out * win.w_out
-    cdef Py_ssize_t job, n, gi, blk, q0, q1, i, j, t
+    cdef Py_ssize_t part, job, n, gi, blk, q0, q1, i, j
     cdef int tid = 0, failed = 0
     cdef int* failed_at = &failed   # a flag written inside prange must not be thread-private
+    cdef float* sum_at
     cdef float* row
-    cdef const float* part
+    cdef const float* add
+    gw[:, :] = 0
     with nogil:
         with parallel(num_threads=nt):
             tid = threadid()
-            for job in prange(jobs, schedule="dynamic"):
-                n = job // (groups * n_blocks)
-                gi = (job // n_blocks) % groups
-                blk = job % n_blocks
-                q0 = blk * block
-                q1 = q0 + block if q0 + block < win.h_out else win.h_out
-                if not _backward_weight_job(&x[n, gi * c_group, 0, 0, 0], c_group, height,
-                                            width, &win, q0, q1, &padded[tid, 0],
-                                            &offsets[tid, 0], &columns[tid, 0],
-                                            &gy[n, gi * m_group, 0, 0, 0], m_group, k_group,
-                                            p_out, &acc[tid, gi * m_group, 0]):
-                    failed_at[0] = 1
-        # row by row, each thread's copy in turn: the inner loops run along contiguous
-        # rows (and vectorise); the sum keeps the thread order of an element-wise one
-        for i in prange(c_out, num_threads=n_threads, schedule="static"):
-            row = &gw[i, 0]
-            memcpy(row, &acc[0, i, 0], k_group * sizeof(float))
-            for t in range(1, nt):
-                part = &acc[t, i, 0]
-                for j in range(k_group):
-                    row[j] = row[j] + part[j]
+            for part in prange(parts, schedule="dynamic"):
+                sum_at = &gw[0, 0] if part == 0 else &acc[part - 1, 0, 0]
+                for job in range(part * jobs // parts, (part + 1) * jobs // parts):
+                    n = job // (groups * n_blocks)
+                    gi = (job // n_blocks) % groups
+                    blk = job % n_blocks
+                    q0 = blk * block
+                    q1 = q0 + block if q0 + block < win.h_out else win.h_out
+                    if not _backward_weight_job(&x[n, gi * c_group, 0, 0, 0], c_group, height,
+                                                width, &win, q0, q1, &padded[tid, 0],
+                                                &offsets[tid, 0], &columns[tid, 0],
+                                                &gy[n, gi * m_group, 0, 0, 0], m_group,
+                                                k_group, p_out, sum_at + gi * m_group * k_group):
+                        failed_at[0] = 1
+        # row by row along contiguous rows (the inner loop vectorises), each part
+        # in turn: the order of the sum is the parts' order
+        if parts > 1:
+            for i in prange(c_out, num_threads=n_threads, schedule="static"):
+                row = &gw[i, 0]
+                for part in range(parts - 1):
+                    add = &acc[part, i, 0]
+                    for j in range(k_group):
+                        row[j] = row[j] + add[j]
     if failed:
         raise MemoryError("conv: cannot allocate the GEMM packing buffers")
 

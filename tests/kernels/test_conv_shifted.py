@@ -148,8 +148,9 @@ def test_thread_count_does_not_change_results(counted):
     assert counted.forward == 4 and counted.weight == 2
     (y1, g1), (y2, g2) = results
     np.testing.assert_array_equal(y1, y2)
+    # the weight gradient's row blocks and partial sums depend on the shapes only
     for one, two in zip(g1, g2):
-        np.testing.assert_allclose(one, two, rtol=1e-5, atol=1e-5)
+        np.testing.assert_array_equal(one, two)
 
 
 def _geometry_args(x_shape, w_shape, stride, padding, dilation):

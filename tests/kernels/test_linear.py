@@ -118,7 +118,7 @@ def test_one_thread_and_two_threads_agree():
     results = []
     previous = cynn.get_num_threads()
     try:
-        for threads in (1, 2):
+        for threads in (1, 2, 3):
             cynn.set_num_threads(threads)
             tensors = [cynn.tensor(a, requires_grad=True) for a in (x, w, b)]
             y = F.linear(*tensors)
@@ -126,8 +126,10 @@ def test_one_thread_and_two_threads_agree():
             results.append([y.detach().numpy()] + [t.grad.numpy() for t in tensors])
     finally:
         cynn.set_num_threads(previous)
-    for one, two in zip(*results):
-        np.testing.assert_allclose(one, two, rtol=1e-5, atol=1e-6 * np.abs(one).max())
+    # GEMM cuts C by its shape alone: the same bits at any thread count
+    for one, *others in zip(*results):
+        for other in others:
+            np.testing.assert_array_equal(one, other)
 
 
 ERRORS = [
