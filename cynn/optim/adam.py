@@ -3,7 +3,8 @@ import numpy as np
 
 from .. import _dtype
 from .._tensor import Tensor
-from .optimizer import Optimizer, _to_scalar
+from .._kernels import optim as _kernels
+from .optimizer import Optimizer, _check_fused, _kernel_threads, _multi_tensor, _to_scalar
 from .sgd import _refuse_differentiable
 
 __all__ = ["Adam", "AdamW", "adam"]
@@ -40,10 +41,20 @@ class Adam(Optimizer):
         amsgrad (bool): use the AMSGrad variant (running maximum of ``v``).
         maximize (bool): maximize the objective instead of minimizing it.
         decoupled_weight_decay (bool): decay the weights directly, as AdamW does.
-        foreach, fused (bool, optional): accepted for PyTorch compatibility; cynn has
-            one numpy implementation (``fused`` only fixes the step counter at float32).
+        foreach (bool, optional): ``False`` makes one kernel call per parameter, as
+            torch's for-loop; otherwise (default) one call covers every parameter of
+            a dtype. Results are bitwise the same either way.
+        fused (bool, optional): ``True`` asks for the fused kernel, which every step
+            runs anyway: one OpenMP pass per parameter that reads the parameter, its
+            gradient and its moments once and writes them once, with the bias
+            corrections computed once per step in Python (float32 and float64; other
+            dtypes and non-contiguous arrays fall back to the same update in numpy).
+            As in torch, ``fused=True`` also keeps the step counter in float32, and
+            raises with ``foreach=True`` or ``differentiable=True``.
         capturable (bool): must be False (CUDA graphs only).
-        differentiable (bool): must be False (updates are not recorded by autograd).
+        differentiable (bool): must be False: cynn's updates are not recorded by
+            autograd, so there is no differentiable path to fall back on; True raises
+            rather than silently doing less.
 
     State (per parameter): ``"step"`` (0-dim float tensor), ``"exp_avg"`` and
     ``"exp_avg_sq"`` (the parameter's shape), plus ``"max_exp_avg_sq"`` with amsgrad.
@@ -59,8 +70,12 @@ class Adam(Optimizer):
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  amsgrad=False, *, foreach=None, maximize=False, capturable=False,
                  differentiable=False, fused=None, decoupled_weight_decay=False):
-        if isinstance(lr, Tensor) and lr.numel() != 1:
-            raise ValueError("Tensor lr must be 1-element")
+        if isinstance(lr, Tensor):
+            if foreach and not capturable:
+                raise ValueError(
+                    "lr as a Tensor is not supported for capturable=False and foreach=True")
+            if lr.numel() != 1:
+                raise ValueError("Tensor lr must be 1-element")
         if not 0.0 <= lr:
             raise ValueError(f"Invalid learning rate: {lr}")
         if not 0.0 <= eps:
@@ -75,13 +90,14 @@ class Adam(Optimizer):
                 or (isinstance(betas[0], Tensor) and isinstance(betas[1], Tensor))):
             raise ValueError("betas must be either both floats or both Tensors")
         for i, beta in enumerate(betas):
-            if isinstance(beta, Tensor) and beta.numel() != 1:
-                raise ValueError(f"Tensor betas[{i}] must be 1-element")
+            if isinstance(beta, Tensor):
+                if not capturable and foreach:
+                    raise ValueError(f"betas[{i}] as a Tensor is not supported for "
+                                     "capturable=False and foreach=True")
+                if beta.numel() != 1:
+                    raise ValueError(f"Tensor betas[{i}] must be 1-element")
         if capturable:
             raise ValueError("capturable=True needs CUDA graphs; cynn runs on the CPU only")
-        _refuse_differentiable(differentiable)
-        if fused and foreach:
-            raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
         betas = tuple(float(_to_scalar(b)) for b in betas)
 
         defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
@@ -89,6 +105,8 @@ class Adam(Optimizer):
                     "capturable": capturable, "differentiable": differentiable,
                     "fused": fused, "decoupled_weight_decay": decoupled_weight_decay}
         super().__init__(params, defaults)
+        _check_fused(fused, foreach, differentiable)
+        _refuse_differentiable(differentiable)
 
     def __setstate__(self, state):
         super().__setstate__(state)
@@ -108,20 +126,24 @@ class Adam(Optimizer):
                         np.array(float(p_state["step"]), dtype=_step_dtype(fused)))
 
     def _init_group(self, group):
-        """The parameters with a gradient, creating their state on first use."""
-        params = []
+        """The parameters with a gradient, their gradients and their states, creating
+        the states on first use."""
+        params, grads, states = [], [], []
         for p in group["params"]:
-            if p.grad is None:
+            grad = p.grad
+            if grad is None:
                 continue
             params.append(p)
+            grads.append(grad)
             state = self.state[p]
+            states.append(state)
             if len(state) == 0:
                 state["step"] = Tensor._wrap(np.zeros((), dtype=_step_dtype(group["fused"])))
                 state["exp_avg"] = Tensor._wrap(np.zeros_like(p._data))
                 state["exp_avg_sq"] = Tensor._wrap(np.zeros_like(p._data))
                 if group["amsgrad"]:
                     state["max_exp_avg_sq"] = Tensor._wrap(np.zeros_like(p._data))
-        return params
+        return params, grads, states
 
     def step(self, closure=None):
         """Perform one optimization step.
@@ -134,18 +156,83 @@ class Adam(Optimizer):
         """
         loss = self._evaluate_closure(closure)
         for group in self.param_groups:
-            params = self._init_group(group)
-            states = [self.state[p] for p in params]
+            params, grads, states = self._init_group(group)
             beta1, beta2 = group["betas"]
-            adam(params, [p.grad for p in params],
+            adam(params, grads,
                  [s["exp_avg"] for s in states], [s["exp_avg_sq"] for s in states],
                  [s["max_exp_avg_sq"] for s in states] if group["amsgrad"] else [],
                  [s["step"] for s in states],
+                 foreach=group["foreach"], fused=group["fused"],
                  amsgrad=group["amsgrad"], beta1=beta1, beta2=beta2, lr=group["lr"],
                  weight_decay=group["weight_decay"], eps=group["eps"],
                  maximize=group["maximize"],
                  decoupled_weight_decay=group["decoupled_weight_decay"])
         return loss
+
+
+def adam(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, foreach=None,
+         capturable=False, differentiable=False, fused=None, grad_scale=None,
+         found_inf=None, has_complex=False, decoupled_weight_decay=False, *, amsgrad,
+         beta1, beta2, lr, weight_decay, eps, maximize):
+    """The Adam update of ``params`` in place (functional form of ``Adam.step``).
+
+    All state tensors are updated in place; ``state_steps`` are 0-dim counters, each
+    incremented once. The bias corrections are computed here, once per parameter, in
+    double precision as torch does, and handed to the kernel as scalars.
+    ``foreach=False`` (without ``fused``) makes one kernel call per parameter,
+    otherwise one call covers every parameter of a dtype. ``capturable``,
+    ``differentiable``, ``grad_scale`` and ``found_inf`` must keep their defaults.
+    """
+    if capturable or differentiable:
+        raise RuntimeError("capturable and differentiable updates are not supported by cynn")
+    if grad_scale is not None or found_inf is not None:
+        raise RuntimeError("grad_scale and found_inf are not supported: cynn has no AMP")
+    lr = _to_scalar(lr)
+    n = len(params)
+    step_size = np.empty(n)
+    bias_correction2_sqrt = np.empty(n)
+    corrections = {}  # parameters usually share their step count
+    for i, step_t in enumerate(state_steps):
+        step_t._data += 1
+        step_t._version[0] += 1
+        step = float(step_t._data)
+        if step not in corrections:
+            bias_correction1 = 1 - beta1 ** step
+            bias_correction2 = 1 - beta2 ** step
+            corrections[step] = (lr / bias_correction1, bias_correction2 ** 0.5)
+        step_size[i], bias_correction2_sqrt[i] = corrections[step]
+
+    thetas = [p._data for p in params]
+    ms = [m._data for m in exp_avgs]
+    vs = [v._data for v in exp_avg_sqs]
+    v_maxs = [v._data for v in max_exp_avg_sqs] if amsgrad else None
+    options = {"beta1": beta1, "beta2": beta2, "eps": eps, "weight_decay": weight_decay,
+               "lr": lr, "maximize": maximize,
+               "decoupled_weight_decay": decoupled_weight_decay}
+
+    def run(indices, gs):
+        if indices is None:
+            lists = (thetas, ms, vs, v_maxs, step_size, bias_correction2_sqrt)
+        else:
+            indices = list(indices)
+            lists = ([thetas[i] for i in indices], [ms[i] for i in indices],
+                     [vs[i] for i in indices],
+                     None if v_maxs is None else [v_maxs[i] for i in indices],
+                     step_size[indices], bias_correction2_sqrt[indices])
+        ps, m, v, v_max, sizes, bc2 = lists
+        _kernels.adam_update(ps, gs, m, v, v_max, sizes, bc2, beta1, beta2, eps,
+                             weight_decay, lr, amsgrad, maximize, decoupled_weight_decay,
+                             _kernel_threads(ps))
+
+    def reference(i, g):
+        _adam_reference(thetas[i], g, ms[i], vs[i], None if v_maxs is None else v_maxs[i],
+                        step_size[i], bias_correction2_sqrt[i], **options)
+
+    states = [ms, vs] + ([v_maxs] if amsgrad else [])
+    _multi_tensor(run, thetas, [g._data for g in grads], states, reference,
+                  foreach=bool(fused) or foreach is not False)
+    for p in params:
+        p._version[0] += 1
 
 
 def _lerp_(start, end, weight):
@@ -159,50 +246,27 @@ def _lerp_(start, end, weight):
         np.subtract(end, (end - start) * (1 - weight), out=start)
 
 
-def adam(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, *, amsgrad,
-         beta1, beta2, lr, weight_decay, eps, maximize, decoupled_weight_decay=False):
-    """The Adam update of ``params`` in place (functional form of ``Adam.step``).
-
-    All state tensors are updated in place; ``state_steps`` are 0-dim counters.
-    """
-    lr = _to_scalar(lr)
-    for i, param in enumerate(params):
-        theta = param._data
-        g = grads[i]._data
-        # `g` may still be the .grad array itself: only ever rebind it, never write into it
-        if maximize:
-            g = -g
-        m = exp_avgs[i]._data
-        v = exp_avg_sqs[i]._data
-        step_t = state_steps[i]
-        step_t._data += 1
-        step_t._version[0] += 1
-
-        if weight_decay != 0:
-            if decoupled_weight_decay:
-                theta *= 1 - lr * weight_decay
-            else:
-                g = g + weight_decay * theta
-
-        _lerp_(m, g, 1 - beta1)
-        v *= beta2
-        v += (1 - beta2) * g * g
-
-        step = float(step_t._data)
-        bias_correction1 = 1 - beta1 ** step
-        bias_correction2 = 1 - beta2 ** step
-        step_size = lr / bias_correction1
-        bias_correction2_sqrt = bias_correction2 ** 0.5
-
-        if amsgrad:
-            v_max = max_exp_avg_sqs[i]._data
-            np.maximum(v_max, v, out=v_max)
-            v = v_max
-        denom = np.sqrt(v)
-        denom /= bias_correction2_sqrt
-        denom += eps
-        theta += (-step_size) * m / denom
-        param._version[0] += 1
+def _adam_reference(theta, g, m, v, v_max, step_size, bias_correction2_sqrt, *, beta1,
+                    beta2, eps, weight_decay, lr, maximize, decoupled_weight_decay):
+    """numpy form of the kernel, for parameters it does not take (float16, strided)."""
+    # `g` may be the .grad array itself: only ever rebind it, never write into it
+    if maximize:
+        g = -g
+    if weight_decay != 0:
+        if decoupled_weight_decay:
+            theta *= 1 - lr * weight_decay
+        else:
+            g = g + weight_decay * theta
+    _lerp_(m, g, 1 - beta1)
+    v *= beta2
+    v += (1 - beta2) * g * g
+    if v_max is not None:
+        np.maximum(v_max, v, out=v_max)
+        v = v_max
+    denom = np.sqrt(v)
+    denom /= bias_correction2_sqrt
+    denom += eps
+    theta += (-step_size) * m / denom
 
 
 class AdamW(Adam):

@@ -1,0 +1,347 @@
+# distutils: extra_compile_args = -fno-math-errno
+"""Fused optimizer updates: one pass per parameter reads the parameter, its gradient
+and its state once and writes the parameter and the state once.
+
+Each entry point is multi-tensor: it takes lists of same-dtype, C-contiguous arrays
+(one entry per parameter), so that a model's ten small parameters cost one call, not
+ten. Every array's dtype, layout and size is checked before any arithmetic; a list
+that does not fit raises with nothing written, and ``cynn/optim`` then splits it by
+dtype and sends what no kernel takes (float16, strided arrays) through numpy.
+
+Scalars that depend only on the step (bias corrections, ``1 - lr * weight_decay``)
+are computed once in Python and passed in; the arithmetic follows torch's single-tensor CPU path operation by
+operation, with every constant rounded to the parameter's dtype as torch does.
+
+Threads: work is cut into blocks of ``BLOCK`` elements, each block lying inside one
+parameter and starting at a multiple of ``BLOCK`` from its start. One thread or many
+run the very same block loop, so each element goes through the same instructions
+(same vector body or scalar tail, same alignment peel) whatever ``n_threads`` is: the
+results are bitwise identical at any thread count, even if a build lets the compiler
+contract ``a * b + c`` into an FMA in the vector body only. ``n_threads == 1`` skips
+the OpenMP region altogether (no thread wake-up for small updates).
+
+``-fno-math-errno``: lets gcc vectorise ``sqrt`` (the errno branch it otherwise keeps
+for negative inputs forces a scalar loop); nothing here reads errno, and the second
+moment is never negative.
+"""
+cimport numpy as cnp
+from cython.parallel cimport prange
+from libc.math cimport sqrt, sqrtf
+from libc.stdlib cimport malloc, free
+from fused cimport floating
+
+cnp.import_array()
+
+# A multiple of 64 (any SIMD width divides it), large enough that the per-block
+# bookkeeping is noise next to 4096 elements of arithmetic.
+cdef enum:
+    BLOCK = 4096
+
+
+cdef struct SgdArgs:
+    double lr, momentum, dampening, weight_decay
+    bint nesterov, maximize, first_step
+
+
+cdef struct AdamArgs:
+    double beta1, beta2, eps, weight_decay, decay
+    bint amsgrad, maximize, decoupled
+
+
+# ---------------------------------------------------------------------- argument unpacking
+cdef struct Blocks:
+    Py_ssize_t n_tensors, n_blocks
+    Py_ssize_t* sizes
+    Py_ssize_t* owner        # parameter index of each block
+    Py_ssize_t* first_block  # first block of each parameter
+    void** ptrs[5]           # data of the parameters, then of each parallel list
+
+
+cdef class _Blocks:
+    """Owns a ``Blocks`` table for the duration of one call."""
+    cdef Blocks b
+
+    def __dealloc__(self):
+        cdef int j
+        free(self.b.sizes)
+        free(self.b.owner)
+        free(self.b.first_block)
+        for j in range(5):
+            free(self.b.ptrs[j])
+
+
+cdef _Blocks _unpack(list params, list others, int writable_mask):
+    """Check every array against ``params[k]`` (dtype, C order, size) and gather
+    data pointers; ``others[j]`` is a list parallel to ``params`` (grads, state).
+    ``writable_mask`` bit ``j`` is set when ``others[j]`` is written."""
+    cdef _Blocks blk = _Blocks()
+    cdef Py_ssize_t k, j, b, n = len(params), total = 0
+    cdef cnp.ndarray a, p
+    cdef int typenum
+    blk.b.n_tensors = n
+    blk.b.sizes = <Py_ssize_t*>malloc((n + 1) * sizeof(Py_ssize_t))
+    blk.b.first_block = <Py_ssize_t*>malloc((n + 1) * sizeof(Py_ssize_t))
+    for j in range(5):
+        blk.b.ptrs[j] = <void**>malloc((n + 1) * sizeof(void*))
+    if blk.b.sizes == NULL or blk.b.first_block == NULL:
+        raise MemoryError()
+    for j in range(5):
+        if blk.b.ptrs[j] == NULL:
+            raise MemoryError()
+    if len(others) > 4:
+        raise ValueError("at most four arrays per parameter besides the parameter")
+    for k in range(n):
+        p = params[k]
+        typenum = cnp.PyArray_TYPE(p)
+        if typenum != cnp.NPY_FLOAT32 and typenum != cnp.NPY_FLOAT64:
+            raise TypeError(f"parameter {k}: dtype {p.dtype} is neither float32 nor float64")
+        if typenum != cnp.PyArray_TYPE(<cnp.ndarray>params[0]):
+            raise TypeError(f"parameter {k}: all parameters of one call share one dtype")
+        if not cnp.PyArray_IS_C_CONTIGUOUS(p) or not cnp.PyArray_ISWRITEABLE(p):
+            raise ValueError(f"parameter {k}: not a writable C-contiguous array")
+        blk.b.sizes[k] = cnp.PyArray_SIZE(p)
+        blk.b.ptrs[0][k] = cnp.PyArray_DATA(p)
+        for j in range(len(others)):
+            a = others[j][k]
+            if (cnp.PyArray_TYPE(a) != typenum or not cnp.PyArray_IS_C_CONTIGUOUS(a)
+                    or cnp.PyArray_SIZE(a) != blk.b.sizes[k]):
+                raise ValueError(f"array {j} of parameter {k}: expected {p.dtype}, "
+                                 f"C-contiguous, {blk.b.sizes[k]} elements")
+            if (writable_mask >> j) & 1 and not cnp.PyArray_ISWRITEABLE(a):
+                raise ValueError(f"array {j} of parameter {k} is read-only")
+            blk.b.ptrs[j + 1][k] = cnp.PyArray_DATA(a)
+        blk.b.first_block[k] = total
+        total += (blk.b.sizes[k] + BLOCK - 1) // BLOCK
+    blk.b.first_block[n] = total
+    blk.b.n_blocks = total
+    blk.b.owner = <Py_ssize_t*>malloc((total + 1) * sizeof(Py_ssize_t))
+    if blk.b.owner == NULL:
+        raise MemoryError()
+    for k in range(n):
+        for b in range(blk.b.first_block[k], blk.b.first_block[k + 1]):
+            blk.b.owner[b] = k
+    return blk
+
+
+# ---------------------------------------------------------------------- SGD
+cdef inline void _sgd_span(floating* p, const floating* g, floating* buf, Py_ssize_t n,
+                           const SgdArgs* a) noexcept nogil:
+    # torch rounds each Python-float constant to the tensor's dtype
+    cdef floating sign = -1 if a.maximize else 1
+    cdef floating wd = <floating>a.weight_decay
+    cdef floating mu = <floating>a.momentum
+    cdef floating keep = <floating>(1.0 - a.dampening)
+    cdef floating neg_lr = <floating>(-a.lr)
+    cdef bint decay = a.weight_decay != 0
+    cdef bint use_buf = a.momentum != 0
+    cdef bint first = a.first_step, nesterov = a.nesterov
+    cdef floating d, b
+    cdef Py_ssize_t i
+    for i in range(n):
+        d = sign * g[i]
+        if decay:
+            d = d + wd * p[i]
+        if use_buf:
+            # first step: the buffer is the gradient itself (torch's grad.clone())
+            if first:
+                b = d
+            else:
+                b = buf[i] * mu
+                b = b + keep * d
+            buf[i] = b
+            if nesterov:
+                d = d + mu * b
+            else:
+                d = b
+        p[i] = p[i] + neg_lr * d
+
+
+cdef void _sgd_run(floating* dtype_tag, const Blocks* blk, const SgdArgs* a,
+                   int n_threads) noexcept nogil:
+    cdef Py_ssize_t bi, k, lo, hi
+    cdef floating** P = <floating**>blk.ptrs[0]
+    cdef floating** G = <floating**>blk.ptrs[1]
+    cdef floating** B = <floating**>blk.ptrs[2]
+    if n_threads == 1:
+        for bi in range(blk.n_blocks):
+            k = blk.owner[bi]
+            lo = (bi - blk.first_block[k]) * BLOCK
+            hi = min(lo + BLOCK, blk.sizes[k])
+            _sgd_span(P[k] + lo, G[k] + lo, B[k] + lo if B[k] != NULL else NULL,
+                      hi - lo, a)
+    else:
+        for bi in prange(blk.n_blocks, num_threads=n_threads, schedule="static"):
+            k = blk.owner[bi]
+            lo = (bi - blk.first_block[k]) * BLOCK
+            hi = min(lo + BLOCK, blk.sizes[k])
+            _sgd_span(P[k] + lo, G[k] + lo, B[k] + lo if B[k] != NULL else NULL,
+                      hi - lo, a)
+
+
+def sgd_update(list params,             # IN/OUT  [n_k] per parameter
+               list grads,              # IN      [n_k]
+               list momentum_buffers,   # IN/OUT  [n_k] (OUT only if first_step); or None
+               double lr, double momentum, double dampening, double weight_decay,
+               bint nesterov, bint maximize, bint first_step, int n_threads):
+    """SGD (torch's formula) on every parameter of the lists, in place, one pass each.
+
+    ``momentum_buffers`` is None when ``momentum == 0``; with ``first_step`` the
+    buffers are only written (set to the effective gradient).
+    """
+    cdef SgdArgs a
+    a.lr, a.momentum, a.dampening, a.weight_decay = lr, momentum, dampening, weight_decay
+    a.nesterov, a.maximize, a.first_step = nesterov, maximize, first_step
+    if momentum != 0 and momentum_buffers is None:
+        raise ValueError("momentum != 0 needs momentum buffers")
+    others = [grads] if momentum == 0 else [grads, momentum_buffers]
+    if len(grads) != len(params) or (momentum != 0 and len(momentum_buffers) != len(params)):
+        raise ValueError("params, grads and momentum_buffers differ in length")
+    cdef _Blocks owner = _unpack(params, others, 0b10)
+    cdef Blocks* blk = &owner.b
+    cdef Py_ssize_t k
+    if momentum == 0:
+        for k in range(blk.n_tensors):
+            blk.ptrs[2][k] = NULL
+    if blk.n_tensors == 0:
+        return
+    if cnp.PyArray_TYPE(<cnp.ndarray>params[0]) == cnp.NPY_FLOAT32:
+        with nogil:
+            _sgd_run(<float*>NULL, blk, &a, n_threads)
+    else:
+        with nogil:
+            _sgd_run(<double*>NULL, blk, &a, n_threads)
+
+
+# ---------------------------------------------------------------------- Adam / AdamW
+cdef inline floating _lerp(floating start, floating end, floating weight, floating rest,
+                          bint low) noexcept nogil:
+    # torch's lerp switches formula at weight 0.5 so that either end is exact
+    if low:
+        return start + weight * (end - start)
+    return end - (end - start) * rest
+
+
+cdef inline floating _sqrt(floating x) noexcept nogil:
+    if floating is float:
+        return sqrtf(x)
+    else:
+        return sqrt(x)
+
+
+cdef inline void _adam_span(floating* p, const floating* g, floating* m, floating* v,
+                            floating* v_max, Py_ssize_t n, const AdamArgs* a,
+                            double step_size, double bias_correction2_sqrt) noexcept nogil:
+    cdef floating sign = -1 if a.maximize else 1
+    cdef bint l2 = a.weight_decay != 0 and not a.decoupled
+    cdef floating wd = <floating>a.weight_decay
+    # x * 1 is exact, so the undecayed case needs no branch
+    cdef floating decay = <floating>a.decay if a.decoupled else 1
+    cdef floating w1 = <floating>(1.0 - a.beta1)
+    cdef floating rest1 = 1 - w1
+    cdef bint low = w1 < 0.5
+    cdef floating b2 = <floating>a.beta2
+    cdef floating w2 = <floating>(1.0 - a.beta2)
+    cdef floating bc2 = <floating>bias_correction2_sqrt
+    cdef floating eps = <floating>a.eps
+    cdef floating neg_step = <floating>(-step_size)
+    cdef floating theta, d, mi, vi, vm
+    cdef Py_ssize_t i
+    # two loops rather than an `if amsgrad` inside one: a conditional store keeps
+    # gcc from vectorising the loop
+    if a.amsgrad:
+        for i in range(n):
+            theta = p[i] * decay
+            d = sign * g[i]
+            d = d + wd * theta if l2 else d
+            mi = _lerp(m[i], d, w1, rest1, low)
+            m[i] = mi
+            vi = v[i] * b2
+            vi = vi + w2 * d * d
+            v[i] = vi
+            vm = v_max[i]
+            # torch.maximum propagates NaN from either side
+            vm = vi if (vi > vm or vi != vi) else vm
+            v_max[i] = vm
+            p[i] = theta + neg_step * (mi / (_sqrt(vm) / bc2 + eps))
+    else:
+        for i in range(n):
+            theta = p[i] * decay
+            d = sign * g[i]
+            d = d + wd * theta if l2 else d
+            mi = _lerp(m[i], d, w1, rest1, low)
+            m[i] = mi
+            vi = v[i] * b2
+            vi = vi + w2 * d * d
+            v[i] = vi
+            p[i] = theta + neg_step * (mi / (_sqrt(vi) / bc2 + eps))
+
+
+cdef void _adam_run(floating* dtype_tag, const Blocks* blk, const AdamArgs* a,
+                    const double* step_size, const double* bias_correction2_sqrt,
+                    int n_threads) noexcept nogil:
+    cdef Py_ssize_t bi, k, lo, hi
+    cdef floating** P = <floating**>blk.ptrs[0]
+    cdef floating** G = <floating**>blk.ptrs[1]
+    cdef floating** M = <floating**>blk.ptrs[2]
+    cdef floating** V = <floating**>blk.ptrs[3]
+    cdef floating** VM = <floating**>blk.ptrs[4]
+    if n_threads == 1:
+        for bi in range(blk.n_blocks):
+            k = blk.owner[bi]
+            lo = (bi - blk.first_block[k]) * BLOCK
+            hi = min(lo + BLOCK, blk.sizes[k])
+            _adam_span(P[k] + lo, G[k] + lo, M[k] + lo, V[k] + lo,
+                       VM[k] + lo if VM[k] != NULL else NULL, hi - lo, a,
+                       step_size[k], bias_correction2_sqrt[k])
+    else:
+        for bi in prange(blk.n_blocks, num_threads=n_threads, schedule="static"):
+            k = blk.owner[bi]
+            lo = (bi - blk.first_block[k]) * BLOCK
+            hi = min(lo + BLOCK, blk.sizes[k])
+            _adam_span(P[k] + lo, G[k] + lo, M[k] + lo, V[k] + lo,
+                       VM[k] + lo if VM[k] != NULL else NULL, hi - lo, a,
+                       step_size[k], bias_correction2_sqrt[k])
+
+
+def adam_update(list params,           # IN/OUT  [n_k] per parameter
+                list grads,            # IN      [n_k]
+                list exp_avgs,         # IN/OUT  [n_k]
+                list exp_avg_sqs,      # IN/OUT  [n_k]
+                list max_exp_avg_sqs,  # IN/OUT  [n_k], or None without amsgrad
+                const double[::1] step_size,              # IN (n_params,) lr / (1 - beta1^t)
+                const double[::1] bias_correction2_sqrt,  # IN (n_params,) sqrt(1 - beta2^t)
+                double beta1, double beta2, double eps, double weight_decay, double lr,
+                bint amsgrad, bint maximize, bint decoupled_weight_decay, int n_threads):
+    """Adam / AdamW (torch's formula) on every parameter of the lists, in place.
+
+    The per-parameter bias corrections come from Python (each parameter counts its
+    own steps); ``lr`` is used only for the decoupled decay ``1 - lr * weight_decay``.
+    """
+    cdef AdamArgs a
+    a.beta1, a.beta2, a.eps, a.weight_decay = beta1, beta2, eps, weight_decay
+    a.decay = 1.0 - lr * weight_decay
+    a.amsgrad, a.maximize, a.decoupled = amsgrad, maximize, decoupled_weight_decay
+    cdef Py_ssize_t n = len(params), k
+    others = [grads, exp_avgs, exp_avg_sqs]
+    if amsgrad:
+        if max_exp_avg_sqs is None:
+            raise ValueError("amsgrad needs max_exp_avg_sqs")
+        others.append(max_exp_avg_sqs)
+    if any(len(o) != n for o in others) or step_size.shape[0] != n \
+            or bias_correction2_sqrt.shape[0] != n:
+        raise ValueError("per-parameter lists differ in length")
+    cdef _Blocks owner = _unpack(params, others, 0b1110)
+    cdef Blocks* blk = &owner.b
+    if not amsgrad:
+        for k in range(n):
+            blk.ptrs[4][k] = NULL
+    if n == 0:
+        return
+    if cnp.PyArray_TYPE(<cnp.ndarray>params[0]) == cnp.NPY_FLOAT32:
+        with nogil:
+            _adam_run(<float*>NULL, blk, &a, &step_size[0], &bias_correction2_sqrt[0],
+                      n_threads)
+    else:
+        with nogil:
+            _adam_run(<double*>NULL, blk, &a, &step_size[0], &bias_correction2_sqrt[0],
+                      n_threads)
