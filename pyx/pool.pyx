@@ -4,8 +4,14 @@ Every array is viewed as ``(planes, h, w)`` or ``(planes, h * w)`` with
 ``planes = N * C`` and C-contiguous rows; 1-d pooling is 2-d pooling with
 ``h = 1``. Indices are int64 flat offsets ``ih * w_in + iw`` into one input
 plane, as PyTorch returns them. The Python layer (``cynn/nn/functional/
-pooling.py``) validates shapes, output sizes and index ranges first, so the
-loops index without bounds checks.
+pooling.py``) validates shapes and output sizes first, and brings every
+window argument into a range where the arithmetic below cannot overflow
+(PyTorch's 2-d pooling takes C ``int`` arguments; ``max_pool1d`` windows wider
+than the input are clamped to the taps that can reach it). Tables and loops
+span the input and output, never a kernel wider than both: such kernels take
+the per-output loops, which visit only in-range taps. Loops over index tensors
+(unpooling, the max-pooling backward) check every index themselves, since the
+index tensor is the user's and may change at any time.
 
 Forward kernels parallelise over ``planes * h_out`` output rows (each output
 is written by exactly one thread). Backward kernels scatter into overlapping
@@ -52,7 +58,8 @@ ctypedef struct Window:
     Py_ssize_t kh, kw, sh, sw, ph, pw, dh, dw
 
 
-cdef inline int _team(Py_ssize_t work, int n_threads) noexcept nogil:
+cdef inline int _team(double work, int n_threads) noexcept nogil:
+    # a double: products of large window sizes would overflow an integer
     return n_threads if work >= PARALLEL_MIN_WORK else 1
 
 
@@ -74,12 +81,25 @@ def _column_ranges(Py_ssize_t w_in, Py_ssize_t w_out, Py_ssize_t kw, Py_ssize_t 
 
 
 cdef inline Window _window(Py_ssize_t h_in, Py_ssize_t w_in, Py_ssize_t h_out,
-                           Py_ssize_t w_out, int kh, int kw, int sh, int sw, int ph,
-                           int pw, int dh, int dw) noexcept:
+                           Py_ssize_t w_out, Py_ssize_t kh, Py_ssize_t kw, Py_ssize_t sh,
+                           Py_ssize_t sw, Py_ssize_t ph, Py_ssize_t pw, Py_ssize_t dh,
+                           Py_ssize_t dw) noexcept:
     cdef Window g
     g.h_in = h_in; g.w_in = w_in; g.h_out = h_out; g.w_out = w_out
     g.kh = kh; g.kw = kw; g.sh = sh; g.sw = sw; g.ph = ph; g.pw = pw; g.dh = dh; g.dw = dw
     return g
+
+
+cdef inline bint _narrow_kernel(const Window* g) noexcept nogil:
+    """Whether the row-wise loops, whose tables and loops span every kernel column,
+    stay within the input and output rows; wider kernels (mostly padding) take
+    the per-output loops."""
+    return g.kw <= g.w_in + g.w_out + ROWWISE_MIN_WIDTH
+
+
+cdef inline double _window_work(Py_ssize_t n_planes, const Window* g) noexcept nogil:
+    """Taps visited: the in-range part of every window, at most."""
+    return (<double>n_planes * g.h_out * g.w_out * min(g.kh, g.h_in) * min(g.kw, g.w_in))
 
 
 # ---------------------------------------------------------------- max pooling
@@ -212,7 +232,8 @@ cdef void _max_row_2x2(const floating* xp, floating* yr, int64_t* ir, Py_ssize_t
 def max_pool2d_forward(const floating[:, :, ::1] x,    # IN  (planes, h_in, w_in)
                        floating[:, :, ::1] y,          # OUT (planes, h_out, w_out)
                        int64_t[:, :, ::1] indices,     # OUT (planes, h_out, w_out) or None
-                       int kh, int kw, int sh, int sw, int ph, int pw, int dh, int dw,
+                       Py_ssize_t kh, Py_ssize_t kw, Py_ssize_t sh, Py_ssize_t sw,
+                       Py_ssize_t ph, Py_ssize_t pw, Py_ssize_t dh, Py_ssize_t dw,
                        int n_threads):
     """Windowed maximum and, unless ``indices`` is None, its argmax. A window
     that dilation and padding leave without in-range taps gives ``-inf`` and the
@@ -221,14 +242,19 @@ def max_pool2d_forward(const floating[:, :, ::1] x,    # IN  (planes, h_in, w_in
                             kh, kw, sh, sw, ph, pw, dh, dw)
     cdef Py_ssize_t n_planes = x.shape[0]
     cdef bint want_indices = indices is not None
-    cdef Py_ssize_t max_offset = (g.kh - 1) * g.dh * g.w_in + (g.kw - 1) * g.dw
-    cdef bint rowwise = g.w_out >= ROWWISE_MIN_WIDTH and max_offset < FLOAT32_EXACT_INT
-    cdef int nt = _team(n_planes * g.h_out * g.w_out * g.kh * g.kw, n_threads)
+    # short-circuits: each product is formed only once its factors are known to be small
+    cdef bint rowwise = (g.w_out >= ROWWISE_MIN_WIDTH and _narrow_kernel(&g)
+                         and (g.kh - 1) * g.dh < FLOAT32_EXACT_INT
+                         and (g.kw - 1) * g.dw < FLOAT32_EXACT_INT
+                         and (g.kh - 1) * g.dh * g.w_in + (g.kw - 1) * g.dw < FLOAT32_EXACT_INT)
+    cdef int nt = _team(_window_work(n_planes, &g), n_threads)
     cdef Py_ssize_t row, p, oh
     cdef int64_t* ir
     cdef bint two_by_two = (g.kh == 2 and g.kw == 2 and g.sh == 2 and g.sw == 2 and g.ph == 0
                             and g.pw == 0 and g.dh == 1 and g.dw == 1
                             and 2 * g.h_out <= g.h_in and 2 * g.w_out <= g.w_in)
+    if n_planes * g.h_out * g.w_out == 0:
+        return
     if floating is float:
         if two_by_two and _POOL2X2_SIMD and 2 * g.w_in + 2 < INT32_LIMIT:
             _max_pool2x2_planes(x, y, indices, &g, nt)
@@ -241,8 +267,11 @@ def max_pool2d_forward(const floating[:, :, ::1] x,    # IN  (planes, h_in, w_in
                 ir = &indices[p, oh, 0] if want_indices else NULL
                 _max_row_2x2(&x[p, 0, 0], &y[p, oh, 0], ir, oh, g.w_in, g.w_out, want_indices)
         return
-    lo_array, hi_array = _column_ranges(g.w_in, g.w_out, g.kw, g.sw, g.pw, g.dw)
+    lo_array, hi_array = _column_ranges(g.w_in, g.w_out, g.kw if rowwise else 0, g.sw, g.pw,
+                                        g.dw)
     cdef Py_ssize_t[::1] lo = lo_array, hi = hi_array
+    cdef const Py_ssize_t* lo_ptr = &lo[0] if rowwise else NULL
+    cdef const Py_ssize_t* hi_ptr = &hi[0] if rowwise else NULL
     # one row per thread, padded by a cache line or more so that threads never share one
     cdef floating[:, ::1] best_offsets = np.empty(
         (nt, (g.w_out // 64 + 2) * 64), dtype=np.float32 if floating is float else np.float64)
@@ -253,7 +282,7 @@ def max_pool2d_forward(const floating[:, :, ::1] x,    # IN  (planes, h_in, w_in
             ir = &indices[p, oh, 0] if want_indices else NULL
             if rowwise:
                 _max_row_vectorised(&x[p, 0, 0], &y[p, oh, 0], ir, &best_offsets[threadid(), 0],
-                                    oh, &g, &lo[0], &hi[0], want_indices)
+                                    oh, &g, lo_ptr, hi_ptr, want_indices)
             else:
                 _max_row_scalar(&x[p, 0, 0], &y[p, oh, 0], ir, oh, &g, want_indices)
 
@@ -292,34 +321,52 @@ def scatter_add_by_index(const floating[:, ::1] gy,       # IN  (planes, n_out)
 
 
 def gather_by_index(const floating[:, ::1] g,          # IN  (planes, n_src)
-                    const int64_t[:, ::1] indices,     # IN  (planes, n_out), each in [0, n_src)
+                    const int64_t[:, ::1] indices,     # IN  (planes, n_out)
                     floating[:, ::1] out,              # OUT (planes, n_out)
                     int n_threads):
-    """``out[p, o] = g[p, indices[p, o]]``: the backward of max-unpooling."""
-    cdef Py_ssize_t n_planes = out.shape[0], n_out = out.shape[1]
-    cdef Py_ssize_t p, o
+    """``out[p, o] = g[p, indices[p, o]]``: the backward of max-unpooling. Returns
+    how many indices fall outside ``[0, n_src)`` (their outputs are set to 0): the
+    caller raises when any do. The indices are a user's tensor, which can change
+    after any check made before this call, so the loop checks each one itself."""
+    cdef Py_ssize_t n_planes = out.shape[0], n_out = out.shape[1], n_src = g.shape[1]
+    cdef Py_ssize_t p, o, n_bad = 0
+    cdef int64_t i
     cdef int nt = _team(n_planes * n_out, n_threads)
     with nogil:
         for p in prange(n_planes, num_threads=nt, schedule="static"):
             for o in range(n_out):
-                out[p, o] = g[p, indices[p, o]]
+                i = indices[p, o]
+                if 0 <= i < n_src:
+                    out[p, o] = g[p, i]
+                else:
+                    out[p, o] = 0
+                    n_bad += 1
+    return n_bad
 
 
 def scatter_by_index(const floating[:, ::1] x,         # IN  (planes, n_in)
-                     const int64_t[:, ::1] indices,    # IN  (planes, n_in), each in [0, n_out)
+                     const int64_t[:, ::1] indices,    # IN  (planes, n_in)
                      floating[:, ::1] y,               # OUT (planes, n_out)
                      int n_threads):
     """``y = 0; y[p, indices[p, i]] = x[p, i]``: max-unpooling. Where two inputs name
-    one output the later one wins, as in PyTorch's serial CPU loop."""
+    one output the later one wins, as in PyTorch's serial CPU loop. Returns how
+    many indices fall outside ``[0, n_out)`` (skipped): the caller raises when any
+    do (see ``gather_by_index`` for why the loop checks them)."""
     cdef Py_ssize_t n_planes = x.shape[0], n_in = x.shape[1], n_out = y.shape[1]
-    cdef Py_ssize_t p, i
+    cdef Py_ssize_t p, i, n_bad = 0
+    cdef int64_t j
     cdef int nt = _team(n_planes * (n_in + n_out), n_threads)
     with nogil:
         for p in prange(n_planes, num_threads=nt, schedule="static"):
             if n_out > 0:
                 memset(&y[p, 0], 0, n_out * sizeof(floating))
             for i in range(n_in):
-                y[p, indices[p, i]] = x[p, i]
+                j = indices[p, i]
+                if 0 <= j < n_out:
+                    y[p, j] = x[p, i]
+                else:
+                    n_bad += 1
+    return n_bad
 
 
 # ------------------------------------------------------------ average pooling
@@ -374,30 +421,61 @@ cdef void _avg_row(const floating* xp, floating* yr, Py_ssize_t oh, const Window
             yr[ow] = yr[ow] / _avg_divisor(hs, ws, g, count_include_pad, divisor_override)
 
 
+cdef void _avg_row_scalar(const floating* xp, floating* yr, Py_ssize_t oh, const Window* g,
+                          bint count_include_pad, Py_ssize_t divisor_override) noexcept nogil:
+    """``_avg_row`` one output at a time over its in-range taps only, for kernels
+    far wider than the input (the sums run in the same order)."""
+    cdef Py_ssize_t ow, ih, iw, hs, he, ws, we
+    cdef floating total
+    hs = oh * g.sh - g.ph
+    he = min(hs + g.kh, g.h_in)
+    for ow in range(g.w_out):
+        ws = ow * g.sw - g.pw
+        we = min(ws + g.kw, g.w_in)
+        total = 0
+        for ih in range(max(hs, 0), he):
+            for iw in range(max(ws, 0), we):
+                total = total + xp[ih * g.w_in + iw]
+        if max(hs, 0) < he and max(ws, 0) < we:
+            total = total / _avg_divisor(hs, ws, g, count_include_pad, divisor_override)
+        yr[ow] = total
+
+
 def avg_pool2d_forward(const floating[:, :, ::1] x,   # IN  (planes, h_in, w_in)
                        floating[:, :, ::1] y,         # OUT (planes, h_out, w_out)
-                       int kh, int kw, int sh, int sw, int ph, int pw,
+                       Py_ssize_t kh, Py_ssize_t kw, Py_ssize_t sh, Py_ssize_t sw,
+                       Py_ssize_t ph, Py_ssize_t pw,
                        bint count_include_pad, Py_ssize_t divisor_override,
                        int n_threads):
     """Window mean; ``divisor_override == 0`` means no override."""
     cdef Window g = _window(x.shape[1], x.shape[2], y.shape[1], y.shape[2],
                             kh, kw, sh, sw, ph, pw, 1, 1)
     cdef Py_ssize_t n_planes = x.shape[0]
-    cdef int nt = _team(n_planes * g.h_out * g.w_out * g.kh * g.kw, n_threads)
-    lo_array, hi_array = _column_ranges(g.w_in, g.w_out, g.kw, g.sw, g.pw, 1)
-    cdef Py_ssize_t[::1] lo = lo_array, hi = hi_array
+    cdef int nt = _team(_window_work(n_planes, &g), n_threads)
+    cdef bint rowwise = _narrow_kernel(&g)
     cdef Py_ssize_t row, p, oh
+    if n_planes * g.h_out * g.w_out == 0:
+        return
+    lo_array, hi_array = _column_ranges(g.w_in, g.w_out, g.kw if rowwise else 0, g.sw, g.pw, 1)
+    cdef Py_ssize_t[::1] lo = lo_array, hi = hi_array
+    cdef const Py_ssize_t* lo_ptr = &lo[0] if rowwise else NULL
+    cdef const Py_ssize_t* hi_ptr = &hi[0] if rowwise else NULL
     with nogil:
         for row in prange(n_planes * g.h_out, num_threads=nt, schedule="static"):
             p = row // g.h_out
             oh = row - p * g.h_out
-            _avg_row(&x[p, 0, 0], &y[p, oh, 0], oh, &g, &lo[0], &hi[0],
-                     count_include_pad, divisor_override)
+            if rowwise:
+                _avg_row(&x[p, 0, 0], &y[p, oh, 0], oh, &g, lo_ptr, hi_ptr,
+                         count_include_pad, divisor_override)
+            else:
+                _avg_row_scalar(&x[p, 0, 0], &y[p, oh, 0], oh, &g, count_include_pad,
+                                divisor_override)
 
 
 def avg_pool2d_backward(const floating[:, :, ::1] gy,   # IN  (planes, h_out, w_out)
                         floating[:, :, ::1] gx,         # OUT (planes, h_in, w_in)
-                        int kh, int kw, int sh, int sw, int ph, int pw,
+                        Py_ssize_t kh, Py_ssize_t kw, Py_ssize_t sh, Py_ssize_t sw,
+                        Py_ssize_t ph, Py_ssize_t pw,
                         bint count_include_pad, Py_ssize_t divisor_override,
                         int n_threads):
     """``gx = 0; gx[window] += gy / divisor`` for every window."""
@@ -406,7 +484,9 @@ def avg_pool2d_backward(const floating[:, :, ::1] gy,   # IN  (planes, h_out, w_
     cdef Py_ssize_t n_planes = gx.shape[0]
     cdef Py_ssize_t p, oh, ow, ih, iw, hs, he, ws, we
     cdef floating share
-    cdef int nt = _team(n_planes * g.h_out * g.w_out * g.kh * g.kw, n_threads)
+    cdef int nt = _team(_window_work(n_planes, &g), n_threads)
+    if n_planes * g.h_in * g.w_in == 0:
+        return
     with nogil:
         for p in prange(n_planes, num_threads=nt, schedule="static"):
             memset(&gx[p, 0, 0], 0, g.h_in * g.w_in * sizeof(floating))
@@ -479,7 +559,7 @@ def adaptive_avg_pool2d_forward(const floating[:, :, ::1] x,   # IN  (planes, h_
     cdef Py_ssize_t h_out = y.shape[1], w_out = y.shape[2]
     cdef Py_ssize_t row, p, oh, ow, ih, iw, hs, he, ws, we
     cdef floating total
-    cdef int nt = _team(n_planes * max(h_in, h_out) * max(w_in, w_out), n_threads)
+    cdef int nt = _team(<double>n_planes * max(h_in, h_out) * max(w_in, w_out), n_threads)
     with nogil:
         for row in prange(n_planes * h_out, num_threads=nt, schedule="static"):
             p = row // h_out
@@ -504,7 +584,7 @@ def adaptive_avg_pool2d_backward(const floating[:, :, ::1] gy,   # IN  (planes, 
     cdef Py_ssize_t h_out = gy.shape[1], w_out = gy.shape[2]
     cdef Py_ssize_t p, oh, ow, ih, iw, hs, he, ws, we
     cdef floating share
-    cdef int nt = _team(n_planes * max(h_in, h_out) * max(w_in, w_out), n_threads)
+    cdef int nt = _team(<double>n_planes * max(h_in, h_out) * max(w_in, w_out), n_threads)
     with nogil:
         for p in prange(n_planes, num_threads=nt, schedule="static"):
             memset(&gx[p, 0, 0], 0, h_in * w_in * sizeof(floating))
@@ -529,7 +609,7 @@ def adaptive_max_pool2d_forward(const floating[:, :, ::1] x,   # IN  (planes, h_
     cdef Py_ssize_t h_out = y.shape[1], w_out = y.shape[2]
     cdef Py_ssize_t row, p, oh, ow, ih, iw, hs, he, ws, we, best
     cdef floating v, m
-    cdef int nt = _team(n_planes * max(h_in, h_out) * max(w_in, w_out), n_threads)
+    cdef int nt = _team(<double>n_planes * max(h_in, h_out) * max(w_in, w_out), n_threads)
     with nogil:
         for row in prange(n_planes * h_out, num_threads=nt, schedule="static"):
             p = row // h_out

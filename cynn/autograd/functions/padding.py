@@ -19,6 +19,7 @@ the last axis in ``pyx/pad.pyx`` (one memcpy for the middle of each row), one
 pass over the output; the backward scatter-adds the rows back the same way.
 """
 import functools
+import math
 
 import numpy as np
 
@@ -51,25 +52,34 @@ def source_index(n, before, after, mode):
     return _frozen(first + np.mod(np.arange(i.size, dtype=np.intp) - max(before, 0), kept))
 
 
-@functools.lru_cache(maxsize=32)
-def _row_plan(shape, pairs, mode):
-    """For ``pad.gather_rows``: the input row (over all axes but the last, -1 for
-    a fill row) of every output row, the last axis' map, and its identity run."""
-    src_row = np.zeros(1, np.intp)
-    for axis in range(len(shape) - 1):
-        k = len(shape) - 1 - axis
-        n = shape[axis]
-        index = source_index(n, *pairs[k], mode) if k < len(pairs) else np.arange(n)
-        combined = src_row[:, None] * n + index[None, :]
-        src_row = np.where((src_row[:, None] < 0) | (index[None, :] < 0), -1,
-                           combined).reshape(-1)
+@functools.lru_cache(maxsize=64)
+def _plan(shape, pairs, mode):
+    """The maps of ``pad.gather_rows``: the last axis' map and its identity run
+    ``(start, length, src)``; the row axes (all but the last, innermost first,
+    runs of unpadded axes merged into one) as ``(size, stride, offset)`` rows with
+    their maps concatenated (offset -1: the identity)."""
     before, after = pairs[0] if pairs else (0, 0)
     n = shape[-1]
     kept = n - max(-before, 0) - max(-after, 0)
     map_w = source_index(n, before, after, mode)
-    if kept <= 0:   # cropped away entirely (replicate can still pad): no identity run
-        return _frozen(src_row.astype(np.intp)), map_w, 0, 0, 0
-    return _frozen(src_row.astype(np.intp)), map_w, max(before, 0), kept, max(-before, 0)
+    run = (max(before, 0), kept, max(-before, 0)) if kept > 0 else (0, 0, 0)
+    axes, maps = [], []
+    in_stride, n_maps = 1, 0
+    for axis in reversed(range(len(shape) - 1)):   # innermost first
+        k = len(shape) - 1 - axis
+        if k < len(pairs):
+            index = source_index(shape[axis], *pairs[k], mode)
+            axes.append([index.size, in_stride, n_maps])
+            maps.append(index)
+            n_maps += index.size
+        elif axes and axes[-1][2] < 0:   # continues an identity run
+            axes[-1][0] *= shape[axis]
+        else:
+            axes.append([shape[axis], in_stride, -1])
+        in_stride *= shape[axis]
+    axes = np.array(axes, np.intp).reshape(-1, 3)
+    maps = np.concatenate(maps) if maps else np.zeros(0, np.intp)
+    return map_w, run, _frozen(axes), _frozen(maps.astype(np.intp, copy=False))
 
 
 def _pad_forward(x, pairs, mode, fill):
@@ -85,11 +95,11 @@ def _pad_forward(x, pairs, mode, fill):
     if x.ndim == 0:
         y[()] = x
         return y
-    src_row, map_w, start, length, src = _row_plan(x.shape, pairs, mode)
+    map_w, (start, length, src), axes, maps = _plan(x.shape, pairs, mode)
     x = np.ascontiguousarray(x)
     _pad.gather_rows(x.view(np.uint8).reshape(-1, x.shape[-1] * x.dtype.itemsize),
-                     y.view(np.uint8).reshape(src_row.size, -1), src_row, map_w,
-                     start, length, src, np.array(fill, x.dtype).reshape(1).view(np.uint8),
+                     y.view(np.uint8).reshape(-1, y.shape[-1] * y.dtype.itemsize), axes, maps,
+                     map_w, start, length, src, np.array(fill, x.dtype).reshape(1).view(np.uint8),
                      get_num_threads())
     return y
 
@@ -125,6 +135,8 @@ class IndexPad(Function):
     """Reflect, replicate or circular padding: ``y = x[m_1(j_1), ..., m_k(j_k)]``
     over the padded axes; ``gx`` sums ``gy`` over every ``j`` reading each input."""
 
+    fresh_gradients = True   # backward returns an array it allocated, nothing else holds
+
     @staticmethod
     def forward(ctx, x, pairs, mode):
         ctx.input_shape, ctx.pairs, ctx.mode = x.shape, tuple(pairs), mode
@@ -138,11 +150,13 @@ class IndexPad(Function):
         if not (gy.size and gx.size):
             gx[...] = 0
         else:   # the kernel zeroes gx itself, in parallel
-            src_row, map_w, start, length, src = _row_plan(ctx.input_shape, ctx.pairs, ctx.mode)
-            padded_rows = gy.shape[gy.ndim - len(ctx.pairs):-1]
-            _pad.scatter_add_rows(np.ascontiguousarray(gy, dtype).reshape(src_row.size, -1),
-                                  gx.reshape(-1, gx.shape[-1]), src_row, map_w, start, length,
-                                  src, int(np.prod(padded_rows)), get_num_threads())
+            map_w, (start, length, src), axes, maps = _plan(ctx.input_shape, ctx.pairs,
+                                                            ctx.mode)
+            # a plane: the rows of the padded axes but the last; no row reads another plane
+            rows_per_plane = math.prod(gy.shape[gy.ndim - len(ctx.pairs):-1])
+            _pad.scatter_add_rows(np.ascontiguousarray(gy, dtype).reshape(-1, gy.shape[-1]),
+                                  gx.reshape(-1, gx.shape[-1]), axes, maps, map_w, start,
+                                  length, src, rows_per_plane, get_num_threads())
         return gx.astype(gy.dtype, copy=False)
 
 

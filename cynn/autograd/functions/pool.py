@@ -11,6 +11,7 @@ The forward keeps only what backward needs: max pooling the argmax (``indices``,
 flat offsets into each input plane, exactly what PyTorch returns), average
 pooling nothing but the geometry.
 """
+import math
 from typing import NamedTuple
 
 import numpy as np
@@ -36,6 +37,16 @@ class PoolWindow(NamedTuple):
     dilation: tuple
     out_size: tuple
     dims: int
+
+
+def _empty(shape, dtype):
+    """``np.empty``, failing as PyTorch's allocator does when memory runs out."""
+    try:
+        return np.empty(shape, dtype)
+    except (MemoryError, ValueError):
+        n_bytes = math.prod(shape) * np.dtype(dtype).itemsize
+        raise RuntimeError(f"DefaultCPUAllocator: can't allocate memory: you tried to "
+                           f"allocate {n_bytes} bytes.") from None
 
 
 def _compute_dtype(dtype):
@@ -80,6 +91,7 @@ class MaxPool2d(Function):
     """``y = max over each window of x`` (with dilation and -inf padding);
     ``gx[argmax] += gy``."""
 
+    fresh_gradients = True   # every backward below allocates the gradient it returns
     grad_fn_name = "MaxPool2DWithIndicesBackward0"
 
     @staticmethod
@@ -88,10 +100,10 @@ class MaxPool2d(Function):
         planes = _as_planes(x, window.dims)
         (kh, kw), (sh, sw), (ph, pw), (dh, dw) = (window.kernel, window.stride,
                                                   window.padding, window.dilation)
-        y = np.empty((planes.shape[0],) + tuple(window.out_size), planes.dtype)
+        y = _empty((planes.shape[0],) + tuple(window.out_size), planes.dtype)
         indices = None
         if return_indices or needs_grad:
-            indices = np.empty(y.shape, np.int64)
+            indices = _empty(y.shape, np.int64)
         _pool.max_pool2d_forward(planes, y, indices, kh, kw, sh, sw, ph, pw, dh, dw,
                                  get_num_threads())
         shape = _out_shape(x.shape, window.dims, window.out_size)
@@ -133,13 +145,14 @@ class AvgPool2d(Function):
     """``y = mean over each window of x`` with PyTorch's divisor rules;
     ``gx[window] += gy / divisor``."""
 
+    fresh_gradients = True   # every backward below allocates the gradient it returns
     grad_fn_name = "AvgPool2DBackward0"
 
     @staticmethod
     def forward(ctx, x, window, count_include_pad=True, divisor_override=None):
         planes = _as_planes(x, window.dims)
         (kh, kw), (sh, sw), (ph, pw) = window.kernel, window.stride, window.padding
-        y = np.empty((planes.shape[0],) + tuple(window.out_size), planes.dtype)
+        y = _empty((planes.shape[0],) + tuple(window.out_size), planes.dtype)
         _pool.avg_pool2d_forward(planes, y, kh, kw, sh, sw, ph, pw, count_include_pad,
                                  divisor_override or 0, get_num_threads())
         ctx.input_shape, ctx.plane_shape = x.shape, planes.shape
@@ -165,23 +178,39 @@ class AvgPool1d(AvgPool2d):
     grad_fn_name = "SqueezeBackward1"
 
 
+def _check_adaptive_grad(name, gy):
+    """PyTorch's adaptive backward kernels refuse an empty cell grid (or channel
+    axis), even where there is nothing to compute."""
+    for axis in range(1, gy.ndim):
+        if gy.shape[axis] == 0:
+            shape = "[" + ", ".join(str(n) for n in gy.shape) + "]"
+            raise RuntimeError(f"{name}(): Expected grad_output to have non-zero size for "
+                               f"non-batch dimensions, but grad_output has sizes {shape} with "
+                               f"dimension {axis} being empty")
+
+
 class AdaptiveAvgPool2d(Function):
     """Mean over cell ``[floor(i * in / out), ceil((i + 1) * in / out))`` per axis."""
 
+    fresh_gradients = True   # every backward below allocates the gradient it returns
     grad_fn_name = "AdaptiveAvgPool2DBackward0"
 
     @staticmethod
     def forward(ctx, x, out_size):
         planes = _as_planes(x, 2)
-        y = np.empty((planes.shape[0],) + tuple(out_size), planes.dtype)
-        _pool.adaptive_avg_pool2d_forward(planes, y, get_num_threads())
+        y = _empty((planes.shape[0],) + tuple(out_size), planes.dtype)
+        if y.size:   # the loops run over rows: (2**40, 0) cells would take forever
+            _pool.adaptive_avg_pool2d_forward(planes, y, get_num_threads())
         ctx.input_shape, ctx.plane_shape, ctx.out_size = x.shape, planes.shape, tuple(out_size)
         return _result(y, x.dtype, _out_shape(x.shape, 2, out_size))
 
     @staticmethod
     def backward(ctx, gy):
+        _check_adaptive_grad("adaptive_avg_pool2d_backward", gy)
         dtype = _compute_dtype(np.dtype(gy.dtype))
         g = np.ascontiguousarray(gy, dtype=dtype).reshape((ctx.plane_shape[0],) + ctx.out_size)
+        if not g.size:
+            return np.zeros(ctx.input_shape, gy.dtype)
         gx = np.empty(ctx.plane_shape, dtype)
         _pool.adaptive_avg_pool2d_backward(g, gx, get_num_threads())
         return gx.astype(gy.dtype, copy=False).reshape(ctx.input_shape)
@@ -215,14 +244,16 @@ class AdaptiveAvgPoolGlobal(Function):
 class AdaptiveMaxPool2d(Function):
     """Maximum over the adaptive cells (see ``AdaptiveAvgPool2d``); ``gx[argmax] += gy``."""
 
+    fresh_gradients = True   # every backward below allocates the gradient it returns
     grad_fn_name = "AdaptiveMaxPool2DBackward0"
 
     @staticmethod
     def forward(ctx, x, out_size, return_indices=False):
         planes = _as_planes(x, 2)
-        y = np.empty((planes.shape[0],) + tuple(out_size), planes.dtype)
-        indices = np.empty(y.shape, np.int64)
-        _pool.adaptive_max_pool2d_forward(planes, y, indices, get_num_threads())
+        y = _empty((planes.shape[0],) + tuple(out_size), planes.dtype)
+        indices = _empty(y.shape, np.int64)
+        if y.size:   # see AdaptiveAvgPool2d
+            _pool.adaptive_max_pool2d_forward(planes, y, indices, get_num_threads())
         shape = _out_shape(x.shape, 2, out_size)
         y, indices = _result(y, x.dtype, shape), indices.reshape(shape)
         if any(ctx.needs_input_grad):
@@ -235,8 +266,16 @@ class AdaptiveMaxPool2d(Function):
 
     @staticmethod
     def backward(ctx, gy, grad_indices=None):
+        _check_adaptive_grad("adaptive_max_pool2d_backward", gy)
         (indices,) = ctx.saved_tensors
         return _scatter_to_argmax(gy, indices, ctx.input_shape, ctx.plane_shape)
+
+
+def _first_out_of_range(indices, n):
+    """The first entry of ``indices`` outside ``[0, n)`` in row-major order, or None."""
+    flat = indices.reshape(-1)
+    bad = np.flatnonzero((flat < 0) | (flat >= n))
+    return int(flat[bad[0]]) if bad.size else None
 
 
 class MaxUnpool2d(Function):
@@ -244,22 +283,31 @@ class MaxUnpool2d(Function):
     ``gx[plane, i] = gy[plane, indices[plane, i]]``.
 
     ``indices`` must be int64 with ``x``'s shape and every entry in
-    ``[0, out_h * out_w)`` (checked by the caller).
+    ``[0, out_h * out_w)``. The caller checks that with PyTorch's message; the
+    kernels check every index again as they use it, because ``indices`` is the
+    user's array: it can be changed behind the version counter (``.data``,
+    ``.numpy()``) between the forward and the backward, or at any time.
     """
 
+    fresh_gradients = True   # every backward below allocates the gradient it returns
     grad_fn_name = "MaxUnpool2DBackward0"
 
     @staticmethod
     def forward(ctx, x, indices, out_size):
         planes = _as_planes(x, 2)
         n_planes, n_in = planes.shape[0], planes.shape[1] * planes.shape[2]
+        n_out = out_size[0] * out_size[1]
         flat_indices = np.ascontiguousarray(indices).reshape(n_planes, n_in)
-        y = np.empty((n_planes, out_size[0] * out_size[1]), planes.dtype)
-        _pool.scatter_by_index(planes.reshape(n_planes, n_in), flat_indices, y,
-                               get_num_threads())
+        y = _empty((n_planes, n_out), planes.dtype)
+        n_bad = _pool.scatter_by_index(planes.reshape(n_planes, n_in), flat_indices, y,
+                                       get_num_threads())
+        if n_bad:
+            bad = _first_out_of_range(flat_indices, n_out)
+            raise RuntimeError(f"Found an invalid max index: {bad} (output volumes are of "
+                               f"size {out_size[0]}x{out_size[1]})")
         if ctx.needs_input_grad[:1] == (True,):
             ctx.save_for_backward(indices)
-            ctx.input_shape, ctx.n_out = x.shape, out_size[0] * out_size[1]
+            ctx.input_shape, ctx.n_out = x.shape, n_out
             ctx.n_planes, ctx.n_in = n_planes, n_in
         return _result(y, x.dtype, _out_shape(x.shape, 2, out_size))
 
@@ -269,7 +317,12 @@ class MaxUnpool2d(Function):
         n_planes, n_in = ctx.n_planes, ctx.n_in
         dtype = _compute_dtype(np.dtype(gy.dtype))
         gx = np.empty((n_planes, n_in), dtype)
-        _pool.gather_by_index(_grad_planes(gy, dtype, n_planes, ctx.n_out),
-                              np.ascontiguousarray(indices).reshape(n_planes, n_in), gx,
-                              get_num_threads())
+        flat_indices = np.ascontiguousarray(indices).reshape(n_planes, n_in)
+        n_bad = _pool.gather_by_index(_grad_planes(gy, dtype, n_planes, ctx.n_out),
+                                      flat_indices, gx, get_num_threads())
+        if n_bad:
+            # PyTorch's backward is a gather over the output flattened to (..., H * W).
+            bad = _first_out_of_range(flat_indices, ctx.n_out)
+            raise RuntimeError(f"index {bad} is out of bounds for dimension "
+                               f"{len(ctx.input_shape) - 2} with size {ctx.n_out}")
         return gx.astype(gy.dtype, copy=False).reshape(ctx.input_shape), None

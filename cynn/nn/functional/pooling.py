@@ -13,12 +13,21 @@ Output size of a windowed pooling along one axis (PyTorch's rule)::
 
 where ``ceil_mode`` drops the last window if it would start past the input and
 its left padding: ``(out - 1) * stride >= in + padding``.
+
+Argument ranges, as PyTorch's: every int argument is an int64 (``ValueError`` or
+``TypeError`` beyond), and 2-d pooling -- which also runs ``avg_pool1d`` and
+``max_pool1d`` with indices or gradients -- converts its window to C ``int``
+(``RuntimeError`` beyond). Only ``max_pool1d``'s direct path takes int64
+windows; those are clamped to the taps that can reach the input (see
+``_max_pool1d_windows``) so that the kernels see values of the input's order.
 """
+import math
 import numbers
 
 import numpy as np
 
 from ...autograd.functions import pool as P
+from ...autograd.grad_mode import is_grad_enabled
 
 __all__ = ["max_pool1d", "max_pool2d", "max_pool1d_with_indices", "max_pool2d_with_indices",
            "avg_pool1d", "avg_pool2d", "adaptive_avg_pool2d", "adaptive_max_pool2d",
@@ -31,6 +40,10 @@ _SCALAR_NAMES = {np.dtype(np.float16): "Half", np.dtype(np.float32): "Float",
                  np.dtype(np.bool_): "Bool"}
 _FLOATS = frozenset(np.dtype(t) for t in (np.float16, np.float32, np.float64))
 _INTEGERS = frozenset(np.dtype(t) for t in (np.int8, np.int16, np.int32, np.int64, np.uint8))
+_INT64_MIN, _INT64_MAX = -2 ** 63, 2 ** 63 - 1
+_INT32_MIN, _INT32_MAX = -2 ** 31, 2 ** 31 - 1
+# PyTorch's argument parser, for an int outside int64
+_INT64_OVERFLOW = "Overflow when unpacking long long"
 
 
 # ------------------------------------------------------------------ arguments
@@ -55,6 +68,8 @@ def _int_list(fn, arg, position, value, expand_to):
     """PyTorch's ``int[n]`` argument: an int becomes ``expand_to`` copies, a sequence
     of ints a tuple of any length (checked by the caller)."""
     if _is_int(value):
+        if not _INT64_MIN <= value <= _INT64_MAX:
+            raise ValueError(_INT64_OVERFLOW)
         return (int(value),) * expand_to
     if not isinstance(value, (tuple, list)):
         raise TypeError(f"{fn}(): argument '{arg}' (position {position}) must be tuple of "
@@ -67,6 +82,9 @@ def _check_int_elements(fn, arg, position, values):
     """PyTorch's two messages: a bad first element, or a bad later one (1-based)."""
     for i, v in enumerate(values):
         if _is_int(v):
+            if not _INT64_MIN <= v <= _INT64_MAX:
+                raise TypeError(f"{fn}(): argument '{arg}' failed to unpack the object at pos "
+                                f'{i + 1} with error "{_INT64_OVERFLOW}"')
             continue
         if i == 0:
             raise TypeError(f"{fn}(): argument '{arg}' (position {position}) must be tuple "
@@ -86,6 +104,34 @@ def _check_dtype(kernel_name, x, allowed):
     if x.dtype not in allowed:
         raise NotImplementedError(f'"{kernel_name}" not implemented for '
                                   f"'{_SCALAR_NAMES.get(x.dtype, str(x.dtype))}'")
+
+
+def _int32(values):
+    """PyTorch's ``safe_downcast<int, int64_t>`` of each value."""
+    for v in values:
+        if not _INT32_MIN <= v <= _INT32_MAX:
+            raise RuntimeError("value cannot be converted to type int without overflow")
+    return values
+
+
+def _wrap_int64(value):
+    """``value`` as int64 arithmetic leaves it (two's complement wrap-around)."""
+    return (value - _INT64_MIN) % 2 ** 64 + _INT64_MIN
+
+
+def _check_new_shape(shape):
+    """The checks PyTorch makes before allocating a tensor of a caller-chosen size:
+    its element count, then its strides (sizes 0 counted as 1), within int64."""
+    numel = 1
+    for n in shape:
+        numel *= n
+    if numel > _INT64_MAX:
+        raise RuntimeError("numel: integer multiplication overflow")
+    stride = 1
+    for n in reversed(shape[1:]):
+        stride *= max(n, 1)
+        if stride > _INT64_MAX:
+            raise RuntimeError("Stride calculation overflowed")
 
 
 def _size(shape):
@@ -129,24 +175,25 @@ def _pool2d_geometry(name, shape, kernel, stride, padding, dilation, ceil_mode,
     """Kernel/stride/padding/dilation lists -> ``(kh, kw)`` etc. and the output size,
     with the checks of PyTorch's 2-d pooling (``max_pool2d_with_indices`` and
     ``avg_pool2d``) in its order. ``shape`` is the (possibly unsqueezed) input's."""
+    # Each argument's length, then its conversion to int, in PyTorch's order.
     if len(kernel) not in (1, 2):
         raise RuntimeError(f"{name}: kernel_size must either be a single int, "
                            "or a tuple of two ints")
+    (kh, kw) = _int32(_pair_or_single(kernel))
     if len(stride) not in (0, 1, 2):
         raise RuntimeError(f"{name}: stride must either be omitted, a single int, "
                            "or a tuple of two ints")
+    (sh, sw) = _int32(_pair_or_single(stride)) if stride else (kh, kw)
     if len(padding) not in (1, 2):
         raise RuntimeError(f"{name}: padding must either be a single int, "
                            "or a tuple of two ints")
+    (ph, pw) = _int32(_pair_or_single(padding))
     if len(dilation) not in (1, 2):
         raise RuntimeError(f"{name}: dilation must be either a single int, "
                            "or a tuple of two ints")
+    (dh, dw) = _int32(_pair_or_single(dilation))
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError("divisor must be not zero")
-    (kh, kw) = _pair_or_single(kernel)
-    (sh, sw) = _pair_or_single(stride) if stride else (kh, kw)
-    (ph, pw) = _pair_or_single(padding)
-    (dh, dw) = _pair_or_single(dilation)
     if len(shape) not in (3, 4):
         # max_pool2d says this before computing sizes; avg_pool2d fails indexing dim -3.
         if name == "avg_pool2d" and len(shape) < 3:
@@ -300,8 +347,12 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     padding = _int_list("max_pool1d", "padding", 4, padding, 1)
     dilation = _int_list("max_pool1d", "dilation", 5, dilation, 1)
     ceil_mode = _check_bool("max_pool1d", "ceil_mode", 6, ceil_mode)
-    if return_indices:
-        # PyTorch's max_pool1d_with_indices: 2-d pooling of the input unsqueezed at -2.
+    windows = None
+    if not return_indices:
+        windows = _max_pool1d_geometry(x, kernel, stride, padding, dilation, ceil_mode)
+    if return_indices or (input.requires_grad and is_grad_enabled()):
+        # PyTorch's max_pool1d_with_indices (it takes this path for gradients too, after
+        # the checks above): 2-d pooling of the input unsqueezed at -2.
         _check_dim_range("max_pool1d", x, 2, 4)
         for arg, values in (("kernel_size", kernel), ("stride", stride or kernel),
                             ("padding", padding), ("dilation", dilation)):
@@ -311,11 +362,13 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
                                   (1, (stride or kernel)[0]), (0, padding[0]),
                                   (1, dilation[0]), ceil_mode)
         _check_dtype("max_pool2d", x, _FLOATS | _INTEGERS)
-    else:
-        window = _max_pool1d_geometry(x, kernel, stride, padding, dilation, ceil_mode)
-        _check_dtype("max_pool1d_impl", x, _FLOATS)
-    return P.MaxPool1d.apply(input, window=_as_1d_window(window),
-                             return_indices=bool(return_indices))
+        return P.MaxPool1d.apply(input, window=_as_1d_window(window),
+                                 return_indices=bool(return_indices))
+    _check_dtype("max_pool1d_impl", x, _FLOATS)
+    if len(windows) == 1:
+        return P.MaxPool1d.apply(input, window=windows[0])
+    from ..._creation import cat
+    return cat([P.MaxPool1d.apply(input, window=w) for w in windows], -1)
 
 
 def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
@@ -354,10 +407,41 @@ def _max_pool1d_geometry(x, kernel, stride, padding, dilation, ceil_mode):
                            f"got padding={p} and kernel_size={k}")
     if d <= 0:
         raise RuntimeError(f"max_pool1d() dilation must be greater than zero, but got {d}")
+    # PyTorch's pooling_output_shape checks the pad against the effective kernel in
+    # int64, where only a wrapped-around product can make it fail.
+    if p > _trunc_div(_wrap_int64((k - 1) * d + 1), 2):
+        raise RuntimeError(f"pad should be at most half of effective kernel size, but got "
+                           f"pad={p}, kernel_size={k} and dilation={d}")
     out = _pooled_size(x.shape[-1], k, p, s, d, ceil_mode)
     if out < 1:
         raise RuntimeError(f"max_pool1d() Invalid computed output size: {out}")
-    return P.PoolWindow((1, k), (1, s), (0, p), (1, d), (1, out), 2)
+    return _max_pool1d_windows(x.shape[-1], k, s, p, d, out)
+
+
+def _max_pool1d_windows(size, k, s, p, d, out):
+    """Windows equal to the int64 window ``(k, s, p, d)`` with ``out`` outputs over
+    an axis of ``size``, with every value bounded by a few times ``size``: a list
+    of one ``PoolWindow``, or one per output when the stride exceeds the axis.
+
+    Only the in-range taps matter to a maximum, in order; the kernel is trimmed to
+    the taps that can reach the axis for some output (tap ``c`` of output ``o``
+    sits at ``o * s - p + c * d``). With ``s <= size`` the result is bounded: ``out
+    - 1 <= size / s + 1`` (``2 * p`` is at most the effective kernel), so
+    ``(out - 1) * s <= 2 * size`` bounds the new padding, which bounds the kernel's
+    extent. A larger stride leaves at most two outputs, each pooled on its own."""
+    if s > size and out > 1:
+        return [_max_pool1d_windows(size, k, 1, p - o * s, d, 1)[0] for o in range(out)]
+    last_start = (out - 1) * s - p
+    k = min(k, (size - 1 + p) // d + 1)           # taps left of size for output 0
+    skip = -(last_start // d) if last_start < 0 else 0   # left of 0 for every output
+    if skip >= k:   # no tap reaches the axis: every output is -inf, from one tap left of it
+        return [P.PoolWindow((1, 1), (1, 1), (0, out), (1, 1), (1, out), 1)]
+    k, p = k - skip, p - skip * d
+    if out == 1:
+        s = 1
+    if k == 1:
+        d = 1
+    return [P.PoolWindow((1, k), (1, s), (0, p), (1, d), (1, out), 1)]
 
 
 # ------------------------------------------------------------ average pooling
@@ -399,6 +483,8 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
     if divisor_override is not None and not _is_int(divisor_override):
         raise TypeError("avg_pool2d(): argument 'divisor_override' must be int, "
                         f"not {_type_name(divisor_override)}")
+    if divisor_override is not None and not _INT64_MIN <= divisor_override <= _INT64_MAX:
+        raise ValueError(_INT64_OVERFLOW)
     window = _avg_pool2d_window(x.shape, kernel, stride, padding, ceil_mode, divisor_override)
     _check_dtype("avg_pool2d", x, _FLOATS | {np.dtype(np.int64)})
     return P.AvgPool2d.apply(input, window=window, count_include_pad=count_include_pad,
@@ -501,7 +587,8 @@ def adaptive_avg_pool2d(input, output_size):
             raise RuntimeError("adaptive_avg_pool2d(): Expected input to have non-zero size for "
                                f"non-batch dimensions, but input has sizes {_size(x.shape)} "
                                f"with dimension {axis} being empty")
-    if np.prod(x.shape[:-2]) * size[0] * size[1] > 0:   # PyTorch skips empty outputs
+    _check_new_shape(x.shape[:-2] + size)
+    if math.prod(x.shape[:-2]) * size[0] * size[1] > 0:   # PyTorch skips empty outputs
         _check_dtype("adaptive_avg_pool2d", x, _FLOATS)
     return P.AdaptiveAvgPool2d.apply(input, out_size=size)
 
@@ -539,6 +626,7 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
         negative = size[0] if size[0] < 0 else size[1]
         raise RuntimeError(f"Trying to create tensor with negative dimension "
                            f"{negative}: {_size(x.shape[:-2] + size)}")
+    _check_new_shape(x.shape[:-2] + size)
     _check_dtype("adaptive_max_pool2d", x, _FLOATS)
     return P.AdaptiveMaxPool2d.apply(input, out_size=size, return_indices=bool(return_indices))
 
@@ -630,6 +718,7 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
             raise RuntimeError("max_unpooling2d_forward_out_cpu(): Expected input to have "
                                f"non-zero size for non-batch dimensions, but got "
                                f"{_size(x.shape)} with dimension {axis} being empty.")
+    _check_new_shape(x.shape[:-2] + tuple(size))
     if x.size:   # PyTorch skips empty inputs
         _check_dtype("max_unpool2d", x, _FLOATS)
     n_out = size[0] * size[1]
