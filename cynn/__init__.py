@@ -23,6 +23,9 @@ def __getattr__(name):
     # Subpackages load on first use: `import cynn` stays fast and free of cycles.
     if name in _OPTIONAL:
         import importlib
+        if name == "registry":
+            # the built-in layers reach the registry when cynn.nn is imported
+            importlib.import_module(".nn", __name__)
         return importlib.import_module(f".{name}", __name__)
     if name in ("save", "load"):
         from . import serialization

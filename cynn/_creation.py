@@ -7,7 +7,8 @@ import numpy as np
 
 from . import _dtype
 from ._random import generator as _rng
-from ._tensor import Size, Tensor, _canon_dim, _check_device, _shape_arg
+from ._tensor import (Size, Tensor, _canon_dim, _check_device, _flatten_data, _require_grad,
+                      _shape_arg)
 from .autograd.functions import shape as S
 
 __all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "empty", "full", "zeros_like",
@@ -21,22 +22,6 @@ def _np_dtype(dtype, default=None):
     if dtype is None:
         return default if default is not None else _dtype.get_default_dtype().numpy
     return _dtype.to_dtype(dtype).numpy
-
-
-def _flatten_data(data):
-    """Nested lists/tuples of Tensors or numbers -> ndarray (keeps Tensor dtypes)."""
-    if isinstance(data, Tensor):
-        return data._data
-    if isinstance(data, (list, tuple)) and any(isinstance(d, (Tensor, list, tuple)) for d in data):
-        return np.array([_flatten_data(d) for d in data])
-    return np.asarray(data)
-
-
-def _require_grad(t):
-    if not t.is_floating_point():
-        raise RuntimeError("Only Tensors of floating point and complex dtype can require "
-                           "gradients")
-    t._requires_grad = True
 
 
 def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False):

@@ -20,7 +20,9 @@ import numpy as np
 
 from . import _dtype
 from ._tensor_str import tensor_repr
+from ._handles import RemovableHandle
 from .autograd.grad_mode import _local as _grad_state
+from .autograd.api import backward as _autograd_backward
 from .autograd import function as _function
 from .autograd.function import AccumulateGrad
 from .autograd.functions import elementwise as E
@@ -104,6 +106,22 @@ def _shape_arg(shape):
     if len(shape) == 1 and isinstance(shape[0], (tuple, list, Size)):
         shape = tuple(shape[0])
     return tuple(int(s) for s in shape)
+
+
+def _flatten_data(data):
+    """Nested lists/tuples of Tensors or numbers -> ndarray (keeps Tensor dtypes)."""
+    if isinstance(data, Tensor):
+        return data._data
+    if isinstance(data, (list, tuple)) and any(isinstance(d, (Tensor, list, tuple)) for d in data):
+        return np.array([_flatten_data(d) for d in data])
+    return np.asarray(data)
+
+
+def _require_grad(t):
+    if not t.is_floating_point():
+        raise RuntimeError("Only Tensors of floating point and complex dtype can require "
+                           "gradients")
+    t._requires_grad = True
 
 
 def _operand(x):
@@ -344,9 +362,8 @@ class Tensor:
         ``gradient`` is required unless ``self`` has one element. ``retain_graph``
         keeps the saved arrays so that backward can run through the graph again.
         """
-        from .autograd import backward as _backward
-        _backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph,
-                  inputs=inputs)
+        _autograd_backward(self, gradient, retain_graph=retain_graph,
+                           create_graph=create_graph, inputs=inputs)
 
     def detach(self):
         """A tensor sharing storage and version counter, outside the graph."""
@@ -363,7 +380,6 @@ class Tensor:
         """``hook(grad) -> Tensor | None`` runs when this tensor's gradient is computed;
         a returned tensor replaces the gradient and must have its size and dtype
         (RuntimeError otherwise, as in PyTorch). Returns a handle with ``remove()``."""
-        from .utils.hooks import RemovableHandle
         if not self._requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         node, nr = self._gradient_edge()
@@ -536,8 +552,11 @@ class Tensor:
         return self if self._data.flags.c_contiguous else _ContiguousClone.apply(self)
 
     def new_tensor(self, data, dtype=None, requires_grad=False):
-        from ._creation import tensor
-        return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
+        array = _flatten_data(data).astype(_dtype.to_dtype(dtype or self.dtype).numpy, order="C")
+        t = Tensor._wrap(array)
+        if requires_grad:
+            _require_grad(t)
+        return t
 
     def new_zeros(self, *size, dtype=None):
         return Tensor._wrap(np.zeros(_shape_arg(size), (_dtype.to_dtype(dtype).numpy if dtype

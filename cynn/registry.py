@@ -3,7 +3,9 @@
 A layer name comes from one of three sources:
 
 * **built-ins** -- every ``cynn.nn.Module`` subclass that ``cynn.nn`` exports
-  (``Linear``, ``Conv2d``, ``Sequential`` ...), origin ``"cynn"``;
+  (``Linear``, ``Conv2d``, ``Sequential`` ...), origin ``"cynn"``; ``cynn.nn`` hands
+  them over when it is imported, which ``cynn.registry`` reached as ``cynn.registry``
+  or ``from cynn import registry`` does first;
 * **registrations** -- ``@register_layer("Name")`` in the running process, origin
   the module that defines the class;
 * **plugins** -- entry points in the ``cynn.layers`` group of any installed
@@ -48,10 +50,14 @@ import re
 import sys
 import threading
 
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.utils import canonicalize_name
+
 from . import _warnings
 from ._metadata import DISTRIBUTION
 
-__all__ = ["LayerInfo", "layers", "get", "register_layer", "build",
+__all__ = ["LayerInfo", "layers", "get", "register_layer",
            "PluginError", "PluginWarning", "UnknownLayerError", "AmbiguousLayerError",
            "SpecError"]
 
@@ -168,8 +174,7 @@ class _PluginLayer:
         except BaseException as exc:  # third-party code, even sys.exit(), must stay contained
             self._fail(f"importing it raised {type(exc).__name__}: {exc}", exc)
             return
-        module_base = _module_base()
-        if not (isinstance(obj, type) and issubclass(obj, module_base)):
+        if not _is_module_class(obj):
             exc = TypeError(f"{self.entry_point.value} is {_describe_object(obj)}, "
                             f"not a subclass of cynn.nn.Module")
             self._fail(str(exc), exc)
@@ -194,20 +199,33 @@ def _warn(message):
 
 # ---------------------------------------------------------------------- sources
 
-def _module_base():
-    import cynn.nn  # at use time: cynn.nn may import this module while it initialises
-    return cynn.nn.Module
+# The built-in layers are cynn.nn's. cynn.nn hands itself over when it is imported
+# (_set_builtins) rather than this module importing cynn.nn: cynn.nn imports the registry
+# to build specs, and the registry stays below it.
+_nn = None
+
+
+def _set_builtins(nn):
+    """Called once by ``cynn.nn`` at the end of its initialisation."""
+    global _nn
+    _nn = nn
+
+
+def _is_module_class(obj):
+    # Before cynn.nn is imported no class can subclass its Module: defining one imports it.
+    return isinstance(obj, type) and _nn is not None and issubclass(obj, _nn.Module)
 
 
 def _builtin_layers():
     """name -> class for every Module subclass that cynn.nn exports."""
-    import cynn.nn as nn
-    module_base = nn.Module
+    nn = _nn
+    if nn is None:
+        return {}
     names = getattr(nn, "__all__", None) or [n for n in dir(nn) if not n.startswith("_")]
     found = {}
     for name in names:
         obj = getattr(nn, name, None)
-        if isinstance(obj, type) and issubclass(obj, module_base) and obj is not module_base:
+        if _is_module_class(obj) and obj is not nn.Module:
             found[name] = obj
     return found
 
@@ -511,7 +529,7 @@ def register_layer(name, *, override=False):
                          f"(it must be non-empty and contain no ':')")
 
     def decorator(cls):
-        if not (isinstance(cls, type) and issubclass(cls, _module_base())):
+        if not _is_module_class(cls):
             raise TypeError(f"register_layer({name!r}): {_describe_object(cls)} is not a "
                             f"subclass of cynn.nn.Module")
         with _lock:
@@ -536,109 +554,38 @@ def _check_name_free(name, cls):
                          f"to replace it")
 
 
-def build(spec):
-    """Build modules from plain JSON data; the same function as :func:`cynn.nn.build`."""
-    from .nn.build import build as build_modules
-    return build_modules(spec)
-
-
 # ---------------------------------------------------------------------- versions
-# A small subset of PEP 440, enough to check an installed version against a
-# plugin's range (cynn has no runtime dependency on `packaging`): release,
-# pre/post/dev segments, epochs; local labels are ignored.
-
-_VERSION_PATTERN = re.compile(r"""
-    v?(?:(?P<epoch>\d+)!)?
-    (?P<release>\d+(?:\.\d+)*)
-    (?:[-_.]?(?P<pre_l>alpha|a|beta|b|preview|pre|c|rc)[-_.]?(?P<pre_n>\d+)?)?
-    (?:-(?P<post_n1>\d+)|[-_.]?(?P<post_l>post|rev|r)[-_.]?(?P<post_n2>\d+)?)?
-    (?:[-_.]?(?P<dev_l>dev)[-_.]?(?P<dev_n>\d+)?)?
-    (?:\+[a-z0-9]+(?:[-_.][a-z0-9]+)*)?
-""", re.VERBOSE | re.IGNORECASE)
-_PRE_RANK = {"a": 0, "alpha": 0, "b": 1, "beta": 1, "c": 2, "rc": 2, "pre": 2, "preview": 2}
-_CLAUSE = re.compile(r"(~=|===|==|!=|<=|>=|<|>)\s*(\S+)")
-_REQUIREMENT = re.compile(r"\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(\[[^\]]*\])?"
-                          r"\s*(.*?)\s*(?:;(.*))?$")
-
-
-class _Version:
-    """A parsed version; ``key`` orders pre, dev and post releases as PEP 440 does."""
-
-    def __init__(self, text):
-        match = _VERSION_PATTERN.fullmatch(text.strip())
-        if match is None:
-            raise ValueError(f"invalid version {text!r}")
-        self.epoch = int(match["epoch"] or 0)
-        self.release = tuple(int(part) for part in match["release"].split("."))
-        post_n = match["post_n1"] or match["post_n2"] or ("0" if match["post_l"] else None)
-        self.is_postrelease = post_n is not None
-        self.is_prerelease = bool(match["pre_l"] or match["dev_l"])
-        pre = (1,)  # a final release sorts after its pre-releases
-        if match["pre_l"]:
-            pre = (0, _PRE_RANK[match["pre_l"].lower()], int(match["pre_n"] or 0))
-        elif match["dev_l"] and not self.is_postrelease:
-            pre = (-1,)  # 1.0.dev0 sorts before 1.0a0
-        post = int(post_n) if self.is_postrelease else -1
-        dev = int(match["dev_n"] or 0) if match["dev_l"] else float("inf")
-        self.rest = (pre, post, dev)
-
-    def key(self, length):
-        return (self.epoch, _padded(self.release, length), self.rest)
-
-    def same_release(self, other):
-        n = max(len(self.release), len(other.release))
-        return (self.epoch, _padded(self.release, n)) == (other.epoch, _padded(other.release, n))
-
-
-def _padded(release, length):
-    return release + (0,) * (length - len(release))
-
-
-def _compare(a, b):
-    n = max(len(a.release), len(b.release))
-    return (a.key(n) > b.key(n)) - (a.key(n) < b.key(n))
-
-
-def _prefix_matches(version, prefix_text):
-    prefix = _Version(prefix_text)
-    n = len(prefix.release)
-    return version.epoch == prefix.epoch and _padded(version.release, n)[:n] == prefix.release
-
-
-def _clause_matches(version_text, operator, target_text):
-    if operator == "===":
-        return version_text.strip().lower() == target_text.lower()
-    version = _Version(version_text)
-    if target_text.endswith(".*"):
-        if operator not in ("==", "!="):
-            raise ValueError(f"'.*' is only allowed with == and != (got {operator}{target_text})")
-        return _prefix_matches(version, target_text[:-2]) == (operator == "==")
-    target = _Version(target_text)
-    order = _compare(version, target)
-    if operator == "~=":
-        if len(target.release) < 2:
-            raise ValueError(f"~= needs at least two release numbers (got ~={target_text})")
-        return order >= 0 and _prefix_matches(version, ".".join(map(str, target.release[:-1])))
-    if operator == "<":
-        # PEP 440: <1.0 excludes 1.0's own pre-releases unless the bound is one itself.
-        return order < 0 and not (version.is_prerelease and not target.is_prerelease
-                                  and version.same_release(target))
-    if operator == ">":
-        # PEP 440: >1.0 excludes 1.0's own post-releases unless the bound is one itself.
-        return order > 0 and not (version.is_postrelease and not target.is_postrelease
-                                  and version.same_release(target))
-    return {"==": order == 0, "!=": order != 0, "<=": order <= 0, ">=": order >= 0}[operator]
-
+# A plugin's Requires-Dist lines are read with `packaging`, as pip reads them.
 
 def _version_matches(version_text, specifier):
-    """Whether ``version_text`` satisfies a specifier such as ``">=0.1,<0.2"``."""
-    for clause in filter(None, (part.strip() for part in specifier.split(","))):
-        match = _CLAUSE.fullmatch(clause)
-        if match is None:
-            raise ValueError(f"invalid version specifier {clause!r}")
-        if not _clause_matches(version_text, *match.groups()):
-            return False
-    return True
+    """Whether ``version_text`` satisfies a specifier such as ``">=0.1,<0.2"``.
+
+    Pre-releases count: a plugin built for ``>=0.1`` runs on a cynn ``0.2rc1``.
+    Raises ValueError (packaging's ``InvalidSpecifier``) for a malformed specifier.
+    """
+    return SpecifierSet(specifier).contains(version_text, prereleases=True)
+
+
+_NAME = re.compile(r"\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?:\[[^\]]*\])?([^;]*)")
+
+
+def _unreadable(line, error):
+    """Why ``line`` is not a valid requirement, or None when it is not one on cynn.
+
+    packaging reports a bad specifier as a parse error after the name ("Expected
+    semicolon ..."); parsing the specifier alone names the actual problem instead.
+    """
+    match = _NAME.match(line)
+    if match is None or canonicalize_name(match[1]) != canonicalize_name(DISTRIBUTION):
+        return None
+    specifier = match[2].strip()
+    if specifier.startswith("(") and specifier.endswith(")"):
+        specifier = specifier[1:-1]
+    try:
+        SpecifierSet(specifier)
+    except InvalidSpecifier as exc:
+        return str(exc)
+    return str(error).splitlines()[0]
 
 
 def _incompatibility_reason(requirements, cynn_version):
@@ -648,21 +595,21 @@ def _incompatibility_reason(requirements, cynn_version):
     are assumed to hold. An unknown cynn version (not installed, no __version__)
     cannot be checked and passes.
     """
-    for requirement in requirements:
-        match = _REQUIREMENT.match(requirement)
-        if match is None or _normalize(match[1]) != _normalize(DISTRIBUTION):
-            continue
-        specifier, marker = match[3], match[4] or ""
-        if re.search(r"\bextra\b", marker) or specifier.startswith("@"):
-            continue
-        specifier = specifier[1:-1] if specifier.startswith("(") and specifier.endswith(")") \
-            else specifier
-        if cynn_version is None:
-            return None
+    if cynn_version is None:
+        return None
+    for line in requirements:
         try:
-            ok = _version_matches(cynn_version, specifier)
-        except ValueError as exc:
-            return f"cannot read its requirement {requirement.strip()!r}: {exc}"
-        if not ok:
-            return f"it requires {requirement.strip()!r}, but this is cynn {cynn_version}"
+            requirement = Requirement(line)
+        except InvalidRequirement as exc:
+            problem = _unreadable(line, exc)
+            if problem is not None:
+                return f"cannot read its requirement {line.strip()!r}: {problem}"
+            continue
+        if canonicalize_name(requirement.name) != canonicalize_name(DISTRIBUTION):
+            continue
+        marker = str(requirement.marker or "")
+        if requirement.url or re.search(r"\bextra\b", marker):
+            continue
+        if not requirement.specifier.contains(cynn_version, prereleases=True):
+            return f"it requires {line.strip()!r}, but this is cynn {cynn_version}"
     return None

@@ -177,3 +177,26 @@ def check_gradcheck(fn, shapes, *, inputs=None, low=-2.0, high=2.0, seed=0, **kw
         [np.asarray(a, dtype=np.float64) for a in inputs]
     tensors = [cynn.tensor(a, requires_grad=True) for a in arrays]
     assert cynn.autograd.gradcheck(fn, tensors, **kwargs)
+
+
+def lenet(lib, classes=10):
+    """The seed tutorials' LeNet (3x32x32 inputs) built from ``lib`` (``cynn`` or ``torch``),
+    for tests where the model is the workload, not the thing under test; the seed tests
+    keep their own copy, which is the tutorial code being checked."""
+    nn, F = lib.nn, lib.nn.functional
+
+    class LeNet(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1 = nn.Conv2d(3, 6, 5)
+            self.conv2 = nn.Conv2d(6, 16, 5)
+            self.fc1 = nn.Linear(16 * 5 * 5, 120)
+            self.fc2 = nn.Linear(120, 84)
+            self.fc3 = nn.Linear(84, classes)
+
+        def forward(self, x):
+            x = F.max_pool2d(F.relu(self.conv1(x)), 2)
+            x = F.max_pool2d(F.relu(self.conv2(x)), 2)
+            x = x.view(x.size(0), -1)
+            return self.fc3(F.relu(self.fc2(F.relu(self.fc1(x)))))
+    return LeNet()

@@ -1,11 +1,12 @@
 """Reverse-mode automatic differentiation.
 
-``backward`` and ``grad`` drive the engine (``engine.py``) over the graph that ops
-record through ``Function`` (``function.py``, the extension point for new ops).
+``backward`` and ``grad`` (``api.py``) drive the engine (``engine.py``) over the graph
+that ops record through ``Function`` (``function.py``, the extension point for new ops).
+Nothing in this package imports ``cynn._tensor``: the tensor imports the package, and
+reaches back only through ``function.Tensor``, which it sets once defined.
 """
-import numpy as np
-
-from .engine import run_backward
+from . import function
+from .api import backward, grad
 from .function import Function, BackwardNode
 from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,
                         no_grad, set_grad_enabled)
@@ -18,8 +19,7 @@ __all__ = ["backward", "grad", "gradcheck", "GradcheckError", "Function", "Backw
 
 class _VariableMeta(type):
     def __instancecheck__(cls, obj):
-        from .._tensor import Tensor
-        return isinstance(obj, Tensor)
+        return isinstance(obj, function.Tensor)
 
 
 class Variable(metaclass=_VariableMeta):
@@ -28,72 +28,3 @@ class Variable(metaclass=_VariableMeta):
 
     def __new__(cls, data, requires_grad=False, volatile=False):
         return data.detach().requires_grad_(requires_grad)
-
-
-def _as_list(x):
-    return list(x) if isinstance(x, (list, tuple)) else [x]
-
-
-def _root_grads(outputs, grad_outputs):
-    from .._tensor import Tensor
-    grads = []
-    for i, out in enumerate(outputs):
-        g = grad_outputs[i] if grad_outputs is not None and i < len(grad_outputs) else None
-        if not out.requires_grad:
-            raise RuntimeError(f"element {i} of tensors does not require grad and does not "
-                               "have a grad_fn")
-        if g is None:
-            if out.numel() != 1:
-                raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            g = np.ones(out._data.shape, out._data.dtype)
-        else:
-            g = g._data if isinstance(g, Tensor) else np.asarray(g, out._data.dtype)
-            if g.dtype != out._data.dtype:
-                # as PyTorch: the gradient flowing back has the output's dtype, which
-                # is what hooks and the accumulated .grad then see
-                g = g.astype(out._data.dtype)
-            if g.shape != out._data.shape:
-                raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of "
-                                   f"{tuple(g.shape)} and output[{i}] has a shape of "
-                                   f"{tuple(out._data.shape)}.")
-        grads.append(g)
-    return grads
-
-
-def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
-    """Accumulate the gradients of ``tensors`` into the ``.grad`` of graph leaves."""
-    if create_graph:
-        raise NotImplementedError("cynn does not support create_graph (higher-order gradients)")
-    outputs = _as_list(tensors)
-    grads = _root_grads(outputs, _as_list(grad_tensors) if grad_tensors is not None else None)
-    if inputs is not None:
-        raise NotImplementedError("backward(inputs=...) is not supported; use autograd.grad")
-    run_backward([o._gradient_edge() for o in outputs], grads, retain_graph=bool(retain_graph))
-
-
-def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
-         allow_unused=None, materialize_grads=False):
-    """d(outputs)/d(inputs) as a tuple of tensors, without touching any ``.grad``."""
-    from .._tensor import Tensor
-    if create_graph:
-        raise NotImplementedError("cynn does not support create_graph (higher-order gradients)")
-    outputs = _as_list(outputs)
-    inputs = _as_list(inputs)
-    for t in inputs:
-        if not t.requires_grad:
-            raise RuntimeError("One of the differentiated Tensors does not require grad")
-    grads = _root_grads(outputs, _as_list(grad_outputs) if grad_outputs is not None else None)
-    captured = run_backward([o._gradient_edge() for o in outputs], grads,
-                            retain_graph=bool(retain_graph),
-                            capture=[t._gradient_edge() for t in inputs])
-    result = []
-    for i, (t, g) in enumerate(zip(inputs, captured)):
-        if g is None:
-            if materialize_grads:
-                g = np.zeros(t._data.shape, t._data.dtype)
-            elif not allow_unused:
-                raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have "
-                                   "been used in the graph. Set allow_unused=True if this is "
-                                   "the desired behavior.")
-        result.append(None if g is None else Tensor._wrap(np.array(g, copy=True)))
-    return tuple(result)

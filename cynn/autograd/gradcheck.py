@@ -1,8 +1,13 @@
-"""``gradcheck``: backward of an op against float64 central differences."""
+"""``gradcheck``: backward of an op against float64 central differences.
+
+The tensor class comes through ``function.Tensor`` rather than ``cynn._tensor``: the
+``cynn.autograd`` package imports this module and ``cynn._tensor`` imports the package.
+"""
 import numpy as np
 
 from .. import _warnings
-from .. import _tensor
+from . import function
+from .api import grad as autograd_grad
 from .grad_mode import no_grad
 
 __all__ = ["gradcheck", "GradcheckError"]
@@ -18,7 +23,7 @@ def _as_tuple(x):
 
 def _outputs(fn, inputs):
     out = _as_tuple(fn(*inputs))
-    return [o for o in out if isinstance(o, _tensor.Tensor) and o._data.dtype.kind == "f"]
+    return [o for o in out if isinstance(o, function.Tensor) and o._data.dtype.kind == "f"]
 
 
 def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
@@ -33,9 +38,8 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
     Returns True, or raises ``GradcheckError`` (returns False with
     ``raise_exception=False``).
     """
-    from . import grad as autograd_grad
     inputs = _as_tuple(inputs)
-    diff = [i for i, x in enumerate(inputs) if isinstance(x, _tensor.Tensor) and x.requires_grad]
+    diff = [i for i, x in enumerate(inputs) if isinstance(x, function.Tensor) and x.requires_grad]
     if not diff:
         raise ValueError("gradcheck expects at least one input tensor to require gradient")
     for i in diff:
@@ -74,7 +78,7 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
         grad_outputs, start = [], 0
         for o in outputs:
             n = o.numel()
-            grad_outputs.append(_tensor.Tensor._wrap(v[start:start + n].reshape(o.shape)
+            grad_outputs.append(function.Tensor._wrap(v[start:start + n].reshape(o.shape)
                                                      .astype(o._data.dtype)))
             start += n
         outs = _outputs(func, inputs)

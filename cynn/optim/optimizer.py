@@ -15,10 +15,10 @@ from itertools import chain
 import numpy as np
 
 from .. import _warnings
+from .._handles import RemovableHandle
 from .._tensor import Tensor
 from .._threads import get_num_threads
 from ..autograd.grad_mode import enable_grad
-from ..utils.hooks import RemovableHandle
 
 __all__ = ["Optimizer", "required"]
 

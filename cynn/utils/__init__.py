@@ -2,7 +2,8 @@
 
 
 def __getattr__(name):
-    # data loads on first use: cynn.utils.hooks is imported while cynn itself initialises.
+    # data loads on first use: it brings in multiprocessing, which a user of
+    # cynn.utils.hooks alone does not need.
     if name == "data":
         import importlib
         return importlib.import_module(".data", __name__)

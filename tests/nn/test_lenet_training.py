@@ -4,26 +4,9 @@ import numpy as np
 import pytest
 
 import cynn
+from helpers import lenet
 
 torch = pytest.importorskip("torch")
-
-
-def lenet(nn, F):
-    class LeNet(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.conv1 = nn.Conv2d(3, 6, 5)
-            self.conv2 = nn.Conv2d(6, 16, 5)
-            self.fc1 = nn.Linear(16 * 5 * 5, 120)
-            self.fc2 = nn.Linear(120, 84)
-            self.fc3 = nn.Linear(84, 2)
-
-        def forward(self, x):
-            x = F.max_pool2d(F.relu(self.conv1(x)), 2)
-            x = F.max_pool2d(F.relu(self.conv2(x)), 2)
-            x = x.view(x.size(0), -1)
-            return self.fc3(F.relu(self.fc2(F.relu(self.fc1(x)))))
-    return LeNet()
 
 
 def separable_batches(steps, batch, seed=0):
@@ -38,8 +21,8 @@ def separable_batches(steps, batch, seed=0):
 
 def test_lenet_300_steps_matches_torch_loss():
     torch.manual_seed(0)
-    tnet = lenet(torch.nn, torch.nn.functional)
-    cnet = lenet(cynn.nn, cynn.nn.functional)
+    tnet = lenet(torch, classes=2)
+    cnet = lenet(cynn, classes=2)
     for (name, p), (other, q) in zip(tnet.named_parameters(), cnet.named_parameters()):
         assert name == other
         q.data.copy_(cynn.from_numpy(p.detach().numpy().copy()))

@@ -369,18 +369,6 @@ def test_deepcopy_keeps_sharing_inside_the_copy(cynn_models):
     assert not (net.features[0].weight._data == 1.0).all()
 
 
-def test_setstate_fills_missing_hook_dicts():
-    m = nn.Module()
-    state = m.__getstate__()
-    for key in ("_forward_pre_hooks", "_forward_hooks_always_called", "_backward_pre_hooks",
-                "_non_persistent_buffers_set", "_is_full_backward_hook"):
-        state.pop(key)
-    fresh = nn.Module.__new__(nn.Module)
-    fresh.__setstate__(state)
-    assert fresh._forward_pre_hooks == {} and fresh._non_persistent_buffers_set == set()
-    assert fresh.register_forward_pre_hook(lambda *a: None) is not None
-
-
 # ---------------------------------------------------------------------------- state_dict
 def test_state_dict_is_detached_and_shares_storage(model_pair):
     c, _ = model_pair

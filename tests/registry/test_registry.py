@@ -396,9 +396,10 @@ def test_build_plugin_layer_by_plain_and_qualified_name(make_plugin, unique, swi
     assert model._modules["0"].beta == 2.0
 
 
-def test_registry_build_is_nn_build(nn_layers):
-    model = registry.build({"type": "Linear", "args": [2, 3]})
+def test_nn_build_is_the_only_door(nn_layers):
+    model = cynn.nn.build({"type": "Linear", "args": [2, 3]})
     assert isinstance(model, nn_layers.Linear)
+    assert not hasattr(registry, "build")  # one way in: the registry sits below cynn.nn
     for _ in range(2):  # the second lookup must not find the submodule cynn.nn.build instead
         assert callable(cynn.nn.build)
         assert isinstance(cynn.nn.build({"type": "ReLU"}), nn_layers.ReLU)

@@ -23,10 +23,10 @@ import numpy as np
 
 from ... import _warnings
 from ... import _dtype
+from ..._handles import RemovableHandle
 from ..._tensor import Tensor, _check_device
 from ...autograd import grad_mode
 from ...autograd.function import Function
-from ...utils.hooks import RemovableHandle
 from ..parameter import Buffer, Parameter
 
 __all__ = [
@@ -168,14 +168,12 @@ def register_module_backward_hook(hook):
 class _WrappedHook:
     """A hook that receives its module (held weakly) as first argument."""
 
-    def __init__(self, hook, module=None):
+    def __init__(self, hook, module):
         self.hook = hook
         functools.update_wrapper(self, hook)
-        self.module = None if module is None else weakref.ref(module)
+        self.module = weakref.ref(module)
 
     def __call__(self, *args, **kwargs):
-        if self.module is None:
-            return self.hook(*args, **kwargs)
         module = self.module()
         if module is None:
             raise RuntimeError("You are trying to call the hook of a dead Module!")
@@ -656,25 +654,13 @@ class Module:
                 + list(self._modules) + list(self._buffers))
         return sorted(k for k in keys if not k[0].isdigit())
 
+    # Defined on the class so that pickle and copy find them without going through
+    # __getattr__, which reads _parameters before an unpickled module has any.
     def __getstate__(self):
         return self.__dict__.copy()
 
     def __setstate__(self, state):
         self.__dict__.update(state)
-        # State saved by an older version may lack these.
-        defaults = {
-            "_forward_pre_hooks": OrderedDict, "_forward_pre_hooks_with_kwargs": OrderedDict,
-            "_forward_hooks": OrderedDict, "_forward_hooks_with_kwargs": OrderedDict,
-            "_forward_hooks_always_called": OrderedDict, "_backward_hooks": OrderedDict,
-            "_backward_pre_hooks": OrderedDict, "_state_dict_hooks": OrderedDict,
-            "_state_dict_pre_hooks": OrderedDict, "_load_state_dict_pre_hooks": OrderedDict,
-            "_load_state_dict_post_hooks": OrderedDict, "_non_persistent_buffers_set": set,
-        }
-        for key, factory in defaults.items():
-            if key not in self.__dict__:
-                self.__dict__[key] = factory()
-        if "_is_full_backward_hook" not in self.__dict__:
-            self.__dict__["_is_full_backward_hook"] = None
 
     # ------------------------------------------------------------------ calling
     def _call_impl(self, *args, **kwargs):
@@ -845,26 +831,12 @@ class Module:
     def register_state_dict_post_hook(self, hook):
         """Run ``hook(module, state_dict, prefix, local_metadata) -> None`` after this module's
         entries are in ``state_dict``; it may edit ``state_dict`` in place."""
-        hook._from_public_api = True
-        return _add_hook(self._state_dict_hooks, hook)
-
-    def _register_state_dict_hook(self, hook):
-        """Like ``register_state_dict_post_hook``, but a returned dict replaces the state
-        dict when this is the root module (PyTorch's older private API)."""
-        if getattr(hook, "_from_public_api", False):
-            raise RuntimeError("Cannot register the same function as the state dict post hook "
-                               "that was previously registered via "
-                               "register_state_dict_post_hook")
         return _add_hook(self._state_dict_hooks, hook)
 
     def register_load_state_dict_pre_hook(self, hook):
         """Run ``hook(module, state_dict, prefix, local_metadata, strict, missing_keys,
         unexpected_keys, error_msgs)`` before this module loads its entries."""
-        return self._register_load_state_dict_pre_hook(hook, with_module=True)
-
-    def _register_load_state_dict_pre_hook(self, hook, with_module=False):
-        return _add_hook(self._load_state_dict_pre_hooks,
-                         _WrappedHook(hook, self if with_module else None))
+        return _add_hook(self._load_state_dict_pre_hooks, _WrappedHook(hook, self))
 
     def register_load_state_dict_post_hook(self, hook):
         """Run ``hook(module, incompatible_keys) -> None`` after ``load_state_dict`` visited
@@ -1087,12 +1059,8 @@ class Module:
                 module.state_dict(destination=destination, prefix=prefix + name + ".",
                                   keep_vars=keep_vars)
         for hook in self._state_dict_hooks.values():
-            hook_result = hook(self, destination, prefix, local_metadata)
-            if getattr(hook, "_from_public_api", False):
-                if hook_result is not None:
-                    raise RuntimeError("state_dict post-hook must return None")
-            elif hook_result is not None:
-                destination = hook_result
+            if hook(self, destination, prefix, local_metadata) is not None:
+                raise RuntimeError("state_dict post-hook must return None")
         return destination
 
     def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,

@@ -5,6 +5,7 @@ same batches from the same indices.
 """
 import numpy as np
 
+from ._collate import default_collate
 from .dataset import Subset, TensorDataset
 
 
@@ -62,8 +63,6 @@ def create_fetcher(is_iterable, dataset, auto_collation, collate_fn, drop_last):
 
 
 def _is_default_collate(collate_fn):
-    # imported here: dataloader imports this module
-    from .dataloader import default_collate
     return collate_fn is default_collate
 
 
