@@ -54,8 +54,22 @@ Class attributes a Function may set:
 * ``output_is_view`` -- the output is a numpy view of the first Tensor argument:
   it then shares that tensor's version counter, so in-place writes through either
   are seen by nodes that saved the other.
+* ``fresh_gradients`` -- True when every array ``backward`` returns is newly
+  allocated by it and reachable from nowhere else (not ``gy``, not a view of it, not
+  a saved array, not one array returned for two inputs, nothing the Function keeps).
+  The engine may then make such an array a leaf's ``.grad`` as it is, without a copy
+  (AlexNet's fc6 weight gradient is 150 MB); any other gradient is copied first.
+  Mark a Function only after reading its backward: a wrong True lets two tensors
+  share memory, and an in-place update of one silently changes the other.
+
+Gradient ownership, as the engine tracks it: an array is *owned* (only the engine
+holds it) when a ``fresh_gradients`` backward returned it, when the engine made it
+(summing gradients that meet at one input, or reducing a broadcast gradient to its
+input's shape), and stays owned until something else sees it: a hook (its argument
+may be kept), or the caller (a root gradient given to ``backward`` is never owned).
 """
 import itertools
+import threading
 import warnings
 
 import numpy as np
@@ -167,16 +181,94 @@ class BackwardNode:
         self._saved = ()
         self._freed = True
 
-    def _backward(self, grad_outputs):
-        """Run the op's backward; one gradient (or None) per positional input."""
-        grads = self._function.backward(self, *grad_outputs)
-        if not isinstance(grads, tuple):
-            grads = (grads,)
-        if len(grads) != len(self.next_functions):
+    def __call__(self, grads, owned, capture=None):
+        """One step of backward at this node: the hooks on the gradients ``grads`` that
+        reached its outputs, its backward, then the hooks on the gradients it returns.
+
+        ``owned[i]`` says whether only the engine holds ``grads[i]`` (see the module
+        docstring). Returns one gradient (or None) per ``next_functions`` edge and the
+        same flags for them. ``capture(node, grads)`` (autograd.grad's) sees the
+        gradients once the pre-hooks ran; a node that passes nothing on
+        (AccumulateGrad) then stops, since grad() leaves ``.grad`` alone.
+        """
+        if self._tensor_pre_hooks or self._retained or self._pre_hooks:
+            grads = self._run_pre_hooks(grads)
+            owned = [False] * len(grads)   # hooks may keep the arrays they were shown
+        if capture is not None:
+            capture(self, grads)
+            if not self.next_functions:
+                return (), ()
+        if all(g is None for g in grads):
+            return (None,) * len(self.next_functions), (False,) * len(self.next_functions)
+        if len(grads) > 1:  # an output no gradient reached gets zeros
+            grads = [np.zeros(s, d) if g is None else g
+                     for g, (s, d) in zip(grads, self._output_meta)]
+        in_grads, in_owned = self._backward(grads, owned)
+        if self._post_hooks:
+            in_grads = self._run_post_hooks(in_grads, grads)
+            in_owned = (False,) * len(in_grads)
+        return in_grads, in_owned
+
+    def _backward(self, grads, owned):
+        """The op's backward: one gradient (or None) per positional input, summed down
+        to the input's shape and cast to its dtype (before post-hooks see it, as in
+        PyTorch), and whether each is owned. Gradients for edges that want none are left
+        as the op returned them."""
+        returned = self._function.backward(self, *grads)
+        if not isinstance(returned, tuple):
+            returned = (returned,)
+        if len(returned) != len(self.next_functions):
             raise RuntimeError(
                 f"function {self.name()} returned an incorrect number of gradients "
-                f"(expected {len(self.next_functions)}, got {len(grads)})")
+                f"(expected {len(self.next_functions)}, got {len(returned)})")
+        fresh = self._function.fresh_gradients
+        in_grads, in_owned = list(returned), [False] * len(returned)
+        for i, ((nxt, _), g) in enumerate(zip(self.next_functions, returned)):
+            if g is None or nxt is None:
+                continue
+            if not isinstance(g, np.ndarray):
+                g = np.asarray(g)
+            shape, dtype = self._input_meta[i]
+            reduced = in_grads[i] = _reduce_to(g, shape, dtype, self, i)
+            # the reduction made a new array; or the op promises a fresh one, which it
+            # must not hand to two inputs (two .grads would then share it)
+            in_owned[i] = reduced is not g or fresh and not (i and _returned_before(returned, i))
+        return in_grads, in_owned
+
+    # -- hooks (PyTorch's checks on what they return) ---------------------------
+    def _run_pre_hooks(self, grads):
+        """Tensor hooks of each output, ``.grad`` of the outputs that retain it (after
+        their hooks, as in PyTorch), then the node's own pre-hooks."""
+        grads = list(grads)
+        if self._tensor_pre_hooks:
+            for nr, fns in self._tensor_pre_hooks.items():
+                if grads[nr] is None:
+                    continue
+                for fn in list(fns.values()):
+                    out = fn(Tensor._wrap(grads[nr]))
+                    if out is not None:
+                        grads[nr] = _hook_value(fn, out, grads[nr], False)
+        if self._retained:
+            _retain(self, grads)
+        if self._pre_hooks:
+            for fn in list(self._pre_hooks.values()):
+                out = fn(tuple(grads))
+                if out is not None:
+                    grads = _hook_values(fn, out, grads, self._output_meta)
         return grads
+
+    def _run_post_hooks(self, in_grads, grads):
+        for fn in list(self._post_hooks.values()):
+            out = fn(tuple(in_grads), tuple(grads))
+            if out is not None:
+                in_grads = _hook_values(fn, out, in_grads, self._input_meta)
+        return in_grads
+
+
+# Threads may run backward into the same leaves (one model, several threads): the
+# "is .grad None" test and numpy's in-place add (which releases the GIL) must not
+# interleave, or one thread's gradient is lost. PyTorch locks AccumulateGrad too.
+_accumulate_lock = threading.Lock()
 
 
 class AccumulateGrad(BackwardNode):
@@ -188,6 +280,116 @@ class AccumulateGrad(BackwardNode):
         super().__init__()
         self.variable = variable
         self._output_meta = ((variable.shape, variable._data.dtype),)
+
+    def _backward(self, grads, owned):
+        """The first gradient becomes ``.grad``: as it is when the engine owns it and
+        it has the leaf's dtype and layout (PyTorch's AccumulateGrad steals an unshared
+        gradient too), else as a copy. Later ones are added into it in place."""
+        var, g = self.variable, grads[0]
+        dtype = var._data.dtype
+        with _accumulate_lock:
+            if var._grad is None:
+                if not (owned[0] and type(g) is np.ndarray and g.dtype == dtype
+                        and g.flags.writeable and g.flags.c_contiguous):
+                    g = np.array(g, dtype=dtype, copy=True)
+                var._grad = Tensor._wrap(g)
+            else:
+                np.add(var._grad._data, g, out=var._grad._data, casting="unsafe")
+                var._grad._version[0] += 1
+        return (), ()
+
+
+def _returned_before(returned, i):
+    """Whether the array ``returned[i]`` is also an earlier entry of ``returned``."""
+    for j in range(i):
+        if returned[j] is returned[i]:
+            return True
+    return False
+
+
+def _retain(node, grads):
+    """``.grad`` of the non-leaf outputs of ``node`` that asked for it (a copy: the
+    engine's array goes on to the node's backward)."""
+    for nr, ref in node._retained.items():
+        tensor, g = ref(), grads[nr]
+        if tensor is None or g is None:
+            continue
+        with _accumulate_lock:
+            if tensor._grad is None:
+                tensor._grad = Tensor._wrap(np.array(g, copy=True))
+            else:
+                tensor._grad = Tensor._wrap(tensor._grad._data + g)
+
+
+def _reduce_to(grad, shape, dtype, node, index):
+    """Sum a broadcast gradient down to the input's ``shape`` and cast to its dtype."""
+    if grad.shape != shape:
+        extra = grad.ndim - len(shape)
+        if extra < 0:
+            raise _bad_shape(node, index, grad.shape, shape)
+        axes = tuple(range(extra)) + tuple(
+            extra + i for i, s in enumerate(shape) if s == 1 and grad.shape[extra + i] != 1)
+        if axes:
+            grad = grad.sum(axis=axes, keepdims=True)
+        if extra:
+            grad = grad.reshape(grad.shape[extra:])
+        if grad.shape != shape:
+            raise _bad_shape(node, index, grad.shape, shape)
+    if grad.dtype != dtype:
+        grad = grad.astype(dtype)
+    return grad
+
+
+def _bad_shape(node, index, got, expected):
+    return RuntimeError(
+        f"Function {node.name()} returned an invalid gradient at index {index} - got "
+        f"{list(got)} but expected shape compatible with {list(expected)}")
+
+
+def _hook_name(fn):
+    return getattr(fn, "__name__", "<unknown>")
+
+
+def _hook_value(fn, value, expected, allow_array):
+    """The array of gradient ``value`` returned by hook ``fn`` where a gradient like
+    ``expected`` (an array, or a ``(shape, dtype)`` pair) was; PyTorch's errors when it
+    is not a tensor or changes the size or dtype (an optimizer would broadcast a wrong
+    shape into the parameter, or silently cast)."""
+    if value is None:
+        return None
+    if isinstance(value, Tensor):
+        array = value._data
+    elif allow_array and type(value) is np.ndarray:
+        # node hooks receive the engine's arrays, and may hand arrays back
+        array = value
+    else:
+        raise TypeError(f"expected Variable, but hook returned '{type(value).__name__}'")
+    if expected is None:
+        return array
+    shape, dtype = ((expected.shape, expected.dtype) if isinstance(expected, np.ndarray)
+                    else expected)
+    if array.shape != shape:
+        raise RuntimeError(f"hook '{_hook_name(fn)}' has changed the size of value")
+    if array.dtype != dtype:
+        raise RuntimeError(f"hook '{_hook_name(fn)}' has changed the type of value (was "
+                           f"{_type_name(dtype)} got {_type_name(array.dtype)})")
+    return array
+
+
+def _type_name(dtype):
+    return "cynn." + _TYPE_NAMES.get(np.dtype(dtype).type, "Tensor")
+
+
+def _hook_values(fn, values, current, meta):
+    """The gradients returned by node hook ``fn`` in place of ``current`` (one per
+    entry; ``meta[i]`` is the expected ``(shape, dtype)`` where ``current[i]`` is None)."""
+    if not isinstance(values, tuple):
+        raise TypeError(f"expected tuple, but hook returned '{type(values).__name__}'")
+    if len(values) != len(current):
+        raise RuntimeError(f"hook '{_hook_name(fn)}' has returned an incorrect number of values "
+                           f"(got {len(values)}, but expected {len(current)})")
+    return [_hook_value(fn, v, c if c is not None else m, True)
+            for v, c, m in zip(values, current, meta)]
 
 
 class FunctionCtx(BackwardNode):
@@ -202,7 +404,7 @@ _TYPE_NAMES = {np.float16: "HalfTensor", np.float32: "FloatTensor", np.float64: 
                np.int32: "IntTensor", np.int64: "LongTensor", np.bool_: "BoolTensor"}
 
 _THIS_NODE = "this node"
-Tensor = None  # cynn.Tensor, set by cynn._tensor once defined (the two modules import each other)
+Tensor = None  # cynn.Tensor, set by cynn._tensor once defined (it imports this module)
 
 
 class Function:
@@ -210,6 +412,7 @@ class Function:
 
     grad_fn_name = None
     output_is_view = False
+    fresh_gradients = False
     _node_type = FunctionCtx
 
     def __init_subclass__(cls, **kwargs):

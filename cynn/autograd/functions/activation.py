@@ -29,6 +29,7 @@ def _softplus(x):
 
 class LeakyRelu(Function):
     """y = x for x > 0, slope * x otherwise."""
+    fresh_gradients = True
 
     @staticmethod
     def forward(ctx, x, negative_slope):
@@ -45,6 +46,7 @@ class LeakyRelu(Function):
 class Elu(Function):
     """y = scale * x for x > 0, scale * alpha * (exp(input_scale * x) - 1) otherwise
     (ELU with scale = input_scale = 1, SELU with its two constants)."""
+    fresh_gradients = True
 
     @staticmethod
     def forward(ctx, x, alpha, scale=1.0, input_scale=1.0):
@@ -75,6 +77,7 @@ class Celu(Elu):
 class Prelu(Function):
     """y = x for x > 0, w[c] * x otherwise, with one learnable slope per channel
     (dimension 1) or a single shared one."""
+    fresh_gradients = True
 
     grad_fn_name = "PreluKernelBackward0"
 
@@ -111,6 +114,7 @@ class RreluWithNoise(Function):
     """Randomized leaky ReLU. ``noise`` holds the slope of each element (1 where
     x > 0) drawn by the caller in training; in eval it is None and the slope is
     the fixed ``(lower + upper) / 2``."""
+    fresh_gradients = True
 
     @staticmethod
     def forward(ctx, x, noise, slope):
@@ -133,6 +137,7 @@ class RreluWithNoise(Function):
 
 class Hardtanh(Function):
     """y = clamp(x, min_val, max_val); the gradient passes strictly inside."""
+    fresh_gradients = True
 
     @staticmethod
     def forward(ctx, x, min_val, max_val):
@@ -149,6 +154,7 @@ class Hardtanh(Function):
 
 class Threshold(Function):
     """y = x where x > threshold, else ``value``."""
+    fresh_gradients = True
 
     @staticmethod
     def forward(ctx, x, threshold, value):
@@ -168,6 +174,7 @@ _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 class Gelu(Function):
     """y = x * Phi(x) (``approximate='none'``), or the tanh approximation
     0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))."""
+    fresh_gradients = True
 
     @staticmethod
     def forward(ctx, x, approximate):
@@ -195,6 +202,7 @@ class Gelu(Function):
 
 class Silu(Function):
     """y = x * sigmoid(x); dy/dx = s (1 + x (1 - s))."""
+    fresh_gradients = True
 
     @staticmethod
     def forward(ctx, x):
@@ -210,6 +218,7 @@ class Silu(Function):
 
 class Softplus(Function):
     """y = log(1 + exp(beta x)) / beta, and y = x where beta x > threshold."""
+    fresh_gradients = True
 
     @staticmethod
     def forward(ctx, x, beta, threshold):
@@ -229,6 +238,7 @@ class Softplus(Function):
 
 class LogSigmoid(Function):
     """y = log(sigmoid(x)) = -softplus(-x); dy/dx = sigmoid(-x)."""
+    fresh_gradients = True
 
     @staticmethod
     def forward(ctx, x):
@@ -243,6 +253,7 @@ class LogSigmoid(Function):
 
 class Mish(Function):
     """y = x tanh(softplus(x)); dy/dx = t + x sigmoid(x) (1 - t^2)."""
+    fresh_gradients = True
 
     @staticmethod
     def forward(ctx, x):
@@ -258,6 +269,7 @@ class Mish(Function):
 
 class Hardsigmoid(Function):
     """y = clamp(x / 6 + 1/2, 0, 1)."""
+    fresh_gradients = True
 
     @staticmethod
     def forward(ctx, x):
@@ -272,6 +284,7 @@ class Hardsigmoid(Function):
 
 class Hardswish(Function):
     """y = x * clamp(x + 3, 0, 6) / 6; dy/dx = (2x + 3) / 6 on (-3, 3)."""
+    fresh_gradients = True
 
     @staticmethod
     def forward(ctx, x):

@@ -448,6 +448,7 @@ class Convolution(Function):
     the convolution whose input gradient this op computes, so its ``in_size`` is
     this op's output size and its ``out_size`` this op's input size.
     """
+    fresh_gradients = True
 
     grad_fn_name = "ConvolutionBackward0"
 

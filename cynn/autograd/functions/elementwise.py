@@ -97,6 +97,7 @@ def _check_bool_subtraction(a, b):
 class Rsub(Function):
     """``scalar - tensor``."""
     grad_fn_name = "RsubBackward1"
+    fresh_gradients = True
 
     @staticmethod
     def forward(ctx, a, scalar):
@@ -110,6 +111,7 @@ class Rsub(Function):
 
 
 class Mul(Function):
+    fresh_gradients = True
     @staticmethod
     def forward(ctx, a, b):
         a, b, _ = promote(a, b)
@@ -130,6 +132,7 @@ class Mul(Function):
 
 
 class Div(Function):
+    fresh_gradients = True
     @staticmethod
     def forward(ctx, a, b):
         a, b, _ = _float_result(a, b)
@@ -165,6 +168,7 @@ def _rounded_quotient(a, b, mode):
 class DivRounding(Function):
     """``div(rounding_mode="floor" | "trunc")``: piecewise constant, zero gradients."""
     grad_fn_name = "DivBackward2"
+    fresh_gradients = True
 
     @staticmethod
     def forward(ctx, a, b, rounding_mode):
@@ -232,6 +236,7 @@ class Rremainder(FloorDivide):
 class Rdiv(Function):
     """``scalar / tensor`` (PyTorch computes ``reciprocal(tensor) * scalar``, hence the name)."""
     grad_fn_name = "MulBackward0"
+    fresh_gradients = True
 
     @staticmethod
     def forward(ctx, a, scalar):
@@ -252,6 +257,7 @@ class Rdiv(Function):
 
 class Pow(Function):
     """``tensor ** scalar`` (PowBackward0) and ``tensor ** tensor`` (PowBackward1)."""
+    fresh_gradients = True
 
     @staticmethod
     def forward(ctx, a, b):
@@ -286,6 +292,7 @@ class PowTensor(Pow):
 class Rpow(Function):
     """``scalar ** tensor``."""
     grad_fn_name = "PowBackward2"
+    fresh_gradients = True
 
     @staticmethod
     def forward(ctx, a, scalar):
@@ -302,6 +309,7 @@ class Rpow(Function):
 
 
 class Neg(Function):
+    fresh_gradients = True
     @staticmethod
     def forward(ctx, a):
         if a.dtype == np.bool_:
@@ -334,6 +342,7 @@ def _unary(name, fwd, grad, saves):
 
     return type(name, (Function,), {"forward": staticmethod(forward),
                                      "backward": staticmethod(backward),
+                                     "fresh_gradients": True,
                                      "__doc__": f"Elementwise ``{name.lower()}``."})
 
 
@@ -358,6 +367,7 @@ Sigmoid = _unary("Sigmoid", _stable_sigmoid, lambda x, y: y * (1.0 - y), "output
 
 class _Piecewise(Function):
     """Piecewise-constant ops (sign, floor, ...): the gradient is zero almost everywhere."""
+    fresh_gradients = True
 
     @staticmethod
     def backward(ctx, g, *rest):
@@ -389,6 +399,7 @@ class Round(_Piecewise):
 
 
 class Abs(Function):
+    fresh_gradients = True
     @staticmethod
     def forward(ctx, x):
         if x.dtype == np.bool_:
@@ -404,6 +415,7 @@ class Abs(Function):
 
 class Relu(Function):
     """ReLU through the OpenMP kernel in ``pyx/elementwise.pyx``."""
+    fresh_gradients = True
 
     @staticmethod
     def forward(ctx, x):
@@ -432,6 +444,7 @@ class Relu(Function):
 
 class Clamp(Function):
     grad_fn_name = "ClampBackward1"
+    fresh_gradients = True
 
     @staticmethod
     def forward(ctx, x, min=None, max=None):  # noqa: A002 -- PyTorch's argument names
@@ -475,6 +488,7 @@ def _extremum(name, pick, wins):
 
     return type(name, (Function,), {"forward": staticmethod(forward),
                                      "backward": staticmethod(backward),
+                                     "fresh_gradients": True,
                                      "__doc__": _extremum.__doc__})
 
 
@@ -491,6 +505,7 @@ def _tie_split(ctx, g, a_wins, b_wins, tie):
 
 class MaskedFill(Function):
     """``value`` where ``mask`` (broadcast to the input's shape) is True."""
+    fresh_gradients = True
 
     @staticmethod
     def forward(ctx, x, mask, value):
@@ -503,6 +518,7 @@ class MaskedFill(Function):
 
 
 class Where(Function):
+    fresh_gradients = True
     @staticmethod
     def forward(ctx, condition, a, b):
         a, b, _ = promote(a, b)
@@ -535,6 +551,7 @@ class Clone(Function):
 class Fill(Function):
     """``fill_(value)``: the old values get a zero gradient."""
     grad_fn_name = "FillBackward2"
+    fresh_gradients = True
 
     @staticmethod
     def forward(ctx, x, value):

@@ -16,6 +16,7 @@ def _sum_to(g, shape):
 class Matmul(Function):
     """General ``a @ b`` with numpy's batching and 1-d promotion rules."""
     grad_fn_name = "MmBackward0"
+    fresh_gradients = True
 
     @staticmethod
     def forward(ctx, a, b):

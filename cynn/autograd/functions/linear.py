@@ -60,6 +60,7 @@ def _as_matrices(x, w):
 
 class Linear(Function):
     """``F.linear``; the subclasses only give PyTorch's grad_fn names."""
+    fresh_gradients = True
 
     @staticmethod
     def forward(ctx, x, w, b):
@@ -88,6 +89,8 @@ class Linear(Function):
             gw = _product(gy2, x2, trans_a=True).reshape(w.shape)
         if ctx.needs_input_grad[2]:
             gb = _sum_to(gy2, ctx.bias_shape)
+            if gb is gy2:   # a bias of the output's shape (addmm): a copy keeps gb fresh
+                gb = gy2.copy()
         return gx, gw, gb
 
 
