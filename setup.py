@@ -5,6 +5,18 @@ Build-time switches (environment variables):
 * ``CYNN_DEBUG=1``  -- bounds, wraparound and initialisation checks on in every
   kernel, ``-O1 -g``: an out-of-range index raises IndexError instead of
   corrupting memory. CI runs the whole suite once against such a build.
+* ``CYNN_SANITIZE=address,undefined`` -- compile and link every kernel with
+  ``-fsanitize=<list> -fno-omit-frame-pointer`` at ``-O1 -g`` (the kernels keep their
+  release directives: the sanitizers watch the code that ships). Python itself is not
+  instrumented, so ASan's runtime must be loaded first (with libstdc++, for torch's
+  C++ exceptions) and leak checks stay off (CPython's interned objects look like
+  leaks); ``--capture=sys`` keeps pytest from swallowing a report::
+
+      LD_PRELOAD=$(gcc -print-file-name=libasan.so):$(gcc -print-file-name=libstdc++.so) \
+      ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+      python -m pytest --capture=sys tests/kernels tests/fuzz
+
+  CI runs the kernel and fuzz tests once against such a build (see ``.ci/run``).
 * ``CYNN_NO_OPENMP=1`` -- build serial kernels even if the compiler has OpenMP.
 * ``CYNN_BUILD_ONLY=conv,pool`` -- build only these stems (for fast kernel work).
 
@@ -22,6 +34,7 @@ from setuptools.command.build_ext import build_ext
 
 ROOT = Path(__file__).resolve().parent
 DEBUG = os.environ.get("CYNN_DEBUG", "0") not in ("", "0")
+SANITIZE = os.environ.get("CYNN_SANITIZE", "").strip()
 ONLY = {s for s in os.environ.get("CYNN_BUILD_ONLY", "").split(",") if s}
 
 _OPENMP_PROBE = r"""
@@ -64,15 +77,21 @@ def _directives():
 class BuildKernels(build_ext):
     """Adds OpenMP flags after probing the real compiler, and records the flags."""
 
+    def finalize_options(self):
+        super().finalize_options()
+        if not self.parallel:   # one compiler per core: CI builds the kernels three times
+            self.parallel = os.cpu_count() or 1
+
     def build_extensions(self):
         openmp = _compiler_has_openmp(self.compiler)
         if not openmp:
             print("WARNING: cynn: the C compiler has no usable OpenMP; "
                   "building serial kernels (set_num_threads will have no effect).",
                   file=sys.stderr)
-        opt = ["-O1", "-g"] if DEBUG else ["-O3"]
-        compile_args = opt + (["-fopenmp"] if openmp else [])
-        link_args = ["-fopenmp"] if openmp else []
+        opt = ["-O1", "-g"] if DEBUG or SANITIZE else ["-O3"]
+        sanitize = [f"-fsanitize={SANITIZE}", "-fno-omit-frame-pointer"] if SANITIZE else []
+        compile_args = opt + (["-fopenmp"] if openmp else []) + sanitize
+        link_args = (["-fopenmp"] if openmp else []) + sanitize
         for ext in self.extensions:
             ext.extra_compile_args = compile_args + list(ext.extra_compile_args or [])
             ext.extra_link_args = link_args + list(ext.extra_link_args or [])
@@ -84,6 +103,7 @@ class BuildKernels(build_ext):
             '"""Written by setup.py at build time; do not edit."""\n'
             f"OPENMP = {openmp!r}\n"
             f"DEBUG = {DEBUG!r}\n"
+            f"SANITIZE = {SANITIZE!r}\n"
             f"COMPILE_ARGS = {compile_args!r}\n"
             f"LINK_ARGS = {link_args!r}\n"
             f"DIRECTIVES = {_directives()!r}\n"

@@ -56,7 +56,7 @@ class Block:
 
     @property
     def kind(self):
-        if self.lang in ("python", "toml", "console"):
+        if self.lang in ("python", "toml", "console", "sh"):
             return self.lang
         if self.lang == "":
             last = self.before.splitlines()[-1].strip() if self.before else ""
@@ -144,7 +144,7 @@ def other_plugin_distributions():
 @pytest.mark.parametrize("block", BLOCKS, ids=[block.id for block in BLOCKS])
 def test_every_block_is_of_a_kind_this_file_checks(block):
     assert block.kind is not None, (
-        f"{block.id}: a ```{block.lang} block that is neither python, toml, console, the "
+        f"{block.id}: a ```{block.lang} block that is neither python, toml, console, sh, the "
         f"output after 'prints', nor a CI command after {' or '.join(CI_MARKERS)}")
 
 
@@ -286,3 +286,23 @@ def test_console_block_prints_exactly_what_the_doc_shows(block, doc_env, tmp_pat
         lines = [line for line in run.stdout.splitlines()
                  if not any(f"({name} " in line for name in others)]
         assert lines == shown, command
+
+
+# ------------------------------------------------------------------ sh
+# Shell recipes (the fuzzer's long runs, the sanitizer build) take minutes to hours and
+# rebuild the package, so the suite cannot run them; what it checks is what goes stale:
+# the script parses, every file it names exists and every CYNN_* switch it sets is read
+# somewhere in the code.
+@blocks_of("sh")
+def test_shell_recipe_parses_and_names_real_files_and_switches(block):
+    check = subprocess.run(["bash", "-n"], input=block.text, text=True,
+                           capture_output=True)
+    assert check.returncode == 0, check.stderr
+    for path in re.findall(r"(?:^|\s)((?:tests|cynn|pyx|benchmarks)/[\w./]*)", block.text):
+        assert (ROOT / path).exists(), f"{block.id}: {path} does not exist"
+    sources = "".join(p.read_text(encoding="utf-8", errors="replace")
+                      for pattern in ("setup.py", "cynn/**/*.py", "tests/**/*.py", ".ci/run")
+                      for p in ROOT.glob(pattern))
+    for switch in set(re.findall(r"\b(CYNN_[A-Z_]+)=", block.text)):
+        assert f"{switch}" in sources.replace(block.text, ""), \
+            f"{block.id}: {switch} is read nowhere"
