@@ -257,7 +257,11 @@ CYNN_DW_CLONES static void cynn_dw_weight_##SUFFIX(                             
                 for (int r = 0; r < CYNN_DW_ROWS; r++) {                                     \
                     if (yo0 + r >= h_out) continue;                                          \
                     const T *gt = g0 + r * w_out + n_full * CYNN_DW_VEC;                     \
-                    if (zo * h_out + yo0 + r + 1 < n_rows) {                                 \
+                    /* a whole-vector load runs into the next rows: only while they     */ \
+                    /* hold CYNN_DW_VEC - tail more elements of this plane (ASan found  */ \
+                    /* the old "a next row exists" test reading past the array's end)   */ \
+                    if ((zo * h_out + yo0 + r) * w_out + n_full * CYNN_DW_VEC + CYNN_DW_VEC  \
+                            <= n_rows * w_out) {                                             \
                         memcpy(&g, gt, sizeof g);                                            \
                     } else {                                                                 \
                         g = (VT){0};                                                         \
