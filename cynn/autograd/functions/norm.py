@@ -55,6 +55,7 @@ class BatchNorm(Function):
     variance, as PyTorch); in eval the running estimates are used."""
 
     grad_fn_name = "NativeBatchNormBackward0"
+    fresh_gradients = True
 
     @staticmethod
     def forward(ctx, x, weight, bias, running_mean, running_var, training, momentum, eps):
@@ -104,6 +105,7 @@ class LayerNorm(Function):
     ``bias`` have exactly those trailing dimensions."""
 
     grad_fn_name = "NativeLayerNormBackward0"
+    fresh_gradients = True
 
     @staticmethod
     def forward(ctx, x, weight, bias, n_normalized, eps):
@@ -134,6 +136,7 @@ class GroupNorm(Function):
     affine map is per channel."""
 
     grad_fn_name = "NativeGroupNormBackward0"
+    fresh_gradients = True
 
     @staticmethod
     def forward(ctx, x, weight, bias, num_groups, eps):
