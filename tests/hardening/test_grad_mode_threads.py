@@ -33,10 +33,9 @@ def _data():
             cynn.tensor(rng.standard_normal((16, 1)).astype(np.float32)))
 
 
-def _train(errors, record):
+def _train(model, errors, record):
     """300 SGD steps; every exception is kept in ``errors`` (a thread cannot raise
     into the test), the losses and final parameters in ``record``."""
-    model = _model(0)
     opt = cynn.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
     x, y = _data()
     for _ in range(STEPS):
@@ -53,8 +52,7 @@ def _train(errors, record):
     record["params"] = [p.detach().numpy().copy() for p in model.parameters()]
 
 
-def _infer(stop, errors, counts):
-    model = _model(1)
+def _infer(model, stop, errors, counts):
     x, _ = _data()
     try:
         while not stop.is_set():
@@ -68,13 +66,15 @@ def _infer(stop, errors, counts):
 
 def test_training_beside_no_grad_inference_equals_training_alone(fast_switching):
     alone_errors, alone = [], {"losses": []}
-    _train(alone_errors, alone)
+    _train(_model(0), alone_errors, alone)
     assert not alone_errors
 
     errors, record, stop, counts = [], {"losses": []}, threading.Event(), [0]
     infer_errors = []
-    trainer = threading.Thread(target=_train, args=(errors, record))
-    inferer = threading.Thread(target=_infer, args=(stop, infer_errors, counts))
+    # both models are built here: cynn's generator is one per process (as torch's), so
+    # seeding and drawing initial weights in two threads at once would interleave
+    trainer = threading.Thread(target=_train, args=(_model(0), errors, record))
+    inferer = threading.Thread(target=_infer, args=(_model(1), stop, infer_errors, counts))
     inferer.start()
     trainer.start()
     trainer.join()
