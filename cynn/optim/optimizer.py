@@ -17,7 +17,7 @@ import numpy as np
 from .. import _warnings
 from .._handles import RemovableHandle
 from .._tensor import Tensor
-from .._threads import get_num_threads
+from .._threads import kernel_threads
 from ..autograd.grad_mode import enable_grad
 
 __all__ = ["Optimizer", "required"]
@@ -65,7 +65,7 @@ def _kernel_threads(arrays):
     n = 0
     for a in arrays:
         n += a.size
-    return get_num_threads() if n >= _PARALLEL_MIN else 1
+    return kernel_threads() if n >= _PARALLEL_MIN else 1
 
 
 def _multi_tensor(run, params, grads, states, reference, *, foreach=True):

@@ -35,7 +35,7 @@ import numpy as np
 from ..._kernels import conv as _conv
 from ..._kernels import conv_shifted as _shifted
 from ..._kernels.gemm import gemm_kernel
-from ..._threads import get_num_threads
+from ..._threads import kernel_threads
 from ..function import Function
 
 __all__ = ["ConvGeometry", "Convolution", "plan_geometry", "conv_forward",
@@ -330,7 +330,7 @@ def conv_forward(x, w, geometry, groups, bias=None):
     """
     n_batch, c_in = x.shape[:2]
     c_out = w.shape[0]
-    threads = get_num_threads()
+    threads = kernel_threads()
     y = _allocate((n_batch, c_out, *geometry.out_size), x.dtype)
     if y.size == 0:
         return y
@@ -358,7 +358,7 @@ def conv_backward_data(gy, w, geometry, groups, x_shape):
     """Gradient of ``conv_forward`` with respect to x, shape ``x_shape`` (5-d)."""
     c_in = x_shape[1]
     c_out = w.shape[0]
-    threads = get_num_threads()
+    threads = kernel_threads()
     if gy.size == 0 or not geometry.reads_input():
         return _allocate(x_shape, gy.dtype, zero=True)
     gx = _allocate(x_shape, gy.dtype)
@@ -383,7 +383,7 @@ def conv_backward_weight(x, gy, geometry, groups, w_shape):
     """Gradient of ``conv_forward`` with respect to W, shape ``w_shape`` (5-d)."""
     c_in = x.shape[1]
     c_out = w_shape[0]
-    threads = get_num_threads()
+    threads = kernel_threads()
     if x.size == 0 or gy.size == 0 or not geometry.reads_input():
         return _allocate(w_shape, x.dtype, zero=True)
     gw = _allocate(w_shape, x.dtype)
@@ -467,7 +467,7 @@ class Convolution(Function):
             y5 = conv_backward_data(x5, w5, geometry, groups,
                                     (n_batch, c_out, *geometry.in_size))
             if b is not None and y5.size:
-                _conv.add_channel_bias(_flat_planes(y5), b, get_num_threads())
+                _conv.add_channel_bias(_flat_planes(y5), b, kernel_threads())
         ctx.save_for_backward(x, w)
         ctx.geometry = geometry
         ctx.groups = groups
@@ -500,5 +500,5 @@ class Convolution(Function):
                                                            w5.shape), geometry)
             gw = gw5.reshape(w.shape)
         if ctx.needs_input_grad[2]:
-            gb = _channel_sum(gy5, get_num_threads())
+            gb = _channel_sum(gy5, kernel_threads())
         return gx, gw, gb

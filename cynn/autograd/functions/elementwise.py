@@ -7,7 +7,7 @@ import numpy as np
 
 from ..._dtype import get_default_dtype, result_type
 from ..._kernels import elementwise as _ek
-from ..._threads import get_num_threads
+from ..._threads import kernel_threads
 from ..function import Function, FunctionCtx
 
 
@@ -427,7 +427,7 @@ class Relu(Function):
             return y
         x = np.ascontiguousarray(x)
         y = np.empty_like(x)
-        _ek.relu_forward(x.reshape(-1), y.reshape(-1), get_num_threads())
+        _ek.relu_forward(x.reshape(-1), y.reshape(-1), kernel_threads())
         ctx.save_for_backward(y)
         return y
 
@@ -438,7 +438,7 @@ class Relu(Function):
         if g.shape != y.shape:
             g = np.ascontiguousarray(np.broadcast_to(g, y.shape))
         gx = np.empty_like(y)
-        _ek.relu_backward(y.reshape(-1), g.reshape(-1), gx.reshape(-1), get_num_threads())
+        _ek.relu_backward(y.reshape(-1), g.reshape(-1), gx.reshape(-1), kernel_threads())
         return gx
 
 

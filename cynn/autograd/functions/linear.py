@@ -17,7 +17,7 @@ import math
 import numpy as np
 
 from ..._kernels import gemm as _gemm
-from ..._threads import get_num_threads
+from ..._threads import kernel_threads
 from ..function import Function
 
 __all__ = ["Linear", "Addmm", "Mm"]
@@ -30,7 +30,7 @@ def _product(a, b, trans_a=False, trans_b=False, out=None, beta=0.0):
         n = b.shape[0] if trans_b else b.shape[1]
         if out is None:
             out = np.empty((m, n), dtype=a.dtype)
-        _gemm.gemm(a, b, out, trans_a, trans_b, 1.0, beta, get_num_threads())
+        _gemm.gemm(a, b, out, trans_a, trans_b, 1.0, beta, kernel_threads())
         return out
     result = np.matmul(a.T if trans_a else a, b.T if trans_b else b)
     if out is None:

@@ -24,7 +24,7 @@ import math
 import numpy as np
 
 from ..._kernels import pad as _pad
-from ..._threads import get_num_threads
+from ..._threads import kernel_threads
 from ..function import Function
 
 __all__ = ["ConstantPad", "IndexPad", "INDEX_PADS", "source_index"]
@@ -100,7 +100,7 @@ def _pad_forward(x, pairs, mode, fill):
     _pad.gather_rows(x.view(np.uint8).reshape(-1, x.shape[-1] * x.dtype.itemsize),
                      y.view(np.uint8).reshape(-1, y.shape[-1] * y.dtype.itemsize), axes, maps,
                      map_w, start, length, src, np.array(fill, x.dtype).reshape(1).view(np.uint8),
-                     get_num_threads())
+                     kernel_threads())
     return y
 
 
@@ -156,7 +156,7 @@ class IndexPad(Function):
             rows_per_plane = math.prod(gy.shape[gy.ndim - len(ctx.pairs):-1])
             _pad.scatter_add_rows(np.ascontiguousarray(gy, dtype).reshape(-1, gy.shape[-1]),
                                   gx.reshape(-1, gx.shape[-1]), axes, maps, map_w, start,
-                                  length, src, rows_per_plane, get_num_threads())
+                                  length, src, rows_per_plane, kernel_threads())
         return gx.astype(gy.dtype, copy=False)
 
 

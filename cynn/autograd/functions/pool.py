@@ -17,7 +17,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..._kernels import pool as _pool
-from ..._threads import get_num_threads
+from ..._threads import kernel_threads
 from ..function import Function
 
 __all__ = ["PoolWindow", "MaxPool2d", "MaxPool1d", "AvgPool2d", "AvgPool1d",
@@ -105,7 +105,7 @@ class MaxPool2d(Function):
         if return_indices or needs_grad:
             indices = _empty(y.shape, np.int64)
         _pool.max_pool2d_forward(planes, y, indices, kh, kw, sh, sw, ph, pw, dh, dw,
-                                 get_num_threads())
+                                 kernel_threads())
         shape = _out_shape(x.shape, window.dims, window.out_size)
         y = _result(y, x.dtype, shape)
         if indices is not None:
@@ -137,7 +137,7 @@ def _scatter_to_argmax(gy, indices, input_shape, plane_shape):
     gx = np.empty((n_planes, h * w), dtype)
     _pool.scatter_add_by_index(_grad_planes(gy, dtype, n_planes, n_out),
                                np.ascontiguousarray(indices).reshape(n_planes, n_out), gx,
-                               get_num_threads())
+                               kernel_threads())
     return gx.astype(gy.dtype, copy=False).reshape(input_shape)
 
 
@@ -154,7 +154,7 @@ class AvgPool2d(Function):
         (kh, kw), (sh, sw), (ph, pw) = window.kernel, window.stride, window.padding
         y = _empty((planes.shape[0],) + tuple(window.out_size), planes.dtype)
         _pool.avg_pool2d_forward(planes, y, kh, kw, sh, sw, ph, pw, count_include_pad,
-                                 divisor_override or 0, get_num_threads())
+                                 divisor_override or 0, kernel_threads())
         ctx.input_shape, ctx.plane_shape = x.shape, planes.shape
         ctx.window, ctx.count_include_pad = window, count_include_pad
         ctx.divisor_override = divisor_override or 0
@@ -169,7 +169,7 @@ class AvgPool2d(Function):
         g = np.ascontiguousarray(gy, dtype=dtype).reshape((n_planes,) + tuple(window.out_size))
         gx = np.empty(ctx.plane_shape, dtype)
         _pool.avg_pool2d_backward(g, gx, kh, kw, sh, sw, ph, pw, ctx.count_include_pad,
-                                  ctx.divisor_override, get_num_threads())
+                                  ctx.divisor_override, kernel_threads())
         return gx.astype(gy.dtype, copy=False).reshape(ctx.input_shape)
 
 
@@ -200,7 +200,7 @@ class AdaptiveAvgPool2d(Function):
         planes = _as_planes(x, 2)
         y = _empty((planes.shape[0],) + tuple(out_size), planes.dtype)
         if y.size:   # the loops run over rows: (2**40, 0) cells would take forever
-            _pool.adaptive_avg_pool2d_forward(planes, y, get_num_threads())
+            _pool.adaptive_avg_pool2d_forward(planes, y, kernel_threads())
         ctx.input_shape, ctx.plane_shape, ctx.out_size = x.shape, planes.shape, tuple(out_size)
         return _result(y, x.dtype, _out_shape(x.shape, 2, out_size))
 
@@ -212,7 +212,7 @@ class AdaptiveAvgPool2d(Function):
         if not g.size:
             return np.zeros(ctx.input_shape, gy.dtype)
         gx = np.empty(ctx.plane_shape, dtype)
-        _pool.adaptive_avg_pool2d_backward(g, gx, get_num_threads())
+        _pool.adaptive_avg_pool2d_backward(g, gx, kernel_threads())
         return gx.astype(gy.dtype, copy=False).reshape(ctx.input_shape)
 
 
@@ -231,7 +231,7 @@ class AdaptiveAvgPoolGlobal(Function):
         planes = _as_planes(x, 2)
         means = np.empty(planes.shape[0], planes.dtype)
         _pool.plane_means(planes.reshape(planes.shape[0], ctx.count), means,
-                          get_num_threads())
+                          kernel_threads())
         return _result(means, x.dtype, out_shape)
 
     @staticmethod
@@ -253,7 +253,7 @@ class AdaptiveMaxPool2d(Function):
         y = _empty((planes.shape[0],) + tuple(out_size), planes.dtype)
         indices = _empty(y.shape, np.int64)
         if y.size:   # see AdaptiveAvgPool2d
-            _pool.adaptive_max_pool2d_forward(planes, y, indices, get_num_threads())
+            _pool.adaptive_max_pool2d_forward(planes, y, indices, kernel_threads())
         shape = _out_shape(x.shape, 2, out_size)
         y, indices = _result(y, x.dtype, shape), indices.reshape(shape)
         if any(ctx.needs_input_grad):
@@ -300,7 +300,7 @@ class MaxUnpool2d(Function):
         flat_indices = np.ascontiguousarray(indices).reshape(n_planes, n_in)
         y = _empty((n_planes, n_out), planes.dtype)
         n_bad = _pool.scatter_by_index(planes.reshape(n_planes, n_in), flat_indices, y,
-                                       get_num_threads())
+                                       kernel_threads())
         if n_bad:
             bad = _first_out_of_range(flat_indices, n_out)
             raise RuntimeError(f"Found an invalid max index: {bad} (output volumes are of "
@@ -319,7 +319,7 @@ class MaxUnpool2d(Function):
         gx = np.empty((n_planes, n_in), dtype)
         flat_indices = np.ascontiguousarray(indices).reshape(n_planes, n_in)
         n_bad = _pool.gather_by_index(_grad_planes(gy, dtype, n_planes, ctx.n_out),
-                                      flat_indices, gx, get_num_threads())
+                                      flat_indices, gx, kernel_threads())
         if n_bad:
             # PyTorch's backward is a gather over the output flattened to (..., H * W).
             bad = _first_out_of_range(flat_indices, ctx.n_out)
