@@ -23,6 +23,8 @@ Build-time switches (environment variables):
 OpenMP is probed by compiling a tiny program with ``-fopenmp``; where that fails
 (e.g. Apple clang) the kernels build serial and a warning is printed.
 """
+import hashlib
+import json
 import os
 import shutil
 import sys
@@ -74,6 +76,20 @@ def _directives():
                 initializedcheck=False, cdivision=True)
 
 
+# What decides whether a compiled kernel can be reused by the next build.
+_FLAG_KEYS = ("OPENMP", "DEBUG", "SANITIZE", "COMPILE_ARGS", "LINK_ARGS", "DIRECTIVES")
+
+
+def _read_build_config(path):
+    """The settings cynn/_build_config.py recorded at the last build, or None."""
+    try:
+        namespace = {}
+        exec(compile(path.read_text(), str(path), "exec"), namespace)
+        return namespace
+    except (OSError, SyntaxError):
+        return None
+
+
 class BuildKernels(build_ext):
     """Adds OpenMP flags after probing the real compiler, and records the flags."""
 
@@ -95,8 +111,42 @@ class BuildKernels(build_ext):
         for ext in self.extensions:
             ext.extra_compile_args = compile_args + list(ext.extra_compile_args or [])
             ext.extra_link_args = link_args + list(ext.extra_link_args or [])
-        self._write_build_config(openmp, compile_args, link_args)
+        self._previous_build = _read_build_config(ROOT / "cynn" / "_build_config.py")
+        self._config = dict(OPENMP=openmp, DEBUG=DEBUG, SANITIZE=SANITIZE,
+                            COMPILE_ARGS=compile_args, LINK_ARGS=link_args,
+                            DIRECTIVES=_directives())
         super().build_extensions()
+        # recorded only once every kernel is built: after a failed build the flags on
+        # record differ, and nothing half-built is reused
+        self._write_build_config(openmp, compile_args, link_args)
+
+    def build_extension(self, ext):
+        if not self._reuse_in_place_build(ext):
+            super().build_extension(ext)
+
+    def _reuse_in_place_build(self, ext) -> bool:
+        """An editable install compiles in a fresh temporary directory every time; the
+        extension already in the source tree is reused when it was built with the same
+        flags and is newer than its C source and every header it depends on
+        (``--force`` recompiles all)."""
+        if self.force or not (self.inplace or getattr(self, "editable_mode", False)):
+            return False
+        current = {k: self._config[k] for k in _FLAG_KEYS}
+        if self._previous_build is None or \
+                {k: self._previous_build.get(k) for k in _FLAG_KEYS} != current:
+            return False
+        built = ROOT / self.get_ext_filename(ext.name)
+        if not built.exists():
+            return False
+        newest_input = max(os.path.getmtime(ROOT / p) for p in list(ext.sources) + list(ext.depends))
+        if built.stat().st_mtime <= newest_input:
+            return False
+        target = Path(self.get_ext_fullpath(ext.name))
+        if target.resolve() != built.resolve():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(built, target)
+        print(f"cynn: {ext.name} is up to date, not recompiled", file=sys.stderr)
+        return True
 
     def _write_build_config(self, openmp, compile_args, link_args):
         text = (
@@ -117,28 +167,62 @@ class BuildKernels(build_ext):
             target.write_text(text)
 
 
+def _translation_key(source, shared):
+    """What the C translation of ``source`` depends on: its text, every local header and
+    .pxd, the directives and the Cython and numpy versions."""
+    import Cython
+    import numpy
+
+    digest = hashlib.sha256()
+    for part in (Cython.__version__, numpy.__version__, repr(sorted(_directives().items()))):
+        digest.update(part.encode() + b"\0")
+    for path in [source] + shared:
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
 def _extensions():
     from Cython.Build import cythonize
     import numpy
 
     sources = sorted((ROOT / "pyx").glob("*.pyx"))
-    # headers and pxd files: editing one alone must rebuild the kernels that include it
-    shared = [str(p.relative_to(ROOT)) for p in sorted((ROOT / "pyx").glob("*.h"))
-              + sorted((ROOT / "pyx").glob("*.pxd"))]
+    shared = sorted((ROOT / "pyx").glob("*.h")) + sorted((ROOT / "pyx").glob("*.pxd"))
     if ONLY:
         sources = [s for s in sources if s.stem in ONLY]
-    exts = [
-        Extension(
-            f"cynn._kernels.{src.stem}",
-            [str(src.relative_to(ROOT))],
+
+    def extension(source):
+        return Extension(
+            f"cynn._kernels.{source.stem}",
+            [str(source.relative_to(ROOT))],
             include_dirs=[numpy.get_include(), "pyx"],
             define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
-            depends=shared,
+            # editing a header or .pxd alone must rebuild the kernels that include it
+            depends=[str(p.relative_to(ROOT)) for p in shared],
         )
-        for src in sources
-    ]
-    return cythonize(exts, compiler_directives=_directives(), include_path=["pyx"],
-                     force=True, quiet=True)
+
+    # Cython's own staleness check compares modification times, also those of numpy's
+    # .pxd files, which pip's isolated build environment installs afresh for every
+    # build: every kernel would be translated (and then compiled) again. It also misses
+    # a change of directives. A hash of what the translation reads decides instead.
+    stamps_path = ROOT / "pyx" / ".translations.json"
+    try:
+        stamps = json.loads(stamps_path.read_text())
+    except (OSError, ValueError):
+        stamps = {}
+    keys = {src.stem: _translation_key(src, shared) for src in sources}
+    current, stale = [], []
+    for src in sources:
+        c_file = src.with_suffix(".c")
+        if c_file.exists() and stamps.get(src.stem) == keys[src.stem]:
+            current.append(extension(c_file))
+        else:
+            stale.append(extension(src))
+    translated = cythonize(stale, compiler_directives=_directives(), include_path=["pyx"],
+                           force=True, quiet=True) if stale else []
+    for ext in stale:
+        stamps[ext.name.rsplit(".", 1)[1]] = keys[ext.name.rsplit(".", 1)[1]]
+    stamps_path.write_text(json.dumps(stamps, indent=1, sort_keys=True))
+    return sorted(current + translated, key=lambda ext: ext.name)
 
 
 setup(ext_modules=_extensions(), cmdclass={"build_ext": BuildKernels})
