@@ -15,8 +15,13 @@ from ._functions import *  # noqa: F401,F403
 from .autograd import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,
                        no_grad, set_grad_enabled)
 from . import autograd
+from ._determinism import (are_deterministic_algorithms_enabled, get_deterministic_debug_mode,
+                           is_deterministic_algorithms_warn_only_enabled,
+                           set_deterministic_debug_mode, use_deterministic_algorithms)
+from ._matmul_precision import get_float32_matmul_precision, set_float32_matmul_precision
 
-_OPTIONAL = ("nn", "optim", "utils", "serialization", "registry", "hooks")
+_OPTIONAL = ("nn", "optim", "utils", "serialization", "registry", "hooks", "accelerator",
+             "backends", "cuda", "mps", "xpu", "testing", "distributed", "onnx")
 
 
 def __getattr__(name):
@@ -37,25 +42,6 @@ def cuda_is_available():
     return False
 
 
-class _Cuda:
-    """``cynn.cuda``: there is no GPU in cynn; ``is_available()`` is False."""
-
-    @staticmethod
-    def is_available():
-        return False
-
-    @staticmethod
-    def device_count():
-        return 0
-
-    @staticmethod
-    def manual_seed(seed):
-        return None
-
-    manual_seed_all = manual_seed
-
-
-cuda = _Cuda()
 FloatTensor = DoubleTensor = LongTensor = None  # set below: callable type aliases
 
 

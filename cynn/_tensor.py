@@ -11,6 +11,7 @@ result's place in the graph (``_inplace``); on a view (``_base`` set) the base i
 rebased as in PyTorch: it becomes "old base with the view's elements replaced"
 (``CopySlices``) and the view is re-read from it (``AsStridedBackward0``).
 """
+import functools
 import numbers
 import warnings
 import weakref
@@ -97,9 +98,38 @@ def _canon_dims(dim, ndim):
         if len(dim) == 0:
             return None
         dims = tuple(sorted(_canon_dim(d, ndim) for d in dim))
+        for a, b in zip(dims, dims[1:]):
+            if a == b:
+                raise RuntimeError(f"dim {a} appears multiple times in the list of dims")
     else:
         dims = (_canon_dim(dim, ndim),)
     return dims if ndim else ()
+
+
+def _numpy_names(*torch_names):
+    """Let a method take numpy's keyword for each of ``torch_names`` (``axis`` for
+    ``dim``, ``keepdims`` for ``keepdim``), as PyTorch's argument parser does.
+
+    Giving both spellings is the TypeError PyTorch raises for the numpy one.
+    """
+    aliases = tuple((_NUMPY_NAME[name], name) for name in torch_names)
+
+    def decorate(method):
+        @functools.wraps(method)
+        def with_numpy_names(self, *args, **kwargs):
+            if kwargs:
+                for numpy_name, torch_name in aliases:
+                    if numpy_name in kwargs:
+                        if torch_name in kwargs:
+                            raise TypeError(f"{method.__name__}() got an unexpected keyword "
+                                            f"argument '{numpy_name}'")
+                        kwargs[torch_name] = kwargs.pop(numpy_name)
+            return method(self, *args, **kwargs)
+        return with_numpy_names
+    return decorate
+
+
+_NUMPY_NAME = {"dim": "axis", "keepdim": "keepdims"}
 
 
 def _shape_arg(shape):
@@ -390,6 +420,22 @@ class Tensor:
         hooks[handle.id] = hook
         return handle
 
+    def register_post_accumulate_grad_hook(self, hook):
+        """``hook(tensor) -> None`` runs on this leaf once backward has accumulated its
+        gradient into ``.grad`` (not for ``autograd.grad``, which leaves ``.grad`` alone).
+        Returns a handle with ``remove()``."""
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self._grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf "
+                               "tensors")
+        node, _ = self._gradient_edge()
+        if node._post_accumulate_hooks is None:
+            node._post_accumulate_hooks = {}
+        handle = RemovableHandle(node._post_accumulate_hooks)
+        node._post_accumulate_hooks[handle.id] = hook
+        return handle
+
     def retain_grad(self):
         """Keep ``.grad`` of this non-leaf tensor after backward (the gradient after all
         of its hooks, accumulated over backward calls)."""
@@ -648,6 +694,7 @@ class Tensor:
         shape = self._data.shape
         return self.view(*shape[:dim], *sizes, *shape[dim + 1:])
 
+    @_numpy_names("dim")
     def squeeze(self, dim=None):
         return self._squeeze(dim, S.Squeeze, S.SqueezeDim, S.SqueezeDims)
 
@@ -657,14 +704,17 @@ class Tensor:
         fn = dims_fn if isinstance(dim, (tuple, list)) else dim_fn
         return fn.apply(self, _canon_dims(dim, self._data.ndim) or ())
 
+    @_numpy_names("dim")
     def unsqueeze(self, dim):
         return S.Unsqueeze.apply(self, _canon_dim(dim, self._data.ndim + 1))
 
+    @_numpy_names("dim")
     def squeeze_(self, dim=None):
         self._check_inplace_target()
         return self._adopt_view(self._squeeze(dim, S.SqueezeInplace, S.SqueezeDimInplace,
                                               S.SqueezeDimsInplace))
 
+    @_numpy_names("dim")
     def unsqueeze_(self, dim):
         self._check_inplace_target()
         return self._adopt_view(S.UnsqueezeInplace.apply(self,
@@ -749,6 +799,7 @@ class Tensor:
             raise RuntimeError(f"Trying to create tensor with negative dimension: {list(sizes)}")
         return S.Repeat.apply(self, sizes)
 
+    @_numpy_names("dim")
     def chunk(self, chunks, dim=0):
         if self._data.ndim == 0:
             raise RuntimeError("chunk expects at least a 1-dimensional tensor")
@@ -780,17 +831,20 @@ class Tensor:
         sizes = [min(step, n - i) for i in range(0, n, step)] if n else [0]
         return S.Split.apply(self, tuple(sizes), dim)
 
+    @_numpy_names("dim")
     def unbind(self, dim=0):
         if self._data.ndim == 0:
             raise IndexError("Dimension specified as 0 but tensor has no dimensions")
         return S.Unbind.apply(self, _canon_dim(dim, self._data.ndim))
 
+    @_numpy_names("dim")
     def select(self, dim, index):
         if self._data.ndim == 0:
             raise IndexError("select() cannot be applied to a 0-dim tensor.")
         dim = _canon_dim(dim, self._data.ndim)
         return self[(slice(None),) * dim + (index,)]
 
+    @_numpy_names("dim")
     def narrow(self, dim, start, length):
         if self._data.ndim == 0:
             raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
@@ -802,10 +856,15 @@ class Tensor:
                                f"({n}).")
         return self[(slice(None),) * dim + (slice(start, start + length),)]
 
-    def flip(self, dims):
+    def flip(self, *args, dims=None):
+        """Reverse the order of elements along ``dims``: ``x.flip(0, 1)`` or ``x.flip([0, 1])``."""
+        if dims is None:
+            if not args:
+                raise TypeError('flip() missing 1 required positional arguments: "dims"')
+            dims = args[0] if len(args) == 1 and isinstance(args[0], (list, tuple)) else args
         if isinstance(dims, int):
             dims = (dims,)
-        return S.Flip.apply(self, _canon_dims(dims, self._data.ndim) or ())
+        return S.Flip.apply(self, _canon_dims(tuple(dims), self._data.ndim) or ())
 
     # ------------------------------------------------------------------ indexing
     def __getitem__(self, index):
@@ -1275,6 +1334,7 @@ class Tensor:
         return self.matmul(other)
 
     # ------------------------------------------------------------------ reductions
+    @_numpy_names("dim", "keepdim")
     def sum(self, dim=None, keepdim=False, *, dtype=None):
         dims = _canon_dims(dim, self._data.ndim)
         np_dtype = _dtype.to_dtype(dtype).numpy if dtype is not None else None
@@ -1282,6 +1342,7 @@ class Tensor:
             return R.Sum.apply(self, None, False, np_dtype)
         return R.SumDim.apply(self, dims, keepdim, np_dtype)
 
+    @_numpy_names("dim", "keepdim")
     def mean(self, dim=None, keepdim=False, *, dtype=None):
         x = self.to(dtype) if dtype is not None else self
         dims = _canon_dims(dim, self._data.ndim)
@@ -1294,6 +1355,7 @@ class Tensor:
             return correction
         return 1 if unbiased in (None, True) else 0
 
+    @_numpy_names("dim", "keepdim")
     def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
         """Variance over ``dim`` (all elements by default), Bessel-corrected unless
         ``unbiased=False`` / ``correction=0``."""
@@ -1302,12 +1364,14 @@ class Tensor:
         return R.Var.apply(self, _canon_dims(dim, self._data.ndim), keepdim,
                            self._correction(unbiased, correction))
 
+    @_numpy_names("dim", "keepdim")
     def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
         if isinstance(dim, bool):
             unbiased, dim = dim, None
         return R.Std.apply(self, _canon_dims(dim, self._data.ndim), keepdim,
                            self._correction(unbiased, correction))
 
+    @_numpy_names("dim", "keepdim")
     def max(self, dim=None, keepdim=False):
         """No ``dim``: the largest value. With ``dim``: ``(values, indices)``.
         With a Tensor: the elementwise maximum."""
@@ -1317,6 +1381,7 @@ class Tensor:
             return R.MaxAll.apply(self)
         return _MaxResult(*self._dim_reduction(R.MaxDim, dim, keepdim))
 
+    @_numpy_names("dim", "keepdim")
     def min(self, dim=None, keepdim=False):
         if isinstance(dim, Tensor):
             return self.minimum(dim)
@@ -1336,9 +1401,11 @@ class Tensor:
     def minimum(self, other):
         return E.Minimum.apply(self, other)
 
+    @_numpy_names("dim", "keepdim")
     def argmax(self, dim=None, keepdim=False):
         return self._arg(np.argmax, dim, keepdim)
 
+    @_numpy_names("dim", "keepdim")
     def argmin(self, dim=None, keepdim=False):
         return self._arg(np.argmin, dim, keepdim)
 
@@ -1353,12 +1420,15 @@ class Tensor:
         return Tensor._wrap(np.asarray(np.expand_dims(out, d) if keepdim else out,
                                        dtype=np.int64))
 
+    @_numpy_names("dim")
     def softmax(self, dim):
         return R.Softmax.apply(self, _canon_dim(dim, self._data.ndim))
 
+    @_numpy_names("dim")
     def log_softmax(self, dim):
         return R.LogSoftmax.apply(self, _canon_dim(dim, self._data.ndim))
 
+    @_numpy_names("dim", "keepdim")
     def prod(self, dim=None, keepdim=False, *, dtype=None):
         x = self.to(dtype) if dtype is not None else self
         if dim is None:
@@ -1374,6 +1444,7 @@ class Tensor:
         x = self.to(dtype) if dtype is not None else self
         return R.Norm.apply(x, float(p), _canon_dims(dim, self._data.ndim), keepdim)
 
+    @_numpy_names("dim")
     def cumsum(self, dim, *, dtype=None):
         x = self.to(dtype) if dtype is not None else self
         return R.Cumsum.apply(x, _canon_dim(dim, self._data.ndim))
@@ -1389,13 +1460,16 @@ class Tensor:
             idx = np.argsort(self._data, axis=d, kind="stable")
         return d, idx.astype(np.int64)
 
+    @_numpy_names("dim")
     def sort(self, dim=-1, descending=False, stable=False):
         d, idx = self._sorted_indices(dim, descending)
         return _SortResult(S.Sort.apply(self, _along(idx, d)), Tensor._wrap(idx))
 
+    @_numpy_names("dim")
     def argsort(self, dim=-1, descending=False, stable=False):
         return Tensor._wrap(self._sorted_indices(dim, descending)[1])
 
+    @_numpy_names("dim")
     def topk(self, k, dim=-1, largest=True, sorted=True):  # noqa: A002
         d, idx = self._sorted_indices(dim, largest)
         if not 0 <= k <= (self._data.shape[d] if self._data.ndim else 1):
@@ -1454,12 +1528,14 @@ class Tensor:
     def isfinite(self):
         return Tensor._wrap(np.isfinite(self._data))
 
+    @_numpy_names("dim", "keepdim")
     def all(self, dim=None, keepdim=False):
         if dim is None:
             return Tensor._wrap(np.asarray(np.all(self._data)))
         return Tensor._wrap(np.all(self._data, axis=_canon_dim(dim, self._data.ndim),
                                    keepdims=keepdim))
 
+    @_numpy_names("dim", "keepdim")
     def any(self, dim=None, keepdim=False):
         if dim is None:
             return Tensor._wrap(np.asarray(np.any(self._data)))
@@ -1484,6 +1560,11 @@ class Tensor:
         return self._compare(np.bitwise_xor, other)
 
     def nonzero(self, as_tuple=False):
+        if self._data.ndim == 0:  # a 0-d tensor is one element with no index coordinates
+            hits = int(bool(self._data))
+            if as_tuple:
+                return (Tensor._wrap(np.zeros(hits, np.int64)),)
+            return Tensor._wrap(np.zeros((hits, 0), np.int64))
         idx = np.nonzero(self._data)
         if as_tuple:
             return tuple(Tensor._wrap(i.astype(np.int64)) for i in idx)

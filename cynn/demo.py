@@ -11,6 +11,11 @@ writes a loss/accuracy curve and the gradient-flow figure.
 Needs scikit-learn and matplotlib: ``pip install 'cynn-nn[demo]'``.
 
     python -m cynn.demo [--epochs 30] [--seed 0] [--out ./cynn-demo-output] [--threads N]
+                        [--export model.onnx]
+
+``--export`` also writes the trained model as ONNX (input ``image`` (N, 1, 16, 16)
+with a dynamic batch size, output ``logits`` (N, 10)); it needs the onnx package:
+``pip install 'cynn-nn[onnx]'``.
 """
 import argparse
 import os
@@ -24,7 +29,7 @@ from cynn import nn
 from cynn.hooks import GradientLogger
 from cynn.utils.data import DataLoader, TensorDataset, random_split
 
-__all__ = ["LeNet", "load_digits_tensors", "main", "run"]
+__all__ = ["LeNet", "load_digits_tensors", "main", "run", "export_onnx"]
 
 TARGET_ACCURACY = 0.97
 DEFAULT_EPOCHS = 30
@@ -174,7 +179,8 @@ def run(epochs=DEFAULT_EPOCHS, seed=0, out="cynn-demo-output", limit=None, batch
     """Train, validate and test LeNet on the digits; write the figures into ``out``.
 
     Returns a dict with ``test_accuracy``, ``val_accuracy``, ``seconds``, ``history``,
-    ``curves_png``, ``gradients_png``, ``gradients_jsonl`` and the ``logger``.
+    ``curves_png``, ``gradients_png``, ``gradients_jsonl``, the ``logger`` and the
+    trained ``model``.
     """
     stream = stream or sys.stdout
     _require("matplotlib", "matplotlib")
@@ -248,7 +254,18 @@ def run(epochs=DEFAULT_EPOCHS, seed=0, out="cynn-demo-output", limit=None, batch
           f"({verdict}) in {seconds:.1f} s wall time", file=stream)
     return dict(test_accuracy=test_acc, val_accuracy=history["val_acc"][-1] if epochs else None,
                 seconds=seconds, history=history, curves_png=curves_png,
-                gradients_png=gradients_png, gradients_jsonl=gradients_jsonl, logger=logger)
+                gradients_png=gradients_png, gradients_jsonl=gradients_jsonl, logger=logger,
+                model=model)
+
+
+def export_onnx(model, path, stream=None):
+    """Write ``model`` (the demo's LeNet) to ``path`` as ONNX: input ``image``
+    (N, 1, 16, 16) with a dynamic batch size, output ``logits`` (N, 10)."""
+    import cynn.onnx
+    cynn.onnx.export(model, cynn.zeros(1, 1, 16, 16), path, input_names=["image"],
+                     output_names=["logits"],
+                     dynamic_axes={"image": {0: "batch"}, "logits": {0: "batch"}})
+    print(f"wrote {path} (ONNX)", file=stream or sys.stdout)
 
 
 def main(argv=None):
@@ -262,6 +279,8 @@ def main(argv=None):
                         help="directory for the figures (default ./cynn-demo-output)")
     parser.add_argument("--threads", type=int, default=None,
                         help="threads for cynn's kernels (default: cynn.get_num_threads())")
+    parser.add_argument("--export", metavar="PATH", default=None,
+                        help="also write the trained model to PATH as ONNX (needs onnx)")
     args = parser.parse_args(argv)
     if args.epochs < 1:
         parser.error("--epochs must be at least 1")
@@ -269,7 +288,14 @@ def main(argv=None):
         if args.threads < 1:
             parser.error("--threads must be at least 1")
         cynn.set_num_threads(args.threads)
+    if args.export is not None:
+        try:
+            import onnx  # noqa: F401 -- checked before training, not after
+        except ImportError:
+            parser.error("--export needs the onnx package: pip install 'cynn-nn[onnx]'")
     result = run(epochs=args.epochs, seed=args.seed, out=args.out)
+    if args.export is not None:
+        export_onnx(result["model"], args.export)
     # only the default run promises the target; a shorter one just reports its accuracy
     if args.epochs != DEFAULT_EPOCHS:
         return 0

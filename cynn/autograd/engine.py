@@ -9,13 +9,29 @@
 Each node runs its own hooks and backward (``BackwardNode.__call__``); a leaf's
 ``AccumulateGrad`` node is what writes ``.grad``. Next to each gradient the engine
 carries whether it owns the array (``function``'s docstring): only an owned array may
-become a ``.grad`` without a copy.
+become a ``.grad`` without a copy. Callbacks queued during a pass (``queue_callback``)
+run once every node has run, as PyTorch's ``Variable._execution_engine.queue_callback``.
 """
 import heapq
+import threading
 
 from . import grad_mode
 
-__all__ = ["run_backward"]
+__all__ = ["run_backward", "queue_callback"]
+
+# The callbacks of the backward pass running on this thread (None outside one); a
+# backward started from a hook gets its own list and hands the outer one back after.
+_running = threading.local()
+
+
+def queue_callback(callback):
+    """Run ``callback()`` when the backward pass now running ends, after its last
+    ``.grad`` is written (DistributedDataParallel waits there for its reductions).
+    Callbacks run in the order queued; one may queue another."""
+    callbacks = getattr(_running, "callbacks", None)
+    if callbacks is None:
+        raise RuntimeError("Final callbacks can only be installed during backward pass.")
+    callbacks.append(callback)
 
 
 def run_backward(roots, root_grads, retain_graph=False, capture=None):
@@ -45,22 +61,34 @@ def run_backward(roots, root_grads, retain_graph=False, capture=None):
     captured = None if capture is None else _Capture(capture)
     ready = [(-n._sequence_nr, id(n), n) for n in buffers if n not in dependencies]
     heapq.heapify(ready)
-    with grad_mode.set_grad_enabled(False):
-        while ready:
-            node = heapq.heappop(ready)[2]
-            grads, owned = buffers.pop(node, None) or _nothing(node)
-            in_grads, owned = node(grads, owned, captured)
-            if not retain_graph:
-                node._free()
-            for (nxt, nr), g, own in zip(node.next_functions, in_grads, owned):
-                if nxt is None:
-                    continue
-                if g is not None:
-                    _receive(buffers, nxt, nr, g, own)
-                dependencies[nxt] -= 1
-                if dependencies[nxt] == 0:
-                    heapq.heappush(ready, (-nxt._sequence_nr, id(nxt), nxt))
+    outer_callbacks, _running.callbacks = getattr(_running, "callbacks", None), []
+    try:
+        with grad_mode.set_grad_enabled(False):
+            _run_ready(ready, buffers, dependencies, retain_graph, captured)
+            callbacks = _running.callbacks
+            for callback in callbacks:  # grows while it runs when a callback queues one
+                callback()
+    finally:
+        _running.callbacks = outer_callbacks
     return None if captured is None else captured.grads
+
+
+def _run_ready(ready, buffers, dependencies, retain_graph, captured):
+    """Step 2: run each node once all its incoming gradients have arrived."""
+    while ready:
+        node = heapq.heappop(ready)[2]
+        grads, owned = buffers.pop(node, None) or _nothing(node)
+        in_grads, owned = node(grads, owned, captured)
+        if not retain_graph:
+            node._free()
+        for (nxt, nr), g, own in zip(node.next_functions, in_grads, owned):
+            if nxt is None:
+                continue
+            if g is not None:
+                _receive(buffers, nxt, nr, g, own)
+            dependencies[nxt] -= 1
+            if dependencies[nxt] == 0:
+                heapq.heappush(ready, (-nxt._sequence_nr, id(nxt), nxt))
 
 
 def _receive(buffers, node, nr, g, owned):

@@ -148,7 +148,9 @@ class Div(Function):
     def backward(ctx, g):
         a, b = ctx.saved_tensors
         ga = g / b if ctx.needs_input_grad[0] else None
-        gb = -g * a / (b * b) if ctx.needs_input_grad[1] else None
+        # -a / b^2 as PyTorch evaluates it, (a / b) / b: b * b would underflow to 0 for
+        # |b| < 1e-19 in float32 and turn a finite gradient into inf.
+        gb = -g * ((a / b) / b) if ctx.needs_input_grad[1] else None
         return ga, gb
 
 
@@ -234,25 +236,53 @@ class Rremainder(FloorDivide):
 
 
 class Rdiv(Function):
-    """``scalar / tensor`` (PyTorch computes ``reciprocal(tensor) * scalar``, hence the name)."""
+    """``scalar / tensor``, computed as PyTorch does: ``reciprocal(tensor) * scalar`` (hence
+    the node's name), which rounds differently from a true division."""
     grad_fn_name = "MulBackward0"
     fresh_gradients = True
 
     @staticmethod
     def forward(ctx, a, scalar):
         a, scalar, _ = _float_result(a, scalar)
-        out = np.divide(scalar, a)
+        r = np.reciprocal(a)
         ctx.scalar = scalar
-        ctx.save_for_backward(out)
-        return out
+        ctx.save_for_backward(r)
+        return r * scalar
 
     @staticmethod
     def backward(ctx, g):
-        # d(s / a)/da = -s / a^2 = -out^2 / s
-        (out,) = ctx.saved_tensors
-        if ctx.scalar == 0:
-            return np.zeros_like(g), None
-        return -g * out * out / ctx.scalar, None
+        # d(s * r)/da with r = 1/a is -(g * s) * r^2: at a = 0 with s = 0 that is nan,
+        # and at s = +-inf it is +-inf, as in PyTorch (not the 0 of a shortcut on s == 0).
+        (r,) = ctx.saved_tensors
+        return -(g * ctx.scalar) * (r * r), None
+
+
+def power(a, b):
+    """``a ** b`` elementwise, with PyTorch's values at IEEE special points.
+
+    PyTorch evaluates a float tensor to a scalar power 0.5, -0.5, 2, 3, -1 or -2 as
+    sqrt, 1/sqrt, a*a, a*a*a, 1/a and 1/(a*a); these differ from ``pow`` at -0 and
+    -inf (``pow(-0., .5) = 0`` but ``sqrt(-0.) = -0``) and by rounding elsewhere. numpy
+    takes the same shortcuts for 0.5, 2 and -1, also when ``b`` is a one-element array,
+    where PyTorch's tensor-tensor pow does not: those cases are put back to ``pow``.
+    A Python number ``b`` is a scalar exponent; an array or numpy scalar is a tensor's.
+    """
+    if not isinstance(a, np.ndarray) or a.dtype.kind != "f":
+        return np.power(a, b)
+    if not isinstance(b, (np.ndarray, np.generic)):
+        if b == -0.5:
+            return np.reciprocal(np.sqrt(a))
+        if b == 3:
+            return a * a * a
+        if b == -2:
+            return np.reciprocal(a * a)
+        return np.power(a, b)
+    out = np.power(a, b)
+    if b.size == 1 and b.reshape(-1)[0] == 0.5:
+        # undo numpy's sqrt shortcut: pow(-0, .5) = +0 (adding +0 clears the sign),
+        # pow(-inf, .5) = +inf
+        out = np.where(np.isneginf(a), np.inf, out + 0).astype(out.dtype, copy=False)
+    return out
 
 
 class Pow(Function):
@@ -265,7 +295,7 @@ class Pow(Function):
         if dt.kind in "iu" and np.any(np.asarray(b) < 0):
             raise RuntimeError("Integers to negative integer powers are not allowed.")
         try:
-            out = np.power(a, b)
+            out = power(a, b)
         except ValueError:
             raise broadcast_error(a, b) from None
         needs = ctx.needs_input_grad
@@ -278,10 +308,11 @@ class Pow(Function):
         a, b, out = ctx.saved_tensors
         ga = gb = None
         if ctx.needs_input_grad[0]:
-            # d(a^b)/da = b * a^(b-1); where b == 0 the gradient is 0 even at a == 0.
-            ga = np.where(np.asarray(b) == 0, 0, g * b * np.power(a, b - 1))
+            # d(a^b)/da = b * a^(b-1), with a^(b-1) evaluated as the forward would; where
+            # b == 0 the gradient is 0 even at a == 0.
+            ga = np.where(np.asarray(b) == 0, 0, g * (b * power(a, b - 1)))
         if ctx.needs_input_grad[1]:
-            gb = np.where((a == 0) & (np.asarray(b) >= 0), 0, g * out * np.log(a))
+            gb = np.where((a == 0) & (np.asarray(b) >= 0), 0, g * (out * np.log(a)))
         return ga, gb
 
 
@@ -296,16 +327,21 @@ class Rpow(Function):
 
     @staticmethod
     def forward(ctx, a, scalar):
-        a, scalar, _ = promote(a, scalar)
-        out = np.power(scalar, a)
+        a, scalar, dt = promote(a, scalar)
+        out = power(np.asarray(scalar, dtype=dt), a)
         ctx.scalar = scalar
-        ctx.save_for_backward(out)
+        ctx.save_for_backward(a, out)
         return out
 
     @staticmethod
     def backward(ctx, g):
-        (out,) = ctx.saved_tensors
-        return g * out * np.log(ctx.scalar), None
+        # d(s^a)/da = s^a * log(s); PyTorch takes it as 0 where s == 0 and a >= 0
+        # (the limit from the right), not the nan or -inf the formula gives there.
+        a, out = ctx.saved_tensors
+        ga = g * (out * np.log(ctx.scalar))
+        if ctx.scalar == 0:
+            ga = np.where(a >= 0, 0, ga).astype(ga.dtype, copy=False)
+        return ga, None
 
 
 class Neg(Function):
@@ -413,6 +449,11 @@ class Abs(Function):
         return g * np.sign(x)
 
 
+def _c_contiguous(a):
+    """``a`` in C order with its shape; ``np.ascontiguousarray`` would make a 0-d array 1-d."""
+    return a if a.flags.c_contiguous else np.array(a, order="C")
+
+
 class Relu(Function):
     """ReLU through the OpenMP kernel in ``pyx/elementwise.pyx``."""
     fresh_gradients = True
@@ -425,7 +466,7 @@ class Relu(Function):
             y = np.maximum(x, 0)
             ctx.save_for_backward(y)
             return y
-        x = np.ascontiguousarray(x)
+        x = _c_contiguous(x)
         y = np.empty_like(x)
         _ek.relu_forward(x.reshape(-1), y.reshape(-1), kernel_threads())
         ctx.save_for_backward(y)
@@ -434,9 +475,7 @@ class Relu(Function):
     @staticmethod
     def backward(ctx, g):
         (y,) = ctx.saved_tensors
-        g = np.ascontiguousarray(g, dtype=y.dtype)
-        if g.shape != y.shape:
-            g = np.ascontiguousarray(np.broadcast_to(g, y.shape))
+        g = _c_contiguous(np.broadcast_to(np.asarray(g, dtype=y.dtype), y.shape))
         gx = np.empty_like(y)
         _ek.relu_backward(y.reshape(-1), g.reshape(-1), gx.reshape(-1), kernel_threads())
         return gx
