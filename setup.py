@@ -71,7 +71,8 @@ def _directives():
     if DEBUG:
         return dict(language_level=3, boundscheck=True, wraparound=True,
                     initializedcheck=True, cdivision=False)
-    # Kernels index only what the Python layer validated first (see cynn/nn/functional.py).
+    # Kernels index only what the Python layer validated first (the Functions in
+    # cynn/autograd/functions/, e.g. plan_geometry in conv.py).
     return dict(language_level=3, boundscheck=False, wraparound=False,
                 initializedcheck=False, cdivision=True)
 

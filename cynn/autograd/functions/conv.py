@@ -468,7 +468,12 @@ class Convolution(Function):
                                     (n_batch, c_out, *geometry.in_size))
             if b is not None and y5.size:
                 _conv.add_channel_bias(_flat_planes(y5), b, kernel_threads())
-        ctx.save_for_backward(x, w)
+        # as torch: the input only for the weight's gradient, the weight only for the
+        # input's, so a frozen layer's input may change in place after the forward
+        needs = ctx.needs_input_grad or (False, False, False)  # () when not recording
+        ctx.save_for_backward(x if needs[1] else None, w if needs[0] else None)
+        ctx.x5_shape, ctx.w5_shape, ctx.dtype = x5.shape, w5.shape, x5.dtype
+        ctx.input_shape, ctx.weight_shape = x.shape, w.shape
         ctx.geometry = geometry
         ctx.groups = groups
         ctx.transposed = transposed
@@ -482,23 +487,23 @@ class Convolution(Function):
     def backward(ctx, gy):
         x, w = ctx.saved_tensors
         geometry, groups = ctx.geometry, ctx.groups
-        x5 = _to_5d(x, ctx.spatial_dims, ctx.batched)
-        w5 = _to_5d(w, ctx.spatial_dims, True)
-        gy5 = _to_5d(gy.astype(x.dtype, copy=False), ctx.spatial_dims, ctx.batched)
+        gy5 = _to_5d(gy.astype(ctx.dtype, copy=False), ctx.spatial_dims, ctx.batched)
         gx = gw = gb = None
         if ctx.needs_input_grad[0]:
+            w5 = _to_5d(w, ctx.spatial_dims, True)
             if not ctx.transposed:
-                gx5 = conv_backward_data(gy5, w5, geometry, groups, x5.shape)
+                gx5 = conv_backward_data(gy5, w5, geometry, groups, ctx.x5_shape)
             else:
                 gx5 = conv_forward(gy5, w5, geometry, groups)
-            gx = gx5.reshape(x.shape)
+            gx = gx5.reshape(ctx.input_shape)
         if ctx.needs_input_grad[1]:
+            x5 = _to_5d(x, ctx.spatial_dims, ctx.batched)
             if not ctx.transposed:
-                gw5 = conv_backward_weight(x5, gy5, geometry, groups, w5.shape)
+                gw5 = conv_backward_weight(x5, gy5, geometry, groups, ctx.w5_shape)
             else:
                 gw5 = _zero_dead_taps(conv_backward_weight(gy5, x5, geometry, groups,
-                                                           w5.shape), geometry)
-            gw = gw5.reshape(w.shape)
+                                                           ctx.w5_shape), geometry)
+            gw = gw5.reshape(ctx.weight_shape)
         if ctx.needs_input_grad[2]:
             gb = _channel_sum(gy5, kernel_threads())
         return gx, gw, gb

@@ -73,20 +73,27 @@ class Linear(Function):
         else:
             y2[...] = b
             _product(x2, w2, trans_b=True, out=y2, beta=1.0)
-        ctx.save_for_backward(x, w)
+        # the input only for the weight's gradient, the weight only for the input's
+        needs = ctx.needs_input_grad or (False, False, False)  # () when not recording
+        # (the arrays as given: in-place checks match saved arrays to inputs by identity)
+        ctx.save_for_backward(x if needs[1] else None, w if needs[0] else None)
+        ctx.input_shape, ctx.weight_shape, ctx.dtype = x.shape, w.shape, x2.dtype
         ctx.bias_shape = None if b is None else b.shape
         return y
 
     @staticmethod
     def backward(ctx, gy):
         x, w = ctx.saved_tensors
-        x2, w2 = _as_matrices(x, w)
-        gy2 = np.ascontiguousarray(gy, dtype=x2.dtype).reshape(x2.shape[0], w2.shape[0])
+        out_features = ctx.weight_shape[0] if len(ctx.weight_shape) == 2 else 1
+        gy2 = np.ascontiguousarray(gy, dtype=ctx.dtype).reshape(
+            math.prod(ctx.input_shape[:-1]), out_features)
         gx = gw = gb = None
         if ctx.needs_input_grad[0]:
-            gx = _product(gy2, w2).reshape(x.shape)
+            w2 = np.ascontiguousarray(w).reshape(out_features, w.shape[-1])
+            gx = _product(gy2, w2).reshape(ctx.input_shape)
         if ctx.needs_input_grad[1]:
-            gw = _product(gy2, x2, trans_a=True).reshape(w.shape)
+            x2 = np.ascontiguousarray(x).reshape(math.prod(x.shape[:-1]), x.shape[-1])
+            gw = _product(gy2, x2, trans_a=True).reshape(ctx.weight_shape)
         if ctx.needs_input_grad[2]:
             gb = _sum_to(gy2, ctx.bias_shape)
             if gb is gy2:   # a bias of the output's shape (addmm): a copy keeps gb fresh
