@@ -20,6 +20,10 @@ CASES = {
                          (2, 3, 5, 5), (3, 4, 3, 3)),
     "conv1d": (lambda lib, x, w: lib.nn.functional.conv1d(x, w), (2, 3, 9), (5, 3, 2)),
     "linear": (lambda lib, x, w: lib.nn.functional.linear(x, w), (2, 3, 6), (4, 6)),
+    "matmul": (lambda lib, x, w: lib.matmul(x, w), (2, 3, 6), (6, 4)),
+    "matmul_vector_matrix": (lambda lib, x, w: lib.matmul(x, w), (6,), (2, 6, 4)),
+    "matmul_matrix_vector": (lambda lib, x, w: lib.matmul(x, w), (2, 3, 6), (6,)),
+    "dot": (lambda lib, x, w: lib.matmul(x, w), (6,), (6,)),
 }
 
 
@@ -63,13 +67,16 @@ def test_in_place_changes_after_forward(name, grad_of, modify):
     expected = "ran" if grad_of == modify else "raised"
     assert mine[0] == expected, mine
     if expected == "raised":
-        assert theirs == mine
+        # torch folds vector @ batch into a product with a copy of the batch, which an
+        # in-place change never reaches; cynn reads the weight itself and says so
+        if name != "matmul_vector_matrix":
+            assert theirs == mine
         return
     # the gradient does not read the changed tensor: it equals torch's without the change
     reference = _outcome(torch, op, x_np, w_np, grad_of, modify=None)
     np.testing.assert_allclose(mine[1], reference[1], rtol=1e-4, atol=1e-5)
-    if name == "linear":
-        assert theirs[0] == "ran"
+    if name == "linear" or name.startswith("matmul") or name == "dot":
+        assert theirs[0] == "ran"  # torch, too, keeps each operand only for the other
 
 
 def test_frozen_conv_layer_input_may_change_in_place():

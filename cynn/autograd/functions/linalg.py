@@ -21,29 +21,34 @@ class Matmul(Function):
     @staticmethod
     def forward(ctx, a, b):
         a, b, _ = promote(a, b)
-        ctx.save_for_backward(a, b)
+        # each operand only for the other's gradient
+        needs = ctx.needs_input_grad or (False, False)  # () when not recording
+        ctx.save_for_backward(a if needs[1] else None, b if needs[0] else None)
+        ctx.a_shape, ctx.b_shape = a.shape, b.shape
         return np.asarray(np.matmul(a, b))
 
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.saved_tensors
-        if a.ndim == 1 and b.ndim == 1:
+        a_shape, b_shape = ctx.a_shape, ctx.b_shape
+        if len(a_shape) == 1 and len(b_shape) == 1:
             return (g * b if ctx.needs_input_grad[0] else None,
                     g * a if ctx.needs_input_grad[1] else None)
-        a2 = a[None, :] if a.ndim == 1 else a
-        b2 = b[:, None] if b.ndim == 1 else b
+        # 1-d operands take part as a row (a) or a column (b), as in the forward
+        a2_shape = (1,) + a_shape if len(a_shape) == 1 else a_shape
+        b2_shape = b_shape + (1,) if len(b_shape) == 1 else b_shape
         g2 = g
-        if a.ndim == 1:
+        if len(a_shape) == 1:
             g2 = np.expand_dims(g2, -2)
-        if b.ndim == 1:
+        if len(b_shape) == 1:
             g2 = np.expand_dims(g2, -1)
         ga = gb = None
         if ctx.needs_input_grad[0]:
-            ga = _sum_to(np.matmul(g2, np.swapaxes(b2, -1, -2)), a2.shape)
-            ga = ga.reshape(a.shape)
+            b2 = b.reshape(b2_shape)
+            ga = _sum_to(np.matmul(g2, np.swapaxes(b2, -1, -2)), a2_shape).reshape(a_shape)
         if ctx.needs_input_grad[1]:
-            gb = _sum_to(np.matmul(np.swapaxes(a2, -1, -2), g2), b2.shape)
-            gb = gb.reshape(b.shape)
+            a2 = a.reshape(a2_shape)
+            gb = _sum_to(np.matmul(np.swapaxes(a2, -1, -2), g2), b2_shape).reshape(b_shape)
         return ga, gb
 
 
