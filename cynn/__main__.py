@@ -1,4 +1,5 @@
-"""The ``python -m cynn`` command line: ``--version``, ``info`` and ``plugins [--load]``.
+"""The ``python -m cynn`` command line: ``--version``, ``info``, ``plugins [--load]`` and
+``coverage``.
 
 argparse prints its texts verbatim, so they are plain text here, not reStructuredText.
 """
@@ -135,9 +136,18 @@ def main(argv=None) -> int:
                                    "cynn.registry.get() takes. Listing reads metadata only.")
     p.add_argument("--load", action="store_true",
                    help="import every plugin layer too; exit status 1 if any fails")
+    c = sub.add_parser("coverage", help="which of torch's public names cynn has (needs torch)",
+                       description="Compare cynn's namespaces with the installed torch's: "
+                                   "names present, deliberately excluded (see "
+                                   "cynn/_coverage.py) and missing, per namespace.")
+    c.add_argument("--markdown", action="store_true",
+                   help="only the table, as in docs/coverage.md")
     args = parser.parse_args(argv)
     if args.command == "info":
         return info()
+    if args.command == "coverage":
+        from ._coverage import report
+        return report(markdown=args.markdown)
     return plugins(args.load)
 
 

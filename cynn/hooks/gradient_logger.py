@@ -25,11 +25,38 @@ What a step is
     step appends its records (parameters in ``named_parameters`` order, then
     modules in ``named_modules`` order), its global norm, and issues the warnings.
 
+Update-to-weight ratio
+    ``update_ratio = ||w_after - w_before|| / ||w_before||`` per parameter and logged
+    step: how far the optimizer step that followed the step's backward moved the
+    weights, relative to their size (a learning-rate health check; around 1e-3 is
+    the usual rule of thumb, much larger means a too-large learning rate, much
+    smaller a stalled layer). ``w_before`` is copied when the parameter's gradient
+    arrives in the logged backward; ``w_after`` is read at the model's next forward
+    (training or evaluation) or, without one, at the next backward, whichever comes
+    first, i.e. after ``optimizer.step()`` in the usual loop, which needs no change.
+    Until then the record's ``update_ratio`` is None, and the record (the same dict
+    already in ``records``) is filled in place when it is measured. ``remove()``
+    (also the end of a ``with`` block) measures a pending ratio too: call it after
+    the last ``optimizer.step()``. Gradient accumulation (several backward passes
+    per optimizer step) gives 0 for the backward passes the optimizer did not
+    follow. Weights that were all zero give ``inf`` if they moved, 0 if not; a
+    parameter without a gradient in the step, and modules, have None.
+
+TensorBoard
+    ``tensorboard="runs/x"`` (or a ``SummaryWriter``) writes every record's statistics
+    as scalars when its step closes, the update ratio when it is measured, and with
+    ``histograms=True`` the gradient and weight histograms of every parameter whose
+    gradient arrived, at logged steps only. Tags: ``cynn/hooks/tensorboard.py``.
+    ``to_tensorboard(dir)`` exports the scalars recorded so far afterwards.
+
 Cost
     Unlogged steps cost a set insertion per hook. A logged parameter costs about
     six vectorised numpy passes over its gradient (``dot``, ``sum``, ``abs`` with
     its ``sum`` and ``max``, ``count_nonzero``) and one ``dot`` over its weights;
-    NaN/Inf are counted only when the sum of squares is not finite.
+    NaN/Inf are counted only when the sum of squares is not finite. The update ratio
+    adds a copy of each logged parameter's weights (held until the next forward or
+    backward), then a subtraction and a ``dot``. Histograms add a ``np.histogram``
+    of each gradient and weight array, only with ``histograms=True``.
     ``benchmarks/bench_logger.py`` measures the overhead on LeNet.
 """
 import csv
@@ -44,15 +71,17 @@ import numpy as np
 
 from .. import _warnings
 from ..nn import Module
+from .tensorboard import TensorBoardWriter
 
 __all__ = ["GradientLogger", "GradientWarning", "VanishingGradientWarning",
            "ExplodingGradientWarning", "RECORD_FIELDS", "read_jsonl", "read_csv"]
 
 #: The keys of every record, in the column order of ``to_csv``.
 RECORD_FIELDS = ("step", "name", "kind", "has_grad", "norm", "mean", "std", "max_abs",
-                 "mean_abs", "zero_frac", "nan", "inf", "weight_norm")
+                 "mean_abs", "zero_frac", "nan", "inf", "weight_norm", "update_ratio")
 _INT_FIELDS = ("step", "nan", "inf")
-_FLOAT_FIELDS = ("norm", "mean", "std", "max_abs", "mean_abs", "zero_frac", "weight_norm")
+_FLOAT_FIELDS = ("norm", "mean", "std", "max_abs", "mean_abs", "zero_frac", "weight_norm",
+                 "update_ratio")
 
 # Every module with an attached logger (and every submodule of it): attaching twice
 # would register every hook twice and count every step double.
@@ -136,6 +165,17 @@ def _l2(array):
     return math.sqrt(float(np.dot(flat, flat)))
 
 
+def _update_ratio(before, after):
+    """||after - before|| / ||before||; inf for weights that were all zero and moved."""
+    if before.shape != after.shape:
+        return None  # the parameter's data was replaced by another shape: no comparison
+    moved = _l2(after - before)
+    size = _l2(before)
+    if size == 0:
+        return math.inf if moved > 0 else 0.0
+    return moved / size
+
+
 def _no_grad_record(step, name, kind, weight_norm):
     record = dict.fromkeys(RECORD_FIELDS)
     record.update(step=step, name=name, kind=kind, has_grad=False, weight_norm=weight_norm)
@@ -175,6 +215,15 @@ class GradientLogger:
         explode_threshold (float or None): warn (``ExplodingGradientWarning``) when a
             gradient's L2 norm is above this or has NaN/Inf values. ``None``
             disables the norm check. Default: 1e3.
+        tensorboard (str, os.PathLike or SummaryWriter, optional): also write the
+            records to TensorBoard as their steps close: a log directory (a
+            tensorboardX ``SummaryWriter`` is created there and closed by
+            ``remove()``) or a writer of yours (tensorboardX or
+            ``torch.utils.tensorboard``; ``remove()`` only flushes it). Needs
+            ``pip install "cynn-nn[tensorboard]"``. Default: None.
+        histograms (bool): with ``tensorboard``, also write histograms of every
+            parameter's gradient and weights (``grad/<name>``, ``weight/<name>``) at
+            logged steps. Default: ``False``.
 
     The warnings of a step are gathered: at most one ``ExplodingGradientWarning``
     and one ``VanishingGradientWarning`` per step, each naming all the layers with
@@ -189,7 +238,10 @@ class GradientLogger:
             step: then every statistic is None), ``norm`` (L2), ``mean``, ``std``
             (population, ``ddof=0``), ``max_abs``, ``mean_abs``, ``zero_frac``
             (fraction of exact zeros), ``nan`` and ``inf`` (counts), ``weight_norm``
-            (L2 of the parameter when its gradient arrived; None for modules).
+            (L2 of the parameter when its gradient arrived; None for modules),
+            ``update_ratio`` (``||w_after - w_before|| / ||w_before||`` across the
+            optimizer step after this backward; None until measured, see the module
+            docstring).
         global_norms (dict): step -> L2 norm over all watched parameter gradients.
         step_count (int): backward passes seen so far, logged or not.
 
@@ -203,10 +255,22 @@ class GradientLogger:
         >>> [(r["step"], r["name"]) for r in logger.records]
         [(0, '0.weight'), (0, '2.weight'), (10, '0.weight'), (10, '2.weight')]
         >>> logger.to_csv("grads.csv")
+
+    With an optimizer, the update ratios and TensorBoard (``tensorboard --logdir runs``)::
+
+        >>> optimizer = cynn.optim.SGD(model.parameters(), lr=0.1)
+        >>> with GradientLogger(model, tensorboard="runs/sgd", histograms=True) as logger:
+        ...     for _ in range(3):
+        ...         optimizer.zero_grad()
+        ...         model(cynn.randn(8, 4)).sum().backward()
+        ...         optimizer.step()
+        >>> sorted({r["step"] for r in logger.records if r["update_ratio"] is not None})
+        [0, 1, 2]
     """
 
     def __init__(self, model, every=1, include=None, exclude=None, modules=False,
-                 vanish_threshold=1e-7, explode_threshold=1e3):
+                 vanish_threshold=1e-7, explode_threshold=1e3, tensorboard=None,
+                 histograms=False):
         if not isinstance(model, Module):
             raise TypeError(f"GradientLogger(): argument 'model' must be a cynn.nn.Module, "
                             f"not {type(model).__name__}")
@@ -224,6 +288,17 @@ class GradientLogger:
                                f"by another GradientLogger (attached to it, to a module inside "
                                f"it or to a model containing it); call .remove() on that "
                                f"logger first")
+        if histograms and tensorboard is None:
+            raise ValueError("GradientLogger(): histograms=True is written to TensorBoard only; "
+                             "pass tensorboard='<log dir>' as well")
+        # before any hook is attached: a missing tensorboardX leaves the model untouched
+        self._tensorboard = None
+        if tensorboard is not None:
+            self._tensorboard = TensorBoardWriter(tensorboard)
+            # tensorboardX holds events in a queue until its writer closes: a logger
+            # never removed still gets them to disk when collected or at exit
+            weakref.finalize(self, self._tensorboard.close)
+        self.histograms = bool(histograms)
         self.every = every
         self.include = _patterns(include, "include")
         self.exclude = _patterns(exclude, "exclude")
@@ -239,6 +314,8 @@ class GradientLogger:
         self._seen = set()          # parameter names whose gradient arrived in this step
         self._param_moments = {}    # name -> (moments, weight norm), this step
         self._module_moments = {}   # name -> moments, this step
+        self._weights_before = {}   # name -> copy of the weights at the gradient, this step
+        self._pending_updates = []  # (record, parameter, weights before) of the last logged step
 
         self._params = [(name, p) for name, p in model.named_parameters()
                         if p.requires_grad and self._watched(name)]
@@ -269,6 +346,7 @@ class GradientLogger:
 
     def _on_forward(self, module, args):
         self._close_step()
+        self._measure_updates()
 
     def _param_hook(self, name, param):
         def hook(grad):
@@ -277,7 +355,15 @@ class GradientLogger:
             self._seen.add(name)
             if self._logged:
                 g = grad._data.reshape(-1)
-                self._param_moments[name] = (_moments(g), _l2(param._data))
+                # optimizers update in place: keep a copy for the update ratio
+                before = param._data.copy()
+                moments, weight_norm = _moments(g), _l2(before)
+                self._param_moments[name] = (moments, weight_norm)
+                self._weights_before[name] = before
+                if self.histograms:
+                    self._tensorboard.histograms(self.step_count - 1, name, g, before,
+                                                 grad_finite=math.isfinite(moments.sumsq),
+                                                 weight_finite=math.isfinite(weight_norm))
         return hook
 
     def _module_hook(self, name):
@@ -296,6 +382,7 @@ class GradientLogger:
     # -------------------------------------------------------------- steps
     def _open_step(self):
         self._close_step()
+        self._measure_updates()
         step = self.step_count
         self.step_count += 1
         self._open = True
@@ -303,6 +390,7 @@ class GradientLogger:
         self._seen = set()
         self._param_moments = {}
         self._module_moments = {}
+        self._weights_before = {}
 
     def _close_step(self):
         if not self._open:
@@ -320,20 +408,38 @@ class GradientLogger:
                 continue
             moments, weight_norm = entry
             sumsq += moments.sumsq
-            new.append(dict(step=step, name=name, kind="param", has_grad=True,
-                            **_statistics(moments), weight_norm=weight_norm))
+            record = dict(step=step, name=name, kind="param", has_grad=True,
+                          **_statistics(moments), weight_norm=weight_norm, update_ratio=None)
+            new.append(record)
+            self._pending_updates.append((record, param, self._weights_before[name]))
         for name, _module in self._modules:
             moments = self._module_moments.get(name)
             if moments is None:
                 new.append(_no_grad_record(step, name, "module", None))
             else:
                 new.append(dict(step=step, name=name, kind="module", has_grad=True,
-                                **_statistics(moments), weight_norm=None))
+                                **_statistics(moments), weight_norm=None, update_ratio=None))
         self._records.extend(new)
-        self._global_norms[step] = math.sqrt(sumsq) if sumsq >= 0 else math.nan
+        global_norm = math.sqrt(sumsq) if sumsq >= 0 else math.nan
+        self._global_norms[step] = global_norm
         self._param_moments = {}
         self._module_moments = {}
+        self._weights_before = {}
+        if self._tensorboard is not None:
+            self._tensorboard.records(new)
+            self._tensorboard.global_norm(step, global_norm)
         self._warn(new, step)
+
+    def _measure_updates(self):
+        """Fill in the update ratios of the last closed logged step from the weights now
+        (after the optimizer step, see "Update-to-weight ratio" in the module docstring)."""
+        for record, param, before in self._pending_updates:
+            with np.errstate(all="ignore"):   # inf - inf in diverged weights: NaN, recorded
+                ratio = _update_ratio(before, param._data)
+            record["update_ratio"] = ratio
+            if self._tensorboard is not None and ratio is not None:
+                self._tensorboard.update_ratio(record["step"], record["name"], ratio)
+        self._pending_updates = []
 
     def _warn(self, records, step):
         """One warning per kind of problem for the whole step, naming every layer that has
@@ -378,8 +484,12 @@ class GradientLogger:
                        f"problem; the records have every step.", category)
 
     def flush(self):
-        """Close the step in progress now: its records, global norm and warnings appear."""
+        """Close the step in progress now: its records, global norm and warnings appear,
+        and the TensorBoard events written so far reach the disk. Its update ratios stay
+        pending: the optimizer step may not have run yet."""
         self._close_step()
+        if self._tensorboard is not None:
+            self._tensorboard.flush()
 
     # -------------------------------------------------------------- results
     @property
@@ -422,6 +532,22 @@ class GradientLogger:
             writer.writeheader()
             writer.writerows(self.records)
 
+    def to_tensorboard(self, log_dir):
+        """Write the records so far to a TensorBoard run in ``log_dir`` (a directory or a
+        ``SummaryWriter``, as the ``tensorboard`` argument): every statistic as a scalar
+        (tags in ``cynn/hooks/tensorboard.py``, step = the logger's step) and the global
+        norms. Histograms need the gradients themselves, which the records do not keep:
+        ask for them when attaching (``tensorboard=..., histograms=True``). Needs
+        ``pip install "cynn-nn[tensorboard]"``.
+        """
+        writer = TensorBoardWriter(log_dir, what="GradientLogger.to_tensorboard()")
+        try:
+            writer.records(self.records)
+            for step, norm in self.global_norms.items():
+                writer.global_norm(step, norm)
+        finally:
+            writer.close()
+
     def plot(self, path):
         """Save a gradient-flow figure to ``path`` (PNG, or any format matplotlib infers
         from the suffix) and return ``path``.
@@ -437,16 +563,23 @@ class GradientLogger:
 
     # -------------------------------------------------------------- life cycle
     def remove(self):
-        """Detach every hook (idempotent). The records stay; later backward passes add none."""
+        """Detach every hook (idempotent). The records stay; later backward passes add none.
+
+        Measures the pending update ratios of the last logged step (call it after the
+        last ``optimizer.step()``) and closes the TensorBoard writer the logger created.
+        """
         if not self.attached:
             return
         self._close_step()
+        self._measure_updates()
         for handle in self._handles:
             handle.remove()
         self._handles = []
         for module in list(self._tree):
             _WATCHED.discard(module)
         self.attached = False
+        if self._tensorboard is not None:
+            self._tensorboard.close()
 
     def __enter__(self):
         return self
