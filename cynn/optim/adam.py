@@ -5,7 +5,7 @@ from .. import _dtype
 from .._tensor import Tensor
 from .._kernels import optim as _kernels
 from .optimizer import Optimizer, _check_fused, _kernel_threads, _multi_tensor, _to_scalar
-from .sgd import _refuse_differentiable
+from ._differentiable import adam_step
 
 __all__ = ["Adam", "AdamW", "adam"]
 
@@ -52,9 +52,10 @@ class Adam(Optimizer):
             As in torch, ``fused=True`` also keeps the step counter in float32, and
             raises with ``foreach=True`` or ``differentiable=True``.
         capturable (bool): must be False (CUDA graphs only).
-        differentiable (bool): must be False: cynn's updates are not recorded by
-            autograd, so there is no differentiable path to fall back on; True raises
-            rather than silently doing less.
+        differentiable (bool): record the step in autograd (Tensor ops with grad mode
+            on, much slower than the kernel), so that the updated parameters are
+            differentiable with respect to the parameters, gradients and a Tensor ``lr``
+            before the step; parameters may then be non-leaf tensors.
 
     State (per parameter): ``"step"`` (0-dim float tensor), ``"exp_avg"`` and
     ``"exp_avg_sq"`` (the parameter's shape), plus ``"max_exp_avg_sq"`` with amsgrad.
@@ -106,7 +107,6 @@ class Adam(Optimizer):
                     "fused": fused, "decoupled_weight_decay": decoupled_weight_decay}
         super().__init__(params, defaults)
         _check_fused(fused, foreach, differentiable)
-        _refuse_differentiable(differentiable)
 
     def __setstate__(self, state):
         super().__setstate__(state)
@@ -158,6 +158,13 @@ class Adam(Optimizer):
         for group in self.param_groups:
             params, grads, states = self._init_group(group)
             beta1, beta2 = group["betas"]
+            if group["differentiable"]:
+                adam_step(params, grads, states, amsgrad=group["amsgrad"],
+                          beta1=beta1, beta2=beta2, lr=group["lr"],
+                          weight_decay=group["weight_decay"], eps=group["eps"],
+                          maximize=group["maximize"],
+                          decoupled_weight_decay=group["decoupled_weight_decay"])
+                continue
             adam(params, grads,
                  [s["exp_avg"] for s in states], [s["exp_avg_sq"] for s in states],
                  [s["max_exp_avg_sq"] for s in states] if group["amsgrad"] else [],

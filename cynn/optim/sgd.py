@@ -3,15 +3,10 @@ import numpy as np
 
 from .._kernels import optim as _kernels
 from .._tensor import Tensor
+from ._differentiable import sgd_step
 from .optimizer import Optimizer, _check_fused, _kernel_threads, _multi_tensor, _to_scalar
 
 __all__ = ["SGD", "sgd"]
-
-
-def _refuse_differentiable(differentiable):
-    if differentiable:
-        raise RuntimeError("differentiable=True is not supported: cynn optimizers update "
-                           "parameters outside autograd")
 
 
 class SGD(Optimizer):
@@ -42,9 +37,10 @@ class SGD(Optimizer):
             (float32 and float64; other dtypes and non-contiguous arrays fall back to
             the same update in numpy). ``fused=True`` with ``foreach=True`` or
             ``differentiable=True`` raises, as in torch.
-        differentiable (bool): must be False: cynn's updates are not recorded by
-            autograd, so there is no differentiable path to fall back on; True raises
-            rather than silently doing less.
+        differentiable (bool): record the step in autograd (Tensor ops with grad mode
+            on, much slower than the kernel), so that the updated parameters are
+            differentiable with respect to the parameters, gradients and a Tensor ``lr``
+            before the step; parameters may then be non-leaf tensors.
 
     State (per parameter, ``momentum != 0`` only): ``"momentum_buffer"`` with the
     parameter's shape.
@@ -75,7 +71,6 @@ class SGD(Optimizer):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, defaults)
         _check_fused(fused, foreach, differentiable)
-        _refuse_differentiable(differentiable)
 
     def __setstate__(self, state):
         super().__setstate__(state)
@@ -112,6 +107,13 @@ class SGD(Optimizer):
                     states.append(state)
                     buffers.append(state.get("momentum_buffer"))
             fresh = [i for i, buf in enumerate(buffers) if buf is None]
+            if group["differentiable"]:
+                sgd_step(params, grads, buffers, lr=group["lr"], momentum=momentum,
+                         dampening=group["dampening"], weight_decay=group["weight_decay"],
+                         nesterov=group["nesterov"], maximize=group["maximize"])
+                for state, buf in zip(states, buffers):
+                    state["momentum_buffer"] = buf
+                continue
             sgd(params, grads, buffers if momentum != 0 else None,
                 foreach=group["foreach"], fused=group["fused"],
                 weight_decay=group["weight_decay"], momentum=momentum, lr=group["lr"],

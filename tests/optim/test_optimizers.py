@@ -418,7 +418,5 @@ def test_tensor_learning_rate_is_accepted():
 
 
 def test_unsupported_modes_are_refused_clearly():
-    with pytest.raises(RuntimeError, match="differentiable=True is not supported"):
-        cynn.optim.SGD([_leaf(cynn)], differentiable=True)
     with pytest.raises(ValueError, match="capturable=True needs CUDA"):
         cynn.optim.Adam([_leaf(cynn)], capturable=True)
