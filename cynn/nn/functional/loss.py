@@ -14,7 +14,7 @@ from ..._tensor import Size, Tensor, _torch_type_name
 from ...autograd.functions import loss as L
 
 __all__ = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
-           "binary_cross_entropy_with_logits", "nll_loss", "cross_entropy", "kl_div", "one_hot"]
+           "binary_cross_entropy_with_logits", "nll_loss", "cross_entropy", "kl_div"]
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -459,24 +459,3 @@ def _cross_entropy_smoothed(input, target, weight, red, ignore_index,  # noqa: A
     elif red == L.SUM:
         smooth = smooth.sum()
     return nll * (1 - label_smoothing) + smooth * (label_smoothing / n_classes)
-
-
-def one_hot(tensor, num_classes=-1):
-    """int64 tensor of shape ``tensor.shape + (num_classes,)`` with a 1 at each index.
-
-    ``num_classes=-1`` uses ``tensor.max() + 1``.
-    """
-    _check_tensor(tensor, "input", 1, "one_hot")
-    idx = tensor._data
-    if idx.dtype != np.int64:
-        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
-    if num_classes == -1:
-        if idx.size == 0:
-            raise RuntimeError("Can not infer total number of classes from empty tensor.")
-        num_classes = int(idx.max()) + 1
-    if idx.size and idx.min() < 0:
-        raise RuntimeError("Class values must be non-negative.")
-    if idx.size and idx.max() >= num_classes:
-        raise RuntimeError("Class values must be smaller than num_classes.")
-    out = (idx[..., None] == np.arange(num_classes)).astype(np.int64)
-    return Tensor._wrap(out)
