@@ -86,7 +86,7 @@ def test_named_temp_file_carries_target_and_pid(tmp_path, monkeypatch):
 
 
 def test_link_refused_falls_back_to_a_named_temp_file(tmp_path, monkeypatch):
-    monkeypatch.setattr(serialization, "_link_unnamed_temp_file", lambda fd, d, base: None)
+    monkeypatch.setattr(serialization._atomic, "_link_unnamed_temp_file", lambda fd, d, base: None)
     path = tmp_path / "m"
     cynn.save({"w": np.arange(5.0)}, path)
     assert cynn.load(path)["w"].numpy().tolist() == [0.0, 1.0, 2.0, 3.0, 4.0]

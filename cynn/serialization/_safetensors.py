@@ -1,4 +1,4 @@
-"""``cynn.save`` / ``cynn.load``: checkpoints in the safetensors layout, never pickle.
+"""cynn's safetensors checkpoints: tensors in the safetensors layout, structure as JSON.
 
 The file layout is the one the ``safetensors`` package reads and writes::
 
@@ -35,39 +35,22 @@ What cynn writes:
 Loading returns Tensors where Tensors or arrays were saved (``requires_grad`` is
 not stored, as in a state dict); numpy scalars are saved as Python numbers.
 
-Writes are atomic: the file is written to a temporary file in the same
-directory, flushed to disk, then renamed over the target, so a failure at any
-point leaves the previous file as it was. Where the OS offers it (Linux'
-``O_TMPFILE``) the temporary file has no name while it is written and is linked
-under one only just before the rename, so a process killed mid-save leaves
-nothing behind. Otherwise it is named ``.<target>.<pid>.<random>.cynn-tmp``, and
-each save removes the ones of its target left by processes that no longer run.
-
 Reading checks every header field against the file before allocating or reading
 any tensor, and raises ``SerializationError`` (a ``ValueError``) saying what is
 wrong -- whatever the bytes, never another exception from numpy or json.
 """
-import errno
 import json
 import math
-import os
-import re
-import secrets
 import struct
 import sys
 from collections.abc import Mapping
 
 import numpy as np
 
-from ._device import device
-from ._tensor import Tensor
+from .._tensor import Tensor
+from ._errors import SerializationError
 
-__all__ = ["save", "load", "SerializationError"]
-
-
-class SerializationError(ValueError):
-    """The file is not a valid safetensors file, or cynn's structure metadata in it is damaged."""
-
+__all__ = ["encode", "write", "read", "foreign_format"]
 
 _NUMPY_BY_CODE = {
     "F64": np.dtype(np.float64), "F32": np.dtype(np.float32), "F16": np.dtype(np.float16),
@@ -83,220 +66,9 @@ _MAX_NDIM = 64  # numpy's limit
 _METADATA_KEY = "__metadata__"
 _STRUCTURE_KEY = "cynn.structure"
 _LONE_TENSOR_NAME = "tensor"
-_TEMP_SUFFIX = ".cynn-tmp"
-# Room for ".<stem>.<pid>.<12 hex>.cynn-tmp" within the usual 255-byte name limit.
-_MAX_TEMP_STEM_BYTES = 200
 
 
-# ---------------------------------------------------------------------- save
-
-def save(obj, path):
-    """Save Tensors, a state dict or a nested checkpoint to ``path`` as safetensors.
-
-    Args:
-        obj: a Tensor or numpy array, or a dict (nested dicts with str/int keys,
-            lists and tuples allowed) of Tensors, arrays and int/float/bool/str/None.
-            Modules and other objects are refused: save ``model.state_dict()``.
-        path (str or os.PathLike): the file to write; replaced atomically.
-
-    Raises:
-        TypeError: ``obj`` holds something that cannot be stored (nothing is written).
-
-    Example::
-
-        >>> import cynn, tempfile, os
-        >>> path = os.path.join(tempfile.mkdtemp(), "model.safetensors")
-        >>> cynn.save({"weight": cynn.ones(2, 3)}, path)
-        >>> cynn.load(path)["weight"].shape
-        cynn.Size([2, 3])
-    """
-    target = _target_path(path)
-    header, arrays = _encode_file(obj)
-    directory, base = os.path.split(target)
-    if not os.path.isdir(directory):
-        raise FileNotFoundError(errno.ENOENT, "cynn.save(): no such directory", directory)
-    _remove_stale_temp_files(directory, base)
-    temp_path = _write_temp_file(directory, base, target,
-                                 lambda f: _write_file(f, header, arrays))
-    try:
-        os.replace(temp_path, target)
-    except BaseException:
-        _unlink_quietly(temp_path)
-        raise
-    _fsync_directory(directory)
-
-
-def _target_path(path):
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"cynn.save(): argument 'path' must be str or os.PathLike, "
-                        f"not {type(path).__name__}")
-    # Through a symlink, replace the file it points to, as open(path, "wb") would.
-    return os.path.realpath(os.fspath(path))
-
-
-def _write_temp_file(directory, base, target, write):
-    """A complete, fsynced copy of the new file next to ``target``, under a temporary name.
-
-    If anything fails, no temporary file remains.
-    """
-    fd = _open_unnamed_temp_file(directory)
-    if fd is not None:
-        temp_path = None
-        try:
-            with os.fdopen(fd, "wb") as f:
-                _fill(f, write, target, None)
-                temp_path = _link_unnamed_temp_file(f.fileno(), directory, base)
-        except BaseException:
-            if temp_path is not None:  # linked, then closing failed
-                _unlink_quietly(temp_path)
-            raise
-        if temp_path is not None:
-            return temp_path
-    fd, temp_path = _create_named_temp_file(directory, base)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            _fill(f, write, target, temp_path)
-    except BaseException:
-        _unlink_quietly(temp_path)
-        raise
-    return temp_path
-
-
-def _fill(f, write, target, temp_path):
-    write(f)
-    f.flush()
-    os.fsync(f.fileno())
-    try:
-        mode = os.stat(target).st_mode & 0o7777  # an overwrite keeps the file's permissions
-    except FileNotFoundError:
-        return
-    if os.chmod in os.supports_fd:
-        os.chmod(f.fileno(), mode)
-    else:
-        os.chmod(temp_path, mode)
-
-
-def _open_unnamed_temp_file(directory):
-    """An fd of a new file in ``directory`` that has no name yet (Linux O_TMPFILE), or None.
-
-    The file vanishes with the process unless it is linked, so a kill -9 mid-write
-    leaves nothing. Linking it needs /proc (see _link_unnamed_temp_file).
-    """
-    o_tmpfile = getattr(os, "O_TMPFILE", None)
-    if (o_tmpfile is None or os.link not in os.supports_dir_fd
-            or not os.path.isdir("/proc/self/fd")):
-        return None
-    try:
-        # Created with the umask-governed mode a plain open() gives.
-        return os.open(directory, o_tmpfile | os.O_WRONLY, 0o666)
-    except OSError:  # this filesystem (or kernel) has no unnamed files: use a named one
-        return None
-
-
-def _link_unnamed_temp_file(fd, directory, base):
-    """Give the unnamed file ``fd`` a temporary name in ``directory``; None if the OS refuses.
-
-    linkat(AT_SYMLINK_FOLLOW) on /proc/self/fd/<fd> is the unprivileged way to do
-    it (open(2)); a plain link() would try to link the /proc symlink itself.
-    """
-    try:
-        proc_fd = os.open("/proc/self/fd", os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    except OSError:
-        return None
-    try:
-        for _ in range(100):
-            temp_path = _temp_path(directory, base)
-            try:
-                os.link(str(fd), temp_path, src_dir_fd=proc_fd, follow_symlinks=True)
-                return temp_path
-            except FileExistsError:
-                continue
-            except OSError:
-                return None
-    finally:
-        os.close(proc_fd)
-    raise FileExistsError(f"cynn.save(): could not create a temporary file in {directory!r}")
-
-
-def _create_named_temp_file(directory, base):
-    """A new named file next to the target, created with the mode a plain open() gives."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    for _ in range(100):
-        temp_path = _temp_path(directory, base)
-        try:
-            return os.open(temp_path, flags, 0o666), temp_path
-        except FileExistsError:
-            continue
-    raise FileExistsError(f"cynn.save(): could not create a temporary file in {directory!r}")
-
-
-def _temp_stem(base):
-    """``base``, shortened so that a temporary file's name stays within NAME_MAX."""
-    stem = base
-    while len(os.fsencode(stem)) > _MAX_TEMP_STEM_BYTES:
-        stem = stem[:-1]
-    return stem
-
-
-def _temp_path(directory, base):
-    # The pid lets a later save tell a dead process's leftover from a save in progress.
-    name = f".{_temp_stem(base)}.{os.getpid()}.{secrets.token_hex(6)}{_TEMP_SUFFIX}"
-    return os.path.join(directory, name)
-
-
-def _remove_stale_temp_files(directory, base):
-    """Delete the temporary files of ``base`` whose writing process no longer runs.
-
-    Best effort: a directory that cannot be listed, or a file another save removes
-    first, is no reason to fail this save.
-    """
-    pattern = re.compile(re.escape(f".{_temp_stem(base)}.") + r"([0-9]{1,10})\.[0-9a-f]{12}"
-                         + re.escape(_TEMP_SUFFIX))
-    try:
-        names = os.listdir(directory)
-    except OSError:
-        return
-    for name in names:
-        match = pattern.fullmatch(name)
-        if match and not _process_may_run(int(match[1])):
-            _unlink_quietly(os.path.join(directory, name))
-
-
-def _process_may_run(pid):
-    """False only when process ``pid`` certainly does not exist."""
-    if os.name != "posix" or not 0 < pid < 2 ** 31 or pid == os.getpid():
-        return True  # on Windows os.kill(pid, 0) would send CTRL_C_EVENT: never probe there
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # EPERM: it runs, as another user
-        return True
-    return True
-
-
-def _unlink_quietly(path):
-    try:
-        os.unlink(path)
-    except OSError:
-        pass
-
-
-def _fsync_directory(directory):
-    """Make the rename itself durable; not possible on every OS or filesystem."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def _encode_file(obj):
+def encode(obj):
     """(header bytes, arrays in file order): everything is checked before the disk is touched."""
     tensors, structure = _flatten(obj)
     header = {}
@@ -320,15 +92,14 @@ def _encode_file(obj):
     return header_bytes, arrays
 
 
-def _write_file(f, header_bytes, arrays):
+def write(f, header_bytes, arrays, write_array):
+    """Write a file :func:`encode` prepared; ``write_array(f, array)`` writes each tensor."""
     f.write(struct.pack("<Q", len(header_bytes)))
     f.write(header_bytes)
     for array in arrays:
-        _write_array(f, array)
+        write_array(f, array)
 
 
-def _write_array(f, array):
-    f.write(memoryview(array.reshape(-1).view(np.uint8)))
 
 
 def _as_array(value):
@@ -361,11 +132,13 @@ def _encode_node(value, path, tensors, open_containers):
         return value
     if isinstance(value, np.generic) and value.dtype.kind in "biuf":
         return value.item()
-    if not isinstance(value, (Mapping, list, tuple)):
+    # A tuple or list subclass (cynn.Size, a namedtuple) would come back as a plain one.
+    if not (isinstance(value, Mapping) or type(value) in (list, tuple)):
         hint = " (save model.state_dict() instead)" if hasattr(value, "state_dict") else ""
         raise TypeError(f"cynn.save(): cannot store {_describe(path)} of type "
                         f"{type(value).__name__}{hint}; only Tensors, numpy arrays, dicts, lists, "
-                        f"tuples and int/float/bool/str/None can be saved (cynn never pickles)")
+                        f"tuples and int/float/bool/str/None can be stored in the safetensors "
+                        f"format (use format='torch' for other objects)")
     if id(value) in open_containers:
         raise TypeError(f"cynn.save(): {_describe(path)} contains itself")
     open_containers.add(id(value))
@@ -396,55 +169,6 @@ def _unique_name(name, taken):
 def _describe(path):
     return "obj" + "".join(f"[{key!r}]" for key in path)
 
-
-# ---------------------------------------------------------------------- load
-
-def load(path, map_location=None, *, weights_only=True):
-    """Load what :func:`save` wrote, or any safetensors file, from ``path``.
-
-    Args:
-        path (str or os.PathLike): a safetensors file.
-        map_location: accepted for PyTorch compatibility; cynn runs on the CPU, so
-            only ``None``, ``"cpu"`` (or a cpu device), a dict mapping to ``"cpu"``
-            or a callable (applied to nothing: every storage is already on the CPU).
-        weights_only (bool): accepted for PyTorch compatibility; cynn never unpickles,
-            so loading is always weights-only.
-
-    Returns:
-        What was saved: a Tensor, or a dict (nested as saved) whose tensors are
-        Tensors. A file written by another tool loads as a flat dict of
-        name -> Tensor in header order.
-
-    Raises:
-        SerializationError: the file is not a valid safetensors file (truncated, a
-            header out of bounds, overlapping tensors, an unknown dtype, a
-            pickle/zip file ...). Nothing in the file is ever executed.
-    """
-    _check_map_location(map_location)
-    if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"cynn.load(): argument 'path' must be str or os.PathLike, "
-                        f"not {type(path).__name__}")
-    source = os.fspath(path)
-    with open(source, "rb") as f:
-        file_size = os.fstat(f.fileno()).st_size
-        header_length, header = _read_header(f, file_size, source)
-        data_start = 8 + header_length
-        entries, metadata = _parse_header(header, file_size - data_start, source)
-        arrays = {entry.name: _read_array(f, data_start, entry, source) for entry in entries}
-    structure = metadata.get(_STRUCTURE_KEY)
-    if structure is None:
-        return {name: Tensor._wrap(array) for name, array in arrays.items()}
-    return _decode_structure(structure, arrays, source)
-
-
-def _check_map_location(map_location):
-    if map_location is None or callable(map_location):
-        return
-    targets = map_location.values() if isinstance(map_location, Mapping) else [map_location]
-    for target in targets:
-        device(str(target))  # raises for anything but the CPU
-
-
 class _Entry:
     __slots__ = ("name", "dtype", "shape", "begin", "end")
 
@@ -452,22 +176,38 @@ class _Entry:
         self.name, self.dtype, self.shape, self.begin, self.end = name, dtype, shape, begin, end
 
 
-def _foreign_format(prefix):
+def foreign_format(prefix):
     """What a non-safetensors file looks like, from its first bytes."""
-    if prefix.startswith(b"PK\x03\x04"):
-        return ("it is a zip archive, the format torch.save() writes; cynn never unpickles. "
-                "Convert it where torch is installed: "
-                "safetensors.torch.save_file(torch.load(path), new_path)")
     if prefix[:1] == b"\x80" and prefix[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05"):
-        return "it is a Python pickle (e.g. an old torch.save() file); cynn never unpickles"
+        return ("it is a Python pickle (e.g. torch.save(..., _use_new_zipfile_serialization="
+                "False)); cynn reads pickles only inside torch's zip format and never unpickles "
+                "a bare pickle file")
     if prefix.startswith(b"\x93NUMPY"):
         return "it is a NumPy .npy file; load it with numpy.load"
     return None
 
 
+def read(f, start, file_size, source):
+    """The object in the safetensors file that begins at byte ``start`` of ``f``.
+
+    Args:
+        f: a binary file positioned at ``start``, with ``seek`` and ``readinto``.
+        file_size (int): the bytes from ``start`` to the end of the file.
+        source (str): how error messages name the file.
+    """
+    header_length, header = _read_header(f, file_size, source)
+    data_start = start + 8 + header_length
+    entries, metadata = _parse_header(header, file_size - 8 - header_length, source)
+    arrays = {entry.name: _read_array(f, data_start, entry, source) for entry in entries}
+    structure = metadata.get(_STRUCTURE_KEY)
+    if structure is None:
+        return {name: Tensor._wrap(array) for name, array in arrays.items()}
+    return _decode_structure(structure, arrays, source)
+
+
 def _read_header(f, file_size, source):
     prefix = f.read(8)
-    foreign = _foreign_format(prefix)
+    foreign = foreign_format(prefix)
     if file_size < 8:
         raise SerializationError(f"{source}: not a safetensors file: it is {file_size} bytes "
                                  f"long, too short for the 8-byte header length")
