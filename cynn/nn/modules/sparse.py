@@ -29,6 +29,19 @@ def _make_weight(num_embeddings, embedding_dim, _weight, requires_grad, device, 
     return Parameter(_weight, requires_grad=requires_grad), False
 
 
+
+def _row_index(padding_idx, num_embeddings, name):
+    """``padding_idx`` as a row in ``[0, num_embeddings)`` (negative counts from the
+    end); torch's AssertionError otherwise."""
+    if padding_idx is None:
+        return None
+    if padding_idx > 0:
+        assert padding_idx < num_embeddings, f"{name} must be within num_embeddings"
+    elif padding_idx < 0:
+        assert padding_idx >= -num_embeddings, f"{name} must be within num_embeddings"
+        padding_idx = num_embeddings + padding_idx
+    return padding_idx
+
 class Embedding(Module):
     """A lookup table of ``num_embeddings`` vectors of size ``embedding_dim``: each index
     of the input is replaced by its row of ``weight``.
@@ -67,12 +80,8 @@ class Embedding(Module):
         super().__init__()
         self.num_embeddings = num_embeddings
         self.embedding_dim = embedding_dim
-        if padding_idx is not None:
-            if padding_idx > 0:
-                assert padding_idx < num_embeddings, "Padding_idx must be within num_embeddings"
-            elif padding_idx < 0:
-                assert padding_idx >= -num_embeddings, "Padding_idx must be within num_embeddings"
-                padding_idx = num_embeddings + padding_idx
+        # torch's message, capitalised as torch has it for this class
+        padding_idx = _row_index(padding_idx, num_embeddings, "Padding_idx")
         if sparse:
             _refuse_sparse("Embedding")
         self.padding_idx = padding_idx
@@ -175,12 +184,7 @@ class EmbeddingBag(Module):
         self.max_norm = max_norm
         self.norm_type = norm_type
         self.scale_grad_by_freq = scale_grad_by_freq
-        if padding_idx is not None:
-            if padding_idx > 0:
-                assert padding_idx < num_embeddings, "padding_idx must be within num_embeddings"
-            elif padding_idx < 0:
-                assert padding_idx >= -num_embeddings, "padding_idx must be within num_embeddings"
-                padding_idx = num_embeddings + padding_idx
+        padding_idx = _row_index(padding_idx, num_embeddings, "padding_idx")
         if sparse:
             _refuse_sparse("EmbeddingBag")
         self.padding_idx = padding_idx
