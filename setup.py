@@ -119,7 +119,7 @@ class BuildKernels(build_ext):
         super().build_extensions()
         # recorded only once every kernel is built: after a failed build the flags on
         # record differ, and nothing half-built is reused
-        self._write_build_config(openmp, compile_args, link_args)
+        self._write_build_config()
 
     def build_extension(self, ext):
         if not self._reuse_in_place_build(ext):
@@ -132,9 +132,8 @@ class BuildKernels(build_ext):
         (``--force`` recompiles all)."""
         if self.force or not (self.inplace or getattr(self, "editable_mode", False)):
             return False
-        current = {k: self._config[k] for k in _FLAG_KEYS}
         if self._previous_build is None or \
-                {k: self._previous_build.get(k) for k in _FLAG_KEYS} != current:
+                {k: self._previous_build.get(k) for k in _FLAG_KEYS} != self._config:
             return False
         built = ROOT / self.get_ext_filename(ext.name)
         if not built.exists():
@@ -149,17 +148,10 @@ class BuildKernels(build_ext):
         print(f"cynn: {ext.name} is up to date, not recompiled", file=sys.stderr)
         return True
 
-    def _write_build_config(self, openmp, compile_args, link_args):
-        text = (
-            '"""Written by setup.py at build time; do not edit."""\n'
-            f"OPENMP = {openmp!r}\n"
-            f"DEBUG = {DEBUG!r}\n"
-            f"SANITIZE = {SANITIZE!r}\n"
-            f"COMPILE_ARGS = {compile_args!r}\n"
-            f"LINK_ARGS = {link_args!r}\n"
-            f"DIRECTIVES = {_directives()!r}\n"
-            f"COMPILER = {' '.join(getattr(self.compiler, 'compiler_so', []) or [])!r}\n"
-        )
+    def _write_build_config(self):
+        text = ('"""Written by setup.py at build time; do not edit."""\n'
+                + "".join(f"{key} = {value!r}\n" for key, value in self._config.items())
+                + f"COMPILER = {' '.join(getattr(self.compiler, 'compiler_so', []) or [])!r}\n")
         targets = [ROOT / "cynn" / "_build_config.py"]
         if not self.inplace:
             targets.append(Path(self.build_lib) / "cynn" / "_build_config.py")
