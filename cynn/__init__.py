@@ -12,6 +12,7 @@ from ._threads import get_num_threads, set_num_threads
 from ._tensor import Size, Tensor
 from ._creation import *  # noqa: F401,F403
 from ._functions import *  # noqa: F401,F403
+from ._ops import *  # noqa: F401,F403
 from .autograd import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,
                        no_grad, set_grad_enabled)
 from . import autograd

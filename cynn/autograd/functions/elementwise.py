@@ -413,7 +413,10 @@ class _Piecewise(Function):
 class Sign(_Piecewise):
     @staticmethod
     def forward(ctx, x):
-        return np.sign(x)
+        out = np.sign(x)
+        if x.dtype.kind == "f":  # torch's sign(nan) is 0
+            out[np.isnan(out)] = 0
+        return out
 
 
 class Floor(_Piecewise):

@@ -1,0 +1,453 @@
+"""Index-driven ops: gather/scatter along a dimension, index_select/add/copy/fill,
+masked_select/scatter, take, index_put.
+
+Indices reach these Functions already checked (dtype, rank, range) by ``cynn._ops.
+indexing``; they are numpy int arrays here. The gradient of a gather is a scatter-add
+and vice versa; positions overwritten by a scatter/copy get no gradient from the
+overwritten input.
+"""
+import numpy as np
+
+from ..function import Function
+
+
+def along(index, dim):
+    """The full index tuple that puts ``index`` at ``dim`` and every other position
+    in place (``x[along(i, d)]`` is ``take_along_axis`` for index shapes smaller than x)."""
+    grid = list(np.indices(index.shape, sparse=True))
+    grid[dim] = index
+    return tuple(grid)
+
+
+def _head(src, shape):
+    """The leading block of ``src`` with ``shape`` (torch lets a scatter index be
+    smaller than its source: the rest of the source is not read)."""
+    return src[tuple(slice(0, n) for n in shape)]
+
+
+class Gather(Function):
+    fresh_gradients = True
+
+    @staticmethod
+    def forward(ctx, x, dim, index):
+        ctx.save_for_backward(index)
+        ctx.meta = (x.shape, x.dtype, dim)
+        if x.ndim == 0:
+            return x.copy().reshape(index.shape)
+        return x[along(index, dim)]
+
+    @staticmethod
+    def backward(ctx, g):
+        (index,) = ctx.saved_tensors
+        shape, dtype, dim = ctx.meta
+        gx = np.zeros(shape, g.dtype)
+        if gx.ndim == 0:
+            return gx + g.sum(), None, None
+        np.add.at(gx, along(index, dim), g)
+        return gx, None, None
+
+
+class Scatter(Function):
+    """``out = x`` with ``out[along(index)] = src`` (or a number, or reduced into with
+    ``reduce='add'/'multiply'``)."""
+    fresh_gradients = True
+    grad_fn_name = "ScatterBackward0"
+
+    @staticmethod
+    def forward(ctx, x, dim, index, src, reduce):
+        out = x.copy()
+        ctx.save_for_backward(index)
+        ctx.dim = dim
+        ctx.src_is_array = isinstance(src, np.ndarray)
+        ctx.src_shape = np.shape(src)
+        if out.ndim == 0:
+            out = out.reshape(1)
+            index = index.reshape(-1)[:1] if index.size else index.reshape(0)
+            src = np.asarray(src).reshape(-1)[:index.size] if ctx.src_is_array else src
+            dim = 0
+        where = along(index, dim)
+        value = _head(src, index.shape) if ctx.src_is_array else src
+        if reduce is None:
+            out[where] = value
+        elif reduce == "add":
+            np.add.at(out, where, value)
+        else:
+            np.multiply.at(out, where, value)
+        return out.reshape(x.shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        (index,) = ctx.saved_tensors
+        dim = ctx.dim
+        gx = gsrc = None
+        if g.ndim == 0:
+            g1, index, dim = g.reshape(1), index.reshape(-1)[:1], 0
+        else:
+            g1 = g
+        if ctx.needs_input_grad[0]:
+            gx = g1.copy()
+            gx[along(index, dim)] = 0
+            gx = gx.reshape(g.shape)
+        if ctx.src_is_array and ctx.needs_input_grad[3]:
+            gsrc = _zero_padded(g1[along(index, dim)], ctx.src_shape)
+        return gx, None, None, gsrc, None
+
+
+class ScatterValue(Scatter):
+    """``scatter`` of a number (torch's second overload)."""
+    grad_fn_name = "ScatterBackward1"
+
+
+class ScatterAdd(Function):
+    fresh_gradients = False
+
+    @staticmethod
+    def forward(ctx, x, dim, index, src):
+        out = x.copy()
+        ctx.save_for_backward(index)
+        ctx.meta = (dim, src.shape)
+        if out.ndim == 0:
+            return out + _head(src.reshape(-1), (index.size,)).sum()
+        np.add.at(out, along(index, dim), _head(src, index.shape))
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (index,) = ctx.saved_tensors
+        dim, src_shape = ctx.meta
+        gsrc = None
+        if ctx.needs_input_grad[3]:
+            gsrc = np.zeros(src_shape, g.dtype)
+            if g.ndim == 0:
+                gsrc.reshape(-1)[:index.size] = g
+            else:
+                _head(gsrc, index.shape)[...] = g[along(index, dim)]
+        return g, None, None, gsrc
+
+
+_REDUCE_UFUNC = {"sum": np.add, "prod": np.multiply, "mean": np.add, "amax": np.maximum,
+                 "amin": np.minimum}
+
+
+class ScatterReduce(Function):
+    """torch's ``scatter_reduce``: each target position reduces the sources scattered
+    to it (and itself when ``include_self``); ``mean`` divides by that count."""
+    fresh_gradients = True
+
+    @staticmethod
+    def forward(ctx, x, dim, index, src, reduce, include_self):
+        scalar = x.ndim == 0
+        ctx.src_shape = src.shape
+        if scalar:
+            x, index, src, dim = x.reshape(1), index.reshape(-1), src.reshape(-1), 0
+        src = _head(src, index.shape)
+        where = along(index, dim)
+        touched = np.zeros(x.shape, np.int64)
+        np.add.at(touched, where, 1)
+        out = x.copy()
+        if not include_self:  # start touched positions from the reduction's identity
+            identity = {"sum": 0, "mean": 0, "prod": 1}.get(reduce)
+            if identity is None:
+                identity = (-np.inf if reduce == "amax" else np.inf) if x.dtype.kind == "f" else \
+                    (np.iinfo(x.dtype).min if reduce == "amax" else np.iinfo(x.dtype).max)
+            out[touched > 0] = identity
+        _REDUCE_UFUNC[reduce].at(out, where, src)
+        if reduce == "mean":
+            count = touched + (1 if include_self else 0)
+            count = np.maximum(count, 1)
+            out = out / count if x.dtype.kind == "f" else out // count
+            out = out.astype(x.dtype, copy=False)
+            if not include_self:
+                out = np.where(touched > 0, out, x)
+            ctx.count = count
+        ctx.save_for_backward(x, index, src, out)
+        ctx.meta = (dim, reduce, include_self, scalar)
+        return out.reshape(()) if scalar else out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, index, src, out = ctx.saved_tensors
+        dim, reduce, include_self, scalar = ctx.meta
+        g = g.reshape(out.shape)
+        where = along(index, dim)
+        touched = np.zeros(x.shape, np.int64)
+        np.add.at(touched, where, 1)
+        if reduce == "sum":
+            gx = g.copy() if include_self else np.where(touched > 0, 0, g)
+            gsrc = g[where]
+        elif reduce == "mean":
+            gx = g / ctx.count if include_self else np.where(touched > 0, 0, g)
+            gsrc = (g / ctx.count)[where]
+        elif reduce in ("amax", "amin"):
+            # the gradient is shared evenly by every value equal to the result; torch
+            # counts the input's own value among them even with include_self=False
+            # (and then gives it no gradient), so the shares match torch's
+            hits_self = x == out
+            hits_src = src == out[where]
+            n_hits = hits_self.astype(g.dtype)
+            np.add.at(n_hits, where, hits_src.astype(g.dtype))
+            share = g / np.maximum(n_hits, 1)
+            gx = np.where(hits_self & (include_self | (touched == 0)), share, 0)
+            gsrc = np.where(hits_src, share[where], 0)
+        else:
+            gx, gsrc = _prod_grads(x, src, out, where, g, include_self, touched)
+        gx = gx.astype(g.dtype, copy=False).reshape(() if scalar else x.shape)
+        gsrc_full = None
+        if ctx.needs_input_grad[3]:
+            gsrc_full = _zero_padded(np.asarray(gsrc, g.dtype), ctx.src_shape)
+        return gx, None, None, gsrc_full, None, None
+
+
+def _zero_padded(head, shape):
+    """``head`` placed at the start of a zero array of ``shape`` (sources beyond the
+    index's extent get no gradient)."""
+    if head.shape == tuple(shape):
+        return head
+    out = np.zeros(shape, head.dtype)
+    if out.ndim == 0:
+        return head.reshape(-1)[:1].reshape(()) if head.size else out
+    if head.ndim != out.ndim:
+        out.reshape(-1)[:head.size] = head.reshape(-1)
+        return out
+    out[tuple(slice(0, n) for n in head.shape)] = head
+    return out
+
+
+def _prod_grads(x, src, out, where, g, include_self, touched):
+    """Each factor's gradient is the product of the other factors of its group: the
+    group's product over the non-zero factors, with the zero count deciding (none:
+    out / v; one: only the zero gets the product of the rest; more: all zero)."""
+    one = np.ones((), x.dtype)
+    self_in = include_self | (touched == 0)
+    nonzero_prod = np.where(self_in & (x != 0), x, one).astype(x.dtype)
+    zeros = (self_in & (x == 0)).astype(np.int64)
+    np.multiply.at(nonzero_prod, where, np.where(src != 0, src, one))
+    np.add.at(zeros, where, (src == 0).astype(np.int64))
+
+    def factor_grad(v, nz_prod, n_zero):
+        return np.where(n_zero == 0, nz_prod / np.where(v == 0, one, v),
+                        np.where((n_zero == 1) & (v == 0), nz_prod, 0))
+
+    gx = np.where(self_in, g * factor_grad(x, nonzero_prod, zeros), 0)
+    gsrc = g[where] * factor_grad(src, nonzero_prod[where], zeros[where])
+    return gx, gsrc
+
+
+class IndexSelect(Function):
+    fresh_gradients = True
+
+    @staticmethod
+    def forward(ctx, x, dim, index):
+        ctx.save_for_backward(index)
+        ctx.meta = (x.shape, dim)
+        if x.ndim == 0:
+            return x.copy()  # torch: a 0-d input gives a 0-d result
+        return np.take(x, index.reshape(-1), axis=dim).reshape(
+            x.shape[:dim] + (index.size,) + x.shape[dim + 1:])
+
+    @staticmethod
+    def backward(ctx, g):
+        (index,) = ctx.saved_tensors
+        shape, dim = ctx.meta
+        gx = np.zeros(shape, g.dtype)
+        if gx.ndim == 0:
+            return gx + g.sum(), None, None
+        np.add.at(np.moveaxis(gx, dim, 0), index.reshape(-1), np.moveaxis(g, dim, 0))
+        return gx, None, None
+
+
+class IndexAdd(Function):
+    @staticmethod
+    def forward(ctx, x, dim, index, source, alpha):
+        out = x.copy()
+        ctx.save_for_backward(index)
+        ctx.meta = (dim, alpha, source.shape)
+        if out.ndim == 0:
+            return out + alpha * source.sum()
+        np.add.at(np.moveaxis(out, dim, 0), index.reshape(-1),
+                  np.moveaxis(source if alpha == 1 else source * alpha, dim, 0))
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (index,) = ctx.saved_tensors
+        dim, alpha, source_shape = ctx.meta
+        gsrc = None
+        if ctx.needs_input_grad[3]:
+            if g.ndim == 0:
+                gsrc = np.broadcast_to(g * alpha, source_shape).copy()
+            else:
+                gsrc = np.take(g, index.reshape(-1), axis=dim).reshape(source_shape)
+                gsrc = gsrc * alpha if alpha != 1 else gsrc
+        return g, None, None, gsrc, None
+
+
+class IndexCopy(Function):
+    fresh_gradients = True
+
+    @staticmethod
+    def forward(ctx, x, dim, index, source):
+        out = x.copy()
+        ctx.save_for_backward(index)
+        ctx.meta = (dim, source.shape)
+        if out.ndim == 0:
+            return source.reshape(()).copy() if index.size else out
+        np.moveaxis(out, dim, 0)[index.reshape(-1)] = np.moveaxis(source, dim, 0)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (index,) = ctx.saved_tensors
+        dim, source_shape = ctx.meta
+        if g.ndim == 0:
+            return (np.zeros_like(g) if index.size else g.copy()), None, None, \
+                g.reshape(source_shape).copy()
+        gx = g.copy()
+        np.moveaxis(gx, dim, 0)[index.reshape(-1)] = 0
+        gsrc = np.take(g, index.reshape(-1), axis=dim).reshape(source_shape)
+        return gx, None, None, gsrc
+
+
+class IndexFill(Function):
+    fresh_gradients = True
+
+    @staticmethod
+    def forward(ctx, x, dim, index, value):
+        out = x.copy()
+        ctx.save_for_backward(index)
+        ctx.dim = dim
+        if out.ndim == 0:
+            return np.full_like(out, value) if index.size else out
+        np.moveaxis(out, dim, 0)[index.reshape(-1)] = value
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (index,) = ctx.saved_tensors
+        gx = g.copy()
+        if gx.ndim == 0:
+            return (np.zeros_like(g) if index.size else gx), None, None, None
+        np.moveaxis(gx, ctx.dim, 0)[index.reshape(-1)] = 0
+        return gx, None, None, None
+
+
+class MaskedSelect(Function):
+    fresh_gradients = True
+
+    @staticmethod
+    def forward(ctx, x, mask):
+        shape = np.broadcast_shapes(x.shape, mask.shape)
+        mask = np.broadcast_to(mask, shape)
+        ctx.save_for_backward(mask)
+        ctx.dtype = x.dtype
+        return np.broadcast_to(x, shape)[mask]
+
+    @staticmethod
+    def backward(ctx, g):
+        (mask,) = ctx.saved_tensors
+        gx = np.zeros(mask.shape, g.dtype)
+        gx[mask] = g
+        return gx, None
+
+
+class MaskedScatter(Function):
+    fresh_gradients = True
+
+    @staticmethod
+    def forward(ctx, x, mask, source):
+        mask = np.broadcast_to(mask, x.shape)
+        out = x.copy()
+        n = int(mask.sum())
+        out[mask] = source.reshape(-1)[:n]
+        ctx.save_for_backward(mask)
+        ctx.meta = (source.shape, n)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        (mask,) = ctx.saved_tensors
+        source_shape, n = ctx.meta
+        gx = np.where(mask, 0, g).astype(g.dtype, copy=False)
+        gsrc = np.zeros(int(np.prod(source_shape)), g.dtype)
+        gsrc[:n] = g[mask]
+        return gx, None, gsrc.reshape(source_shape)
+
+
+class Take(Function):
+    fresh_gradients = True
+
+    @staticmethod
+    def forward(ctx, x, index):
+        ctx.save_for_backward(index)
+        ctx.shape = x.shape
+        return x.reshape(-1)[index]
+
+    @staticmethod
+    def backward(ctx, g):
+        (index,) = ctx.saved_tensors
+        gx = np.zeros(int(np.prod(ctx.shape)), g.dtype)
+        np.add.at(gx, index, g)
+        return gx.reshape(ctx.shape), None
+
+
+class Put(Function):
+    fresh_gradients = True
+
+    @staticmethod
+    def forward(ctx, x, index, source, accumulate):
+        out = x.copy().reshape(-1)
+        flat = index.reshape(-1)
+        if accumulate:
+            np.add.at(out, flat, source.reshape(-1))
+        else:
+            out[flat] = source.reshape(-1)
+        ctx.save_for_backward(flat)
+        ctx.meta = (source.shape, accumulate)
+        return out.reshape(x.shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        (flat,) = ctx.saved_tensors
+        source_shape, accumulate = ctx.meta
+        gx = g.copy()
+        if not accumulate:
+            gx.reshape(-1)[flat] = 0
+        gsrc = g.reshape(-1)[flat].reshape(source_shape)
+        return gx, None, gsrc, None
+
+
+class IndexPut(Function):
+    """``out = x; out[indices] = values`` (or ``+=`` with ``accumulate``); ``indices``
+    is a tuple of int/bool arrays, as advanced indexing takes them."""
+    fresh_gradients = True
+
+    @staticmethod
+    def forward(ctx, x, indices, values, accumulate):
+        out = x.copy()
+        if accumulate:
+            target_shape = out[indices].shape
+            np.add.at(out, indices, np.broadcast_to(values, target_shape))
+        else:
+            out[indices] = values
+        ctx.indices = indices
+        ctx.meta = (values.shape, accumulate)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        indices = ctx.indices
+        values_shape, accumulate = ctx.meta
+        gx = g.copy()
+        if not accumulate:
+            gx[indices] = 0
+        gvalues = g[indices]  # the engine sums a broadcast value's gradient back
+        if gvalues.shape != tuple(values_shape):
+            gvalues = _sum_to(gvalues, values_shape)
+        return gx, None, gvalues, None
+
+
+def _sum_to(g, shape):
+    lead = g.ndim - len(shape)
+    g = g.sum(axis=tuple(range(lead))) if lead > 0 else g
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
+    return g.sum(axis=axes, keepdims=True) if axes else g
