@@ -24,6 +24,7 @@ NAMESPACES = (
     ("torch.nn", "cynn.nn", "classes"),
     ("torch.nn.functional", "cynn.nn.functional", "functions"),
     ("torch.nn.init", "cynn.nn.init", "all"),
+    ("torch.linalg", "cynn.linalg", "all"),
     ("torch.nn.utils", "cynn.nn.utils", "all"),
     ("torch.optim", "cynn.optim", "all"),
     ("torch.optim.lr_scheduler", "cynn.optim.lr_scheduler", "all"),

@@ -1,0 +1,226 @@
+"""Matrix functions with their own gradients: einsum (any subscripts, numpy's path
+optimiser for 3+ operands), det/slogdet, inverse, solve, cholesky.
+
+Gradients (batched over leading dims, ``^-T`` the inverse transpose):
+  inv:   gA = -A^-T gY A^-T
+  det:   gA = g det(A) A^-T               (A invertible; via the SVD otherwise)
+  solve: X = A^-1 B:  gB = A^-T gX,  gA = -gB X^T
+  cholesky (lower L): gA = L^-T Phi(L^T gL) L^-1, symmetrised, Phi = lower triangle
+                      with the diagonal halved.
+"""
+import numpy as np
+
+from ..function import Function
+
+
+def _mT(a):
+    return np.swapaxes(a, -1, -2)
+
+
+class Einsum(Function):
+    """``np.einsum`` forward; the gradient of operand ``k`` is the einsum of the output
+    gradient with the other operands into ``k``'s subscripts, then spread over letters
+    that only ``k`` has (summed away in the forward) and onto repeated letters (a
+    diagonal of ``k``)."""
+    fresh_gradients = True
+
+    @staticmethod
+    def forward(ctx, equation, *operands):
+        inputs, output = equation.split("->")
+        subscripts = inputs.split(",")
+        ctx.meta = (subscripts, output, [o.shape for o in operands])
+        ctx.save_for_backward(*operands)
+        path = len(operands) > 2 or None
+        return np.asarray(np.einsum(equation, *operands, optimize="greedy" if path else False))
+
+    @staticmethod
+    def backward(ctx, g):
+        subscripts, output, shapes = ctx.meta
+        operands = ctx.saved_tensors
+        grads = [None]
+        for k, (sub, shape) in enumerate(zip(subscripts, shapes)):
+            if not ctx.needs_input_grad[k + 1]:
+                grads.append(None)
+                continue
+            others = [(s, o) for j, (s, o) in enumerate(zip(subscripts, operands)) if j != k]
+            available = set(output).union(*[set(s) for s, _ in others])
+            unique = "".join(dict.fromkeys(sub))
+            target = "".join(c for c in unique if c in available)
+            eq = ",".join([output] + [s for s, _ in others]) + "->" + target
+            partial = np.einsum(eq, g, *[o for _, o in others],
+                                optimize="greedy" if len(others) > 1 else False)
+            sizes = {c: n for c, n in zip(sub, shape)}
+            # letters only k has: the forward summed them, so every entry gets the same
+            full = partial.reshape(partial.shape + (1,) * (len(unique) - len(target)))
+            order = target + "".join(c for c in unique if c not in available)
+            full = np.broadcast_to(full, tuple(sizes[c] for c in order))
+            full = np.transpose(full, [order.index(c) for c in unique])
+            if len(unique) == len(sub):
+                grads.append(np.ascontiguousarray(full, dtype=g.dtype))
+                continue
+            # repeated letters: write onto the diagonal of k's shape
+            gk = np.zeros(shape, g.dtype)
+            index = np.indices(full.shape, sparse=True)
+            gk[tuple(index[unique.index(c)] for c in sub)] = full
+            grads.append(gk)
+        return tuple(grads)
+
+
+class Inverse(Function):
+    grad_fn_name = "LinalgInvExBackward0"
+    fresh_gradients = True
+
+    @staticmethod
+    def forward(ctx, a):
+        try:
+            inv = np.linalg.inv(a)
+        except np.linalg.LinAlgError:
+            raise RuntimeError(_singular_message("linalg.inv", a)) from None
+        ctx.save_for_backward(inv)
+        return inv
+
+    @staticmethod
+    def backward(ctx, g):
+        (inv,) = ctx.saved_tensors
+        return -_mT(inv) @ g @ _mT(inv)
+
+
+def _singular_message(fn, a):
+    # torch names the first failing batch element and pivot; numpy only says "Singular"
+    return (f"{fn}: The diagonal element 1 is zero, the inversion could not be completed "
+            f"because the input matrix is singular.") if a.ndim == 2 else \
+        (f"{fn}: (Batch element 0): The diagonal element 1 is zero, the inversion could not "
+         f"be completed because the input matrix is singular.")
+
+
+class Det(Function):
+    grad_fn_name = "LinalgDetBackward0"
+    fresh_gradients = True
+
+    @staticmethod
+    def forward(ctx, a):
+        det = np.asarray(np.linalg.det(a))
+        ctx.save_for_backward(a, det)
+        return det
+
+    @staticmethod
+    def backward(ctx, g):
+        a, det = ctx.saved_tensors
+        # d det / dA = adj(A)^T; the SVD form stays defined for singular A:
+        # adj(A) = V diag(prod_{j != i} s_j) U^T * det(U V^T)
+        u, s, vt = np.linalg.svd(a)
+        n = s.shape[-1]
+        prods = np.stack([np.prod(np.delete(s, i, axis=-1), axis=-1) for i in range(n)], -1) \
+            if n else s
+        sign = np.linalg.det(u) * np.linalg.det(vt)
+        adj_t = (u * prods[..., None, :]) @ vt * sign[..., None, None]
+        return (g[..., None, None] * adj_t).astype(g.dtype, copy=False)
+
+
+class Slogdet(Function):
+    """``(sign, log|det|)``; only ``log|det|`` carries a gradient (A^-T)."""
+    grad_fn_name = "LinalgSlogdetBackward0"
+    fresh_gradients = True
+
+    @staticmethod
+    def forward(ctx, a):
+        sign, logabs = np.linalg.slogdet(a)
+        sign = np.asarray(sign)
+        ctx.save_for_backward(a)
+        ctx.mark_non_differentiable(sign)
+        ctx.sign = sign
+        return sign, np.asarray(logabs)
+
+    @staticmethod
+    def backward(ctx, g_sign, g_logabs):
+        (a,) = ctx.saved_tensors
+        if g_logabs is None:
+            return np.zeros_like(a)
+        return g_logabs[..., None, None] * _mT(np.linalg.pinv(a) if np.any(ctx.sign == 0)
+                                               else np.linalg.inv(a))
+
+
+class Solve(Function):
+    """``X`` with ``A X = B`` (``left=True``); ``B`` may be a batch of vectors."""
+    grad_fn_name = "LinalgSolveExBackward0"
+    fresh_gradients = True
+
+    @staticmethod
+    def forward(ctx, a, b, vector):
+        try:
+            x = np.linalg.solve(a, b[..., None] if vector else b)
+        except np.linalg.LinAlgError:
+            raise RuntimeError("torch.linalg.solve: The solver failed because the input matrix "
+                               "is singular.") from None
+        x = x[..., 0] if vector else x
+        ctx.save_for_backward(a, x)
+        ctx.vector = vector
+        return x
+
+    @staticmethod
+    def backward(ctx, g):
+        a, x = ctx.saved_tensors
+        vector = ctx.vector
+        gb = np.linalg.solve(_mT(a), g[..., None] if vector else g)
+        gb_vec = gb[..., 0] if vector else gb
+        xs = x[..., None] if vector else x
+        ga = -gb @ _mT(xs)
+        return ga, gb_vec, None
+
+
+class Cholesky(Function):
+    grad_fn_name = "LinalgCholeskyExBackward0"
+    fresh_gradients = True
+
+    @staticmethod
+    def forward(ctx, a, upper):
+        try:
+            low = np.linalg.cholesky(a)
+        except np.linalg.LinAlgError:
+            raise RuntimeError("linalg.cholesky: The factorization could not be completed "
+                               "because the input is not positive-definite (the leading minor "
+                               "of order 1 is not positive-definite).") from None
+        ctx.save_for_backward(low)
+        ctx.upper = upper
+        return np.ascontiguousarray(_mT(low)) if upper else low
+
+    @staticmethod
+    def backward(ctx, g):
+        (low,) = ctx.saved_tensors
+        gl = _mT(g) if ctx.upper else g
+        phi = np.tril(_mT(low) @ gl)
+        phi = phi - 0.5 * np.eye(phi.shape[-1]) * phi
+        inv = np.linalg.inv(low)
+        ga = _mT(inv) @ phi @ inv
+        return (0.5 * (ga + _mT(ga))).astype(g.dtype, copy=False), None
+
+
+class Svdvals(Function):
+    """Singular values (descending); gA = U diag(gS) V^T."""
+    grad_fn_name = "LinalgSvdBackward0"
+    fresh_gradients = True
+
+    @staticmethod
+    def forward(ctx, a):
+        u, s, vt = np.linalg.svd(a, full_matrices=False)
+        ctx.save_for_backward(u, vt)
+        return s
+
+    @staticmethod
+    def backward(ctx, g):
+        u, vt = ctx.saved_tensors
+        return (u * g[..., None, :]) @ vt
+
+
+class CountNonzeroNorm(Function):
+    """``vector_norm`` with ord 0: the count of non-zeros, in the graph (as torch)
+    but with no gradient (torch's backward gives none)."""
+    grad_fn_name = "LinalgVectorNormBackward0"
+
+    @staticmethod
+    def forward(ctx, x, dims, keepdim):
+        return np.count_nonzero(x, axis=dims, keepdims=keepdim).astype(x.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        return None, None, None
