@@ -7,7 +7,8 @@ __version__ = "0.1.0"
 from ._dtype import (bool, double, dtype, float, float16, float32, float64, get_default_dtype,  # noqa: A004
                      half, int, int8, int16, int32, int64, long, set_default_dtype, uint8)
 from ._device import device
-from ._random import Generator, initial_seed, manual_seed, seed
+from ._random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
+from ._tensor_str import get_printoptions, set_printoptions
 from ._threads import get_num_threads, set_num_threads
 from ._tensor import Size, Tensor
 from ._creation import *  # noqa: F401,F403
@@ -22,7 +23,7 @@ from ._determinism import (are_deterministic_algorithms_enabled, get_determinist
 from ._matmul_precision import get_float32_matmul_precision, set_float32_matmul_precision
 
 _OPTIONAL = ("nn", "optim", "utils", "serialization", "registry", "hooks", "accelerator",
-             "backends", "cuda", "mps", "xpu", "testing", "distributed", "onnx", "linalg")
+             "backends", "cuda", "mps", "xpu", "testing", "distributed", "onnx", "linalg", "random")
 
 
 def __getattr__(name):

@@ -13,6 +13,42 @@ LINEWIDTH = 80
 THRESHOLD = 1000
 EDGEITEMS = 3
 PRECISION = 4
+SCI_MODE = None  # None: decided per tensor by the rules above
+
+_PROFILES = {"default": dict(precision=4, threshold=1000, edgeitems=3, linewidth=80),
+             "short": dict(precision=2, threshold=1000, edgeitems=2, linewidth=80),
+             "full": dict(precision=4, threshold=math.inf, edgeitems=3, linewidth=80)}
+
+
+def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None,
+                     profile=None, sci_mode=None):
+    """How tensors print, as ``torch.set_printoptions``: ``precision`` (decimals),
+    ``threshold`` (elements above which the middle is summarised), ``edgeitems``
+    (items kept at each end), ``linewidth``, ``profile`` (``"default"``, ``"short"``,
+    ``"full"``: sets the four first) and ``sci_mode`` (True/False forces scientific
+    notation on or off; None lets each tensor decide)."""
+    global LINEWIDTH, THRESHOLD, EDGEITEMS, PRECISION, SCI_MODE
+    if profile is not None:
+        if profile not in _PROFILES:
+            raise ValueError(f"Unknown profile: {profile}")
+        chosen = _PROFILES[profile]
+        PRECISION, THRESHOLD = chosen["precision"], chosen["threshold"]
+        EDGEITEMS, LINEWIDTH = chosen["edgeitems"], chosen["linewidth"]
+    if precision is not None:
+        PRECISION = int(precision)
+    if threshold is not None:
+        THRESHOLD = threshold
+    if edgeitems is not None:
+        EDGEITEMS = int(edgeitems)
+    if linewidth is not None:
+        LINEWIDTH = int(linewidth)
+    SCI_MODE = sci_mode
+
+
+def get_printoptions():
+    """The current print options, as a dict with ``set_printoptions``'s keywords."""
+    return dict(precision=PRECISION, threshold=THRESHOLD, edgeitems=EDGEITEMS,
+                linewidth=LINEWIDTH, sci_mode=SCI_MODE)
 
 
 class _Formatter:
@@ -38,6 +74,8 @@ class _Formatter:
             self.sci_mode = hi / lo > 1000.0 or hi > 1.0e8
         else:
             self.sci_mode = hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4
+        if SCI_MODE is not None:
+            self.sci_mode = bool(SCI_MODE)
         if self.sci_mode:
             widths = (len(f"{v:.{PRECISION}e}") for v in finite.tolist())
         elif self.int_mode:

@@ -8,9 +8,9 @@ Installing the methods from a table keeps these forwarders out of ``_tensor.py``
 lets a test check that every listed name exists on both sides.
 """
 from .._tensor import Tensor
-from . import indexing, matrix, pointwise, reduction, shape
+from . import indexing, matrix, pointwise, reduction, search, shape
 
-FAMILIES = (pointwise, indexing, reduction, shape, matrix)
+FAMILIES = (pointwise, indexing, reduction, shape, matrix, search)
 
 __all__ = [name for family in FAMILIES for name in family.__all__]
 for _family in FAMILIES:
