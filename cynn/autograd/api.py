@@ -41,31 +41,85 @@ def _root_grads(outputs, grad_outputs):
     return grads
 
 
+def _as_tensor_grads(outputs, grads, grad_outputs):
+    """Root gradients as Tensors for a recorded backward: a given Tensor stays itself
+    (it may require grad: Hessian-vector products differentiate through it)."""
+    Tensor = function.Tensor
+    result = []
+    for i, g in enumerate(grads):
+        given = grad_outputs[i] if grad_outputs is not None and i < len(grad_outputs) else None
+        if isinstance(given, Tensor) and given._data.dtype == g.dtype and \
+                given._data.shape == g.shape:
+            result.append(given)
+        else:
+            result.append(Tensor._wrap(g))
+    return result
+
+
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
-    """Accumulate the gradients of ``tensors`` into the ``.grad`` of graph leaves."""
-    if create_graph:
-        raise NotImplementedError("cynn does not support create_graph (higher-order gradients)")
+    """Accumulate the gradients of ``tensors`` into the ``.grad`` of graph leaves (only
+    into ``inputs``' when given). ``create_graph`` records the backward, so that the
+    ``.grad``s can be differentiated again; it implies ``retain_graph``."""
     outputs = _as_list(tensors)
-    grads = _root_grads(outputs, _as_list(grad_tensors) if grad_tensors is not None else None)
-    if inputs is not None:
-        raise NotImplementedError("backward(inputs=...) is not supported; use autograd.grad")
-    run_backward([o._gradient_edge() for o in outputs], grads, retain_graph=bool(retain_graph))
+    given = _as_list(grad_tensors) if grad_tensors is not None else None
+    grads = _root_grads(outputs, given)
+    if retain_graph is None:
+        retain_graph = create_graph
+    if create_graph:
+        grads = _as_tensor_grads(outputs, grads, given)
+    roots = [o._gradient_edge() for o in outputs]
+    if inputs is None:
+        run_backward(roots, grads, retain_graph=bool(retain_graph), create_graph=create_graph)
+        return
+    targets = _as_list(inputs)
+    if not targets:
+        raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+    for t in targets:
+        if not t.requires_grad:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+    captured = run_backward(roots, grads, retain_graph=bool(retain_graph),
+                            capture=[t._gradient_edge() for t in targets],
+                            create_graph=create_graph)
+    for t, g in zip(targets, captured):
+        if g is None:
+            continue
+        g = g if create_graph else function.Tensor._wrap(np.array(g, copy=True))
+        if g._data.dtype != t._data.dtype:
+            g = g.to(t.dtype)
+        t._grad = g if t._grad is None else (t._grad + g if create_graph else
+                                             _add_into(t._grad, g))
+
+
+def _add_into(existing, g):
+    np.add(existing._data, g._data, out=existing._data, casting="unsafe")
+    existing._version[0] += 1
+    return existing
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
-         allow_unused=None, materialize_grads=False):
-    """d(outputs)/d(inputs) as a tuple of tensors, without touching any ``.grad``."""
-    if create_graph:
-        raise NotImplementedError("cynn does not support create_graph (higher-order gradients)")
+         allow_unused=None, materialize_grads=False, is_grads_batched=False):
+    """d(outputs)/d(inputs) as a tuple of tensors, without touching any ``.grad``.
+    With ``create_graph`` the result is itself differentiable (double backward)."""
+    if is_grads_batched:
+        raise NotImplementedError("grad(is_grads_batched=True) needs vmap, which cynn lacks")
+    if materialize_grads and allow_unused is False:
+        raise ValueError("Expected allow_unused to be True or not passed when "
+                         "materialize_grads=True, but got: allow_unused=False.")
     outputs = _as_list(outputs)
     inputs = _as_list(inputs)
     for t in inputs:
         if not t.requires_grad:
             raise RuntimeError("One of the differentiated Tensors does not require grad")
-    grads = _root_grads(outputs, _as_list(grad_outputs) if grad_outputs is not None else None)
+    given = _as_list(grad_outputs) if grad_outputs is not None else None
+    grads = _root_grads(outputs, given)
+    if retain_graph is None:
+        retain_graph = create_graph
+    if create_graph:
+        grads = _as_tensor_grads(outputs, grads, given)
     captured = run_backward([o._gradient_edge() for o in outputs], grads,
                             retain_graph=bool(retain_graph),
-                            capture=[t._gradient_edge() for t in inputs])
+                            capture=[t._gradient_edge() for t in inputs],
+                            create_graph=create_graph)
     result = []
     for i, (t, g) in enumerate(zip(inputs, captured)):
         if g is None:
@@ -75,5 +129,10 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                 raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have "
                                    "been used in the graph. Set allow_unused=True if this is "
                                    "the desired behavior.")
-        result.append(None if g is None else function.Tensor._wrap(np.array(g, copy=True)))
+        if g is None:
+            result.append(None)
+        elif isinstance(g, function.Tensor):
+            result.append(g)
+        else:
+            result.append(function.Tensor._wrap(np.array(g, copy=True)))
     return tuple(result)

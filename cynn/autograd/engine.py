@@ -34,12 +34,14 @@ def queue_callback(callback):
     callbacks.append(callback)
 
 
-def run_backward(roots, root_grads, retain_graph=False, capture=None):
+def run_backward(roots, root_grads, retain_graph=False, capture=None, create_graph=False):
     """Propagate ``root_grads`` from ``roots`` (each a ``(node, output_nr)`` edge).
 
     Without ``capture``, gradients are accumulated into leaves' ``.grad``.
     With ``capture`` (a list of edges), nothing is accumulated and the gradient
     arriving at each captured edge is returned, in order (None where none arrives).
+    With ``create_graph`` the gradients are Tensors and the backward is itself
+    recorded (``graph_backward``), so that it can be differentiated again.
     """
     # 1. dependencies: the number of edges into each node reachable from the roots
     dependencies = {}
@@ -63,8 +65,9 @@ def run_backward(roots, root_grads, retain_graph=False, capture=None):
     heapq.heapify(ready)
     outer_callbacks, _running.callbacks = getattr(_running, "callbacks", None), []
     try:
-        with grad_mode.set_grad_enabled(False):
-            _run_ready(ready, buffers, dependencies, retain_graph, captured)
+        with grad_mode.set_grad_enabled(create_graph):
+            run = _run_ready_recorded if create_graph else _run_ready
+            run(ready, buffers, dependencies, retain_graph, captured)
             callbacks = _running.callbacks
             for callback in callbacks:  # grows while it runs when a callback queues one
                 callback()
@@ -86,6 +89,25 @@ def _run_ready(ready, buffers, dependencies, retain_graph, captured):
                 continue
             if g is not None:
                 _receive(buffers, nxt, nr, g, own)
+            dependencies[nxt] -= 1
+            if dependencies[nxt] == 0:
+                heapq.heappush(ready, (-nxt._sequence_nr, id(nxt), nxt))
+
+
+def _run_ready_recorded(ready, buffers, dependencies, retain_graph, captured):
+    """Step 2 of a recorded backward: the same order, Tensor gradients."""
+    from .graph_backward import call_node_recorded
+    while ready:
+        node = heapq.heappop(ready)[2]
+        grads = (buffers.pop(node, None) or _nothing(node))[0]
+        in_grads = call_node_recorded(node, grads, captured)
+        if not retain_graph:
+            node._free()
+        for (nxt, nr), g in zip(node.next_functions, in_grads):
+            if nxt is None:
+                continue
+            if g is not None:
+                _receive(buffers, nxt, nr, g, False)
             dependencies[nxt] -= 1
             if dependencies[nxt] == 0:
                 heapq.heappush(ready, (-nxt._sequence_nr, id(nxt), nxt))

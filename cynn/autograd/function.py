@@ -119,6 +119,8 @@ class BackwardNode:
     _input_meta = ()           # (shape, dtype) per positional argument, for reduction
     _output_meta = ()          # (shape, dtype) per output
     _non_differentiable = ()
+    _inputs = ()               # the forward's arguments (Tensors stay Tensors)
+    _input_versions = ()       # each Tensor argument's version when forward ran
 
     def __init__(self):
         self._sequence_nr = next(_sequence)
@@ -181,6 +183,7 @@ class BackwardNode:
 
     def _free(self):
         self._saved = ()
+        self._inputs = ()
         self._freed = True
 
     def __call__(self, grads, owned, capture=None):
@@ -477,6 +480,11 @@ class Function:
         node.needs_input_grad = tuple(needs)
         node.next_functions = tuple(edges)
         node._input_meta = tuple(meta)
+        # the arguments themselves, for a backward that builds a graph (create_graph):
+        # their values then enter the gradient formulas as Tensors
+        node._inputs = args
+        node._input_versions = tuple([a._version[0] if isinstance(a, Tensor) else None
+                                      for a in args])
 
         out = cls.forward(node, *raw, **kwargs)
         multi = type(out) is tuple

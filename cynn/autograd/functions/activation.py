@@ -296,3 +296,64 @@ class Hardswish(Function):
         (x,) = ctx.saved_tensors
         slope = np.where(x < -3, 0, np.where(x <= 3, (2 * x + 3) / 6, 1))
         return (gy * slope).astype(gy.dtype, copy=False)
+
+
+# ---------------------------------------------------------------------------------------
+# Gradients in differentiable ops, for a recorded backward (create_graph=True).
+
+def _attach():
+    from ..._creation import where
+    from .elementwise import _const
+
+    def slope_of(fn_cls, derivative):
+        def grad_graph(ctx, inputs, g):
+            return (g * derivative(ctx, inputs[0]),) + (None,) * (len(inputs) - 1)
+        fn_cls.grad_graph = staticmethod(grad_graph)
+
+    slope_of(LeakyRelu, lambda ctx, x: _const(
+        np.where(x._data > 0, 1.0, ctx.negative_slope).astype(x._data.dtype)))
+
+    def elu(ctx, x):
+        alpha, scale, input_scale = ctx.params
+        negative = (alpha * scale * input_scale) * (x.clamp(max=0) * input_scale).exp()
+        return where(_const(x._data > 0), scale, negative)
+    slope_of(Elu, elu)
+    slope_of(Hardtanh, lambda ctx, x: _const(
+        (x._data > ctx.bounds[0]) & (x._data < ctx.bounds[1])))
+    slope_of(Threshold, lambda ctx, x: _const(x._data > ctx.threshold))
+
+    def gelu(ctx, x):
+        if ctx.approximate == "tanh":
+            t = (_SQRT_2_OVER_PI * (x + 0.044715 * x ** 3)).tanh()
+            d_inner = _SQRT_2_OVER_PI * (1.0 + 3 * 0.044715 * x * x)
+            return 0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * d_inner
+        cdf = 0.5 * (1.0 + (x / math.sqrt(2.0)).erf())
+        return cdf + x * (-0.5 * x * x).exp() / math.sqrt(2.0 * math.pi)
+    slope_of(Gelu, gelu)
+
+    def silu(ctx, x):
+        s = x.sigmoid()
+        return s * (1.0 + x * (1.0 - s))
+    slope_of(Silu, silu)
+
+    def softplus(ctx, x):
+        beta, threshold = ctx.params
+        return where(_const(x._data * beta > threshold), 1.0, (x * beta).sigmoid())
+    slope_of(Softplus, softplus)
+    slope_of(LogSigmoid, lambda ctx, x: (-x).sigmoid())
+
+    def mish(ctx, x):
+        sp = Softplus.apply(x, 1.0, 20.0)
+        t = sp.tanh()
+        return t + x * x.sigmoid() * (1.0 - t * t)
+    slope_of(Mish, mish)
+    slope_of(Hardsigmoid, lambda ctx, x: _const(
+        np.where((x._data > -3) & (x._data < 3), 1.0 / 6, 0.0).astype(x._data.dtype)))
+
+    def hardswish(ctx, x):
+        middle = _const((x._data >= -3) & (x._data <= 3))
+        return where(middle, (2 * x + 3) / 6, _const((x._data > 3).astype(x._data.dtype)))
+    slope_of(Hardswish, hardswish)
+
+
+_attach()

@@ -507,3 +507,129 @@ class Convolution(Function):
         if ctx.needs_input_grad[2]:
             gb = _channel_sum(gy5, kernel_threads())
         return gx, gw, gb
+
+
+# ---------------------------------------------------------------------------------------
+# Gradients in differentiable ops, for a recorded backward (create_graph=True).
+#
+# With y = C(x, W) the convolution, its two gradients are D(gy, W) (data) and
+# V(x, gy) (weight); all three are bilinear and each one's derivatives are the other
+# two: <u, D(gy, W)> = <C(u, W), gy> and <u, V(x, gy)> = <C(x, u), gy>. So
+#   C: dx <- D(u, W),  dW <- V(x, u)
+#   D: dgy <- C(u, W), dW <- V(u, gy)
+#   V: dx <- D(gy, u), dgy <- C(x, u)
+# which makes every derivative order exact with three kernels.
+
+class ConvolutionData(Function):
+    """D(gy, W): the input gradient of a plain convolution, as its own op."""
+    fresh_gradients = True
+    grad_fn_name = "ConvolutionBackwardBackward0"
+
+    @staticmethod
+    def forward(ctx, gy, w, *, geometry, groups, spatial_dims, batched, x5_shape, input_shape):
+        ctx.conv = dict(geometry=geometry, groups=groups, spatial_dims=spatial_dims,
+                        batched=batched)
+        ctx.shapes = (x5_shape, input_shape)
+        ctx.save_for_backward(gy, w)
+        gy5 = _to_5d(gy, spatial_dims, batched)
+        w5 = _to_5d(w, spatial_dims, True)
+        return conv_backward_data(gy5, w5, geometry, groups, x5_shape).reshape(input_shape)
+
+    @staticmethod
+    def backward(ctx, u):
+        gy, w = ctx.saved_tensors
+        c = ctx.conv
+        gy5 = _to_5d(gy, c["spatial_dims"], c["batched"])
+        w5 = _to_5d(w, c["spatial_dims"], True)
+        u5 = _to_5d(u.astype(gy.dtype, copy=False), c["spatial_dims"], c["batched"])
+        ggy = gw = None
+        if ctx.needs_input_grad[0]:
+            ggy = conv_forward(u5, w5, c["geometry"], c["groups"]).reshape(gy.shape)
+        if ctx.needs_input_grad[1]:
+            gw = conv_backward_weight(u5, gy5, c["geometry"], c["groups"], w5.shape)
+            gw = gw.reshape(w.shape)
+        return ggy, gw
+
+
+class ConvolutionWeight(Function):
+    """V(x, gy): the weight gradient of a plain convolution, as its own op."""
+    fresh_gradients = True
+    grad_fn_name = "ConvolutionBackwardBackward0"
+
+    @staticmethod
+    def forward(ctx, x, gy, *, geometry, groups, spatial_dims, batched, w5_shape, weight_shape):
+        ctx.conv = dict(geometry=geometry, groups=groups, spatial_dims=spatial_dims,
+                        batched=batched)
+        ctx.shapes = (w5_shape, weight_shape)
+        ctx.save_for_backward(x, gy)
+        x5 = _to_5d(x, spatial_dims, batched)
+        gy5 = _to_5d(gy, spatial_dims, batched)
+        return conv_backward_weight(x5, gy5, geometry, groups, w5_shape).reshape(weight_shape)
+
+    @staticmethod
+    def backward(ctx, u):
+        x, gy = ctx.saved_tensors
+        c = ctx.conv
+        x5 = _to_5d(x, c["spatial_dims"], c["batched"])
+        gy5 = _to_5d(gy, c["spatial_dims"], c["batched"])
+        u5 = _to_5d(u.astype(x.dtype, copy=False), c["spatial_dims"], True)
+        gx = ggy = None
+        if ctx.needs_input_grad[0]:
+            gx = conv_backward_data(gy5, u5, c["geometry"], c["groups"], x5.shape)
+            gx = gx.reshape(x.shape)
+        if ctx.needs_input_grad[1]:
+            ggy = conv_forward(x5, u5, c["geometry"], c["groups"]).reshape(gy.shape)
+        return gx, ggy
+
+
+def _plain(conv, x, w):
+    return Convolution.apply(x, w, None, transposed=False, **conv)
+
+
+def _data(conv, gy, w, x5_shape, input_shape):
+    return ConvolutionData.apply(gy, w, x5_shape=x5_shape, input_shape=input_shape, **conv)
+
+
+def _weight(conv, x, gy, w5_shape, weight_shape):
+    return ConvolutionWeight.apply(x, gy, w5_shape=w5_shape, weight_shape=weight_shape, **conv)
+
+
+def _conv_grad(ctx, inputs, g):
+    if ctx.transposed:
+        return NotImplemented  # the numpy backward runs (first order only)
+    x, w, bias = inputs
+    conv = dict(geometry=ctx.geometry, groups=ctx.groups, spatial_dims=ctx.spatial_dims,
+                batched=ctx.batched)
+    w5_shape = _to_5d(np.empty(ctx.weight_shape, np.bool_), ctx.spatial_dims, True).shape
+    gx = gw = gb = None
+    if ctx.needs_input_grad[0]:
+        gx = _data(conv, g, w, ctx.x5_shape, ctx.input_shape)
+    if ctx.needs_input_grad[1]:
+        gw = _weight(conv, x, g, w5_shape, ctx.weight_shape)
+    if ctx.needs_input_grad[2]:
+        gb = g.sum((0,) + tuple(range(2, g.dim())) if ctx.batched else
+                   tuple(range(1, g.dim())))
+    return gx, gw, gb
+
+
+def _data_grad(ctx, inputs, u):
+    gy, w = inputs
+    x5_shape, input_shape = ctx.shapes
+    w5_shape = _to_5d(np.empty(w.shape, np.bool_), ctx.conv["spatial_dims"], True).shape
+    return (_plain(ctx.conv, u, w) if ctx.needs_input_grad[0] else None,
+            _weight(ctx.conv, u, gy, w5_shape, tuple(w.shape)) if ctx.needs_input_grad[1]
+            else None)
+
+
+def _weight_grad(ctx, inputs, u):
+    x, gy = inputs
+    x5_shape = _to_5d(np.empty(x.shape, np.bool_), ctx.conv["spatial_dims"],
+                      ctx.conv["batched"]).shape
+    return (_data(ctx.conv, gy, u, x5_shape, tuple(x.shape)) if ctx.needs_input_grad[0]
+            else None,
+            _plain(ctx.conv, x, u) if ctx.needs_input_grad[1] else None)
+
+
+Convolution.grad_graph = staticmethod(_conv_grad)
+ConvolutionData.grad_graph = staticmethod(_data_grad)
+ConvolutionWeight.grad_graph = staticmethod(_weight_grad)

@@ -631,3 +631,137 @@ class ToCopy(Function):
     @staticmethod
     def backward(ctx, g):
         return g, None
+
+
+# ---------------------------------------------------------------------------------------
+# Gradients in differentiable ops, for a recorded backward (create_graph=True): each
+# ``grad_graph(ctx, inputs, *grads)`` is the op's ``backward`` written with Tensor ops
+# on the forward's own arguments (see ``autograd/graph_backward.py``).
+
+def _T():
+    from .. import function
+    return function.Tensor
+
+
+def _const(array):
+    """A Tensor constant (a mask) in the recorded graph."""
+    return _T()._wrap(np.asarray(array))
+
+
+def _value(x):
+    """A forward argument as an operand: Tensors stay Tensors, numbers stay numbers."""
+    return x
+
+
+def _floating(x, like=None):
+    """Integer Tensors promote to the default float, as the forward's did."""
+    if isinstance(x, _T()) and not x.dtype.is_floating_point:
+        from ... import _dtype
+        return x.to(_dtype.get_default_dtype())
+    return x
+
+
+def _graph_unary(fn_cls, derivative):
+    """Attach ``g * derivative(x)`` (``x`` the float input Tensor) to a unary op."""
+    def grad_graph(ctx, inputs, g):
+        return g * derivative(_floating(inputs[0]))
+    fn_cls.grad_graph = staticmethod(grad_graph)
+
+
+def _add_grad(ctx, inputs, g):
+    return g, (g * ctx.alpha if ctx.alpha != 1 else g)
+
+
+def _sub_grad(ctx, inputs, g):
+    return g, (-g * ctx.alpha if ctx.alpha != 1 else -g)
+
+
+Add.grad_graph = staticmethod(_add_grad)
+Sub.grad_graph = staticmethod(_sub_grad)
+Rsub.grad_graph = staticmethod(lambda ctx, inputs, g: (-g, None))
+Neg.grad_graph = staticmethod(lambda ctx, inputs, g: -g)
+Mul.grad_graph = staticmethod(lambda ctx, inputs, g: (g * inputs[1], g * inputs[0]))
+Div.grad_graph = staticmethod(lambda ctx, inputs, g: (
+    g / inputs[1], -g * ((inputs[0] / inputs[1]) / inputs[1])))
+
+
+def _rdiv_grad(ctx, inputs, g):
+    a, scalar = inputs
+    return -g * scalar / (_floating(a) * a), None
+
+
+Rdiv.grad_graph = staticmethod(_rdiv_grad)
+
+
+def _pow_grad(ctx, inputs, g):
+    from ..._creation import where
+    a, b = inputs
+    a = _floating(a) if not isinstance(b, float) else a
+    if isinstance(b, _T()):
+        ga = where(b.detach() == 0, 0.0, g * b * a ** (b - 1))
+        gb = where((a.detach() == 0) & (b.detach() >= 0), 0.0, g * a ** b * a.log())
+        return ga, gb
+    if b == 0:
+        return g * 0, None
+    return g * b * a ** (b - 1), None
+
+
+Pow.grad_graph = staticmethod(_pow_grad)
+Rpow.grad_graph = staticmethod(lambda ctx, inputs, g: (
+    g * inputs[1] ** _floating(inputs[0]) * float(np.log(inputs[1])), None))
+
+_graph_unary(Exp, lambda x: x.exp())
+_graph_unary(Log, lambda x: 1.0 / x)
+_graph_unary(Sqrt, lambda x: 0.5 / x.sqrt())
+_graph_unary(Sin, lambda x: x.cos())
+_graph_unary(Cos, lambda x: -x.sin())
+_graph_unary(Tanh, lambda x: 1.0 - x.tanh() ** 2)
+_graph_unary(Reciprocal, lambda x: -1.0 / (x * x))
+_graph_unary(Rsqrt, lambda x: -0.5 * x.rsqrt() ** 3)
+_graph_unary(Sigmoid, lambda x: x.sigmoid() * (1.0 - x.sigmoid()))
+_graph_unary(Abs, lambda x: _const(np.sign(x._data)))
+
+
+def _zero_grad(ctx, inputs, g, *rest):
+    return (g * 0,) + (None,) * (len(inputs) - 1)
+
+
+_Piecewise.grad_graph = staticmethod(_zero_grad)
+Relu.grad_graph = staticmethod(lambda ctx, inputs, g: g * _const(inputs[0]._data > 0))
+
+
+def _clamp_grad(ctx, inputs, g):
+    x = inputs[0]._data
+    lo, hi = ctx.bounds
+    return g * _const((x >= lo) & (x <= hi)), None, None
+
+
+Clamp.grad_graph = staticmethod(_clamp_grad)
+
+
+def _extremum_grad(ctx, inputs, g):
+    a, b = inputs
+    av = a._data if isinstance(a, _T()) else np.asarray(a)
+    bv = b._data if isinstance(b, _T()) else np.asarray(b)
+    wins = np.greater if ctx._function is Maximum else np.less
+    share = g * _const(np.where(av == bv, 0.5, 1.0).astype(g._data.dtype))
+    return share * _const(~wins(bv, av)), share * _const(~wins(av, bv))
+
+
+Maximum.grad_graph = staticmethod(_extremum_grad)
+Minimum.grad_graph = staticmethod(_extremum_grad)
+MaskedFill.grad_graph = staticmethod(lambda ctx, inputs, g: (
+    g * _const(~np.asarray(ctx.mask, np.bool_)), None, None))
+
+
+def _where_grad(ctx, inputs, g):
+    cond = _const(np.asarray(inputs[0]._data if isinstance(inputs[0], _T()) else inputs[0],
+                             np.bool_))
+    return None, g * cond, g * ~cond
+
+
+Where.grad_graph = staticmethod(_where_grad)
+Clone.grad_graph = staticmethod(lambda ctx, inputs, g: g)
+Fill.grad_graph = staticmethod(lambda ctx, inputs, g: (g * 0, None))
+Copy.grad_graph = staticmethod(lambda ctx, inputs, g: (g * 0, g))
+ToCopy.grad_graph = staticmethod(lambda ctx, inputs, g: (g, None))

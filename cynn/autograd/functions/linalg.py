@@ -144,3 +144,28 @@ def matmul_function(a, b):
             f"The size of tensor a must match the size of tensor b at non-singleton "
             f"dimension: batch shapes {list(a.shape[:-2])} and {list(b.shape[:-2])}") from None
     return MatBatchedMatmul if a.ndim == 2 else BatchedMatmul
+
+
+# ---------------------------------------------------------------------------------------
+# Gradients in differentiable ops, for a recorded backward (create_graph=True).
+
+def _matmul_grad(ctx, inputs, g):
+    from ..graph_backward import sum_to
+    a, b = inputs
+    if a.dim() == 1 and b.dim() == 1:
+        return g * b, g * a
+    a2 = a.unsqueeze(0) if a.dim() == 1 else a
+    b2 = b.unsqueeze(-1) if b.dim() == 1 else b
+    g2 = g.unsqueeze(-2) if a.dim() == 1 else g
+    g2 = g2.unsqueeze(-1) if b.dim() == 1 else g2
+    ga = gb = None
+    if ctx.needs_input_grad[0]:
+        ga = sum_to(Matmul.apply(g2, b2.transpose(-1, -2)), a2.shape,
+                    a._data.dtype).reshape(*a.shape)
+    if ctx.needs_input_grad[1]:
+        gb = sum_to(Matmul.apply(a2.transpose(-1, -2), g2), b2.shape,
+                    b._data.dtype).reshape(*b.shape)
+    return ga, gb
+
+
+Matmul.grad_graph = staticmethod(_matmul_grad)

@@ -107,3 +107,26 @@ class Addmm(Linear):
 
 class Mm(Linear):
     grad_fn_name = "MmBackward0"
+
+
+# ---------------------------------------------------------------------------------------
+# Gradients in differentiable ops, for a recorded backward (create_graph=True).
+
+def _linear_grad(ctx, inputs, gy):
+    from ..graph_backward import sum_to
+    from .linalg import Matmul
+    x, w, b = inputs
+    out_features = w.shape[0] if w.dim() == 2 else 1
+    gy2 = gy.reshape(math.prod(x.shape[:-1]), out_features)
+    gx = gw = gb = None
+    if ctx.needs_input_grad[0]:
+        gx = Matmul.apply(gy2, w.reshape(out_features, w.shape[-1])).reshape(*x.shape)
+    if ctx.needs_input_grad[1]:
+        x2 = x.reshape(math.prod(x.shape[:-1]), x.shape[-1])
+        gw = Matmul.apply(gy2.t(), x2).reshape(*w.shape)
+    if ctx.needs_input_grad[2]:
+        gb = sum_to(gy2, b.shape, b._data.dtype)
+    return gx, gw, gb
+
+
+Linear.grad_graph = staticmethod(_linear_grad)

@@ -231,3 +231,45 @@ Fmax = _binary("Fmax", np.fmax, _pick_grads(lambda a, b: (a >= b) | np.isnan(b))
                "Elementwise maximum ignoring nan.", integers_stay=True)
 Fmin = _binary("Fmin", np.fmin, _pick_grads(lambda a, b: (a <= b) | np.isnan(b)),
                "Elementwise minimum ignoring nan.", integers_stay=True)
+
+
+# ---------------------------------------------------------------------------------------
+# Gradients in differentiable ops, for a recorded backward (create_graph=True).
+
+def _attach():
+    from .elementwise import _const, _floating, _graph_unary
+
+    ln2, ln10 = float(_LN2), float(_LN10)
+    _graph_unary(Log1p, lambda x: 1.0 / (1.0 + x))
+    _graph_unary(Expm1, lambda x: x.exp())
+    _graph_unary(Log2, lambda x: 1.0 / (x * ln2))
+    _graph_unary(Log10, lambda x: 1.0 / (x * ln10))
+    _graph_unary(Exp2, lambda x: x.exp2() * ln2)
+    _graph_unary(Tan, lambda x: 1.0 + x.tan() ** 2)
+    _graph_unary(Asin, lambda x: (1.0 - x * x).rsqrt())
+    _graph_unary(Acos, lambda x: -(1.0 - x * x).rsqrt())
+    _graph_unary(Atan, lambda x: 1.0 / (1.0 + x * x))
+    _graph_unary(Sinh, lambda x: x.cosh())
+    _graph_unary(Cosh, lambda x: x.sinh())
+    _graph_unary(Asinh, lambda x: (x * x + 1.0).rsqrt())
+    _graph_unary(Acosh, lambda x: (x * x - 1.0).rsqrt())
+    _graph_unary(Atanh, lambda x: 1.0 / (1.0 - x * x))
+    _graph_unary(Erf, lambda x: _TWO_OVER_SQRT_PI * (-x * x).exp())
+    _graph_unary(Erfc, lambda x: -_TWO_OVER_SQRT_PI * (-x * x).exp())
+    _graph_unary(Erfinv, lambda x: (x.erfinv() ** 2).exp() / _TWO_OVER_SQRT_PI)
+    _graph_unary(Lgamma, lambda x: x.digamma())
+    Frac.grad_graph = staticmethod(lambda ctx, inputs, g: g)
+
+    def binary(fn_cls, formula):
+        def grad_graph(ctx, inputs, g):
+            a, b = (_floating(v) for v in inputs)
+            return formula(a, b, g)
+        fn_cls.grad_graph = staticmethod(grad_graph)
+
+    binary(Atan2, lambda a, b, g: (g * b / (a * a + b * b), -g * a / (a * a + b * b)))
+    binary(Hypot, lambda a, b, g: (g * a / a.hypot(b), g * b / a.hypot(b)))
+    binary(Logaddexp, lambda a, b, g: (g * (a - a.logaddexp(b)).exp(),
+                                       g * (b - a.logaddexp(b)).exp()))
+
+
+_attach()

@@ -1,9 +1,11 @@
-"""Pooling as autograd Functions: max, average, adaptive, and max-unpooling.
+"""Pooling as autograd Functions: max, average, adaptive, fractional, and max-unpooling.
 
 Inputs arrive validated by ``cynn/nn/functional/pooling.py``: ``(N, C, *spatial)``
-or ``(C, *spatial)`` arrays with one or two non-empty spatial axes. Each op views
-its input as ``(planes, h, w)`` with ``planes = N * C`` (1-d pooling as ``h = 1``)
-and runs the kernels of ``pyx/pool.pyx``, which take float32 or float64.
+or ``(C, *spatial)`` arrays with one to three non-empty spatial axes. Each 1-d or
+2-d op views its input as ``(planes, h, w)`` with ``planes = N * C`` (1-d pooling
+as ``h = 1``) and runs the kernels of ``pyx/pool.pyx``; 3-d ops (and fractional
+2-d pooling, as ``d = 1``) view it as ``(planes, d, h, w)`` and run those of
+``pyx/pool3d.pyx`` and ``pyx/pool_fractional.pyx``. Kernels take float32 or float64.
 Other dtypes PyTorch pools (float16; integers for max pooling, int64 for average
 pooling) are computed in the wider float type and cast back.
 
@@ -17,11 +19,15 @@ from typing import NamedTuple
 import numpy as np
 
 from ..._kernels import pool as _pool
+from ..._kernels import pool3d as _pool3d
+from ..._kernels import pool_fractional as _fractional
 from ..._threads import kernel_threads
 from ..function import Function
 
 __all__ = ["PoolWindow", "MaxPool2d", "MaxPool1d", "AvgPool2d", "AvgPool1d",
-           "AdaptiveAvgPool2d", "AdaptiveAvgPoolGlobal", "AdaptiveMaxPool2d", "MaxUnpool2d"]
+           "AdaptiveAvgPool2d", "AdaptiveAvgPoolGlobal", "AdaptiveMaxPool2d", "MaxUnpool2d",
+           "Window3d", "MaxPool3d", "AvgPool3d", "AdaptiveAvgPool3d", "AdaptiveMaxPool3d",
+           "MaxUnpool3d", "FractionalMaxPool2d", "FractionalMaxPool3d"]
 
 # Integers above this magnitude are not exact in float64.
 _FLOAT64_EXACT_INT = 2 ** 53
@@ -326,3 +332,252 @@ class MaxUnpool2d(Function):
             raise RuntimeError(f"index {bad} is out of bounds for dimension "
                                f"{len(ctx.input_shape) - 2} with size {ctx.n_out}")
         return gx.astype(gy.dtype, copy=False).reshape(ctx.input_shape), None
+
+
+# ----------------------------------------------------------------- 3-d pooling
+class Window3d(NamedTuple):
+    """A pooling window on the last three axes; every field is a triple ``(d, h, w)``."""
+    kernel: tuple
+    stride: tuple
+    padding: tuple
+    dilation: tuple
+    out_size: tuple
+
+
+def _as_volumes(x, dims=3):
+    """``x`` as a C-contiguous ``(planes, d, h, w)`` array of the compute dtype; 2-d
+    inputs (``dims=2``) get ``d = 1``."""
+    dtype = _compute_dtype(x.dtype)
+    if x.dtype.kind in "iu" and x.size and (x.max() > _FLOAT64_EXACT_INT
+                                             or x.min() < -_FLOAT64_EXACT_INT):
+        raise RuntimeError("cynn pools integer tensors in float64, which holds them exactly "
+                           "only up to 2**53 in magnitude; this input has larger values")
+    spatial = (1,) * (3 - dims) + tuple(x.shape[-dims:])
+    return np.ascontiguousarray(x, dtype=dtype).reshape((-1,) + spatial)
+
+
+def _grad_volumes(g, dtype, n_planes, size):
+    return np.ascontiguousarray(g, dtype=dtype).reshape((n_planes,) + tuple(size))
+
+
+class MaxPool3d(Function):
+    """``y = max over each dilated window of x`` (-inf padding); ``gx[argmax] += gy``."""
+
+    fresh_gradients = True   # every backward below allocates the gradient it returns
+    grad_fn_name = "MaxPool3DWithIndicesBackward0"
+
+    @staticmethod
+    def forward(ctx, x, window, return_indices=False):
+        needs_grad = any(ctx.needs_input_grad)
+        vol = _as_volumes(x)
+        y = _empty((vol.shape[0],) + tuple(window.out_size), vol.dtype)
+        indices = _empty(y.shape, np.int64) if return_indices or needs_grad else None
+        _pool3d.max_pool3d_forward(vol, y, indices, window.kernel, window.stride,
+                                   window.padding, window.dilation, kernel_threads())
+        shape = x.shape[:-3] + tuple(window.out_size)
+        y = _result(y, x.dtype, shape)
+        if indices is not None:
+            indices = indices.reshape(shape)
+        if needs_grad:
+            ctx.save_for_backward(indices)
+            ctx.input_shape, ctx.plane_shape = x.shape, (vol.shape[0], math.prod(vol.shape[1:]))
+        if return_indices:
+            ctx.mark_non_differentiable(indices)
+            return y, indices
+        return y
+
+    @staticmethod
+    def backward(ctx, gy, grad_indices=None):
+        (indices,) = ctx.saved_tensors
+        return _scatter_add(gy, indices, ctx.input_shape, ctx.plane_shape)
+
+
+def _scatter_add(gy, indices, input_shape, plane_shape):
+    """``gx[p, indices[p, o]] += gy[p, o]`` over ``(planes, n_in)`` input planes."""
+    n_planes, n_in = plane_shape
+    n_out = indices.size // n_planes if n_planes else 0
+    dtype = _compute_dtype(np.dtype(gy.dtype))
+    gx = np.empty((n_planes, n_in), dtype)
+    _pool3d.scatter_add_by_index(_grad_planes(gy, dtype, n_planes, n_out),
+                                 np.ascontiguousarray(indices).reshape(n_planes, n_out), gx,
+                                 kernel_threads())
+    return gx.astype(gy.dtype, copy=False).reshape(input_shape)
+
+
+class AvgPool3d(Function):
+    """``y = mean over each window of x`` with PyTorch's divisor rules;
+    ``gx[window] += gy / divisor``."""
+
+    fresh_gradients = True   # every backward below allocates the gradient it returns
+    grad_fn_name = "AvgPool3DBackward0"
+
+    @staticmethod
+    def forward(ctx, x, window, count_include_pad=True, divisor_override=None):
+        vol = _as_volumes(x)
+        y = _empty((vol.shape[0],) + tuple(window.out_size), vol.dtype)
+        _pool3d.avg_pool3d_forward(vol, y, window.kernel, window.stride, window.padding,
+                                   count_include_pad, divisor_override or 0, kernel_threads())
+        ctx.input_shape, ctx.volume_shape = x.shape, vol.shape
+        ctx.window, ctx.count_include_pad = window, count_include_pad
+        ctx.divisor_override = divisor_override or 0
+        return _result(y, x.dtype, x.shape[:-3] + tuple(window.out_size))
+
+    @staticmethod
+    def backward(ctx, gy):
+        window = ctx.window
+        dtype = _compute_dtype(np.dtype(gy.dtype))
+        g = _grad_volumes(gy, dtype, ctx.volume_shape[0], window.out_size)
+        gx = np.empty(ctx.volume_shape, dtype)
+        _pool3d.avg_pool3d_backward(g, gx, window.kernel, window.stride, window.padding,
+                                    ctx.count_include_pad, ctx.divisor_override,
+                                    kernel_threads())
+        return gx.astype(gy.dtype, copy=False).reshape(ctx.input_shape)
+
+
+class AdaptiveAvgPool3d(Function):
+    """Mean over cell ``[floor(i * in / out), ceil((i + 1) * in / out))`` per axis."""
+
+    fresh_gradients = True   # every backward below allocates the gradient it returns
+    grad_fn_name = "AdaptiveAvgPool3DBackward0"
+
+    @staticmethod
+    def forward(ctx, x, out_size):
+        vol = _as_volumes(x)
+        y = _empty((vol.shape[0],) + tuple(out_size), vol.dtype)
+        _pool3d.adaptive_pool3d_forward(vol, y, None, kernel_threads())
+        ctx.input_shape, ctx.volume_shape, ctx.out_size = x.shape, vol.shape, tuple(out_size)
+        return _result(y, x.dtype, x.shape[:-3] + tuple(out_size))
+
+    @staticmethod
+    def backward(ctx, gy):
+        _check_adaptive_grad("adaptive_avg_pool3d_backward", gy)
+        dtype = _compute_dtype(np.dtype(gy.dtype))
+        g = _grad_volumes(gy, dtype, ctx.volume_shape[0], ctx.out_size)
+        gx = np.empty(ctx.volume_shape, dtype)
+        _pool3d.adaptive_avg_pool3d_backward(g, gx, kernel_threads())
+        return gx.astype(gy.dtype, copy=False).reshape(ctx.input_shape)
+
+
+class AdaptiveMaxPool3d(Function):
+    """Maximum over the adaptive cells (see ``AdaptiveAvgPool3d``); ``gx[argmax] += gy``."""
+
+    fresh_gradients = True   # every backward below allocates the gradient it returns
+    grad_fn_name = "AdaptiveMaxPool3DBackward0"
+
+    @staticmethod
+    def forward(ctx, x, out_size, return_indices=False):
+        vol = _as_volumes(x)
+        y = _empty((vol.shape[0],) + tuple(out_size), vol.dtype)
+        indices = _empty(y.shape, np.int64)
+        _pool3d.adaptive_pool3d_forward(vol, y, indices, kernel_threads())
+        shape = x.shape[:-3] + tuple(out_size)
+        y, indices = _result(y, x.dtype, shape), indices.reshape(shape)
+        if any(ctx.needs_input_grad):
+            ctx.save_for_backward(indices)
+            ctx.input_shape, ctx.plane_shape = x.shape, (vol.shape[0], math.prod(vol.shape[1:]))
+        if return_indices:
+            ctx.mark_non_differentiable(indices)
+            return y, indices
+        return y
+
+    @staticmethod
+    def backward(ctx, gy, grad_indices=None):
+        _check_adaptive_grad("adaptive_max_pool3d_backward", gy)
+        (indices,) = ctx.saved_tensors
+        return _scatter_add(gy, indices, ctx.input_shape, ctx.plane_shape)
+
+
+class MaxUnpool3d(Function):
+    """``y[plane, indices[plane, i]] = x[plane, i]``, zeros elsewhere;
+    ``gx[plane, i] = gy[plane, indices[plane, i]]``.
+
+    ``indices`` must be int64 with ``x``'s shape and every entry in
+    ``[0, out_d * out_h * out_w)``. The caller checks that with PyTorch's message;
+    the kernels check every index again as they use it, since ``indices`` is the
+    user's array and can change behind the version counter (``.data``,
+    ``.numpy()``) between the forward and the backward.
+    """
+
+    fresh_gradients = True   # every backward below allocates the gradient it returns
+    grad_fn_name = "MaxUnpool3DBackward0"
+
+    @staticmethod
+    def forward(ctx, x, indices, out_size):
+        vol = _as_volumes(x)
+        n_planes, n_in = vol.shape[0], math.prod(vol.shape[1:])
+        n_out = math.prod(out_size)
+        flat_indices = np.ascontiguousarray(indices).reshape(n_planes, n_in)
+        y = _empty((n_planes, n_out), vol.dtype)
+        n_bad = _pool3d.scatter_by_index(vol.reshape(n_planes, n_in), flat_indices, y,
+                                         kernel_threads())
+        if n_bad:
+            bad = _first_out_of_range(flat_indices, n_out)
+            raise RuntimeError(f"Found an invalid max index: {bad} (output volumes are of "
+                               f"size {out_size[0]}x{out_size[1]}x{out_size[2]})")
+        if ctx.needs_input_grad[:1] == (True,):
+            ctx.save_for_backward(indices)
+            ctx.input_shape, ctx.n_out = x.shape, n_out
+            ctx.n_planes, ctx.n_in = n_planes, n_in
+        return _result(y, x.dtype, x.shape[:-3] + tuple(out_size))
+
+    @staticmethod
+    def backward(ctx, gy):
+        (indices,) = ctx.saved_tensors
+        n_planes, n_in = ctx.n_planes, ctx.n_in
+        dtype = _compute_dtype(np.dtype(gy.dtype))
+        gx = np.empty((n_planes, n_in), dtype)
+        flat_indices = np.ascontiguousarray(indices).reshape(n_planes, n_in)
+        n_bad = _pool3d.gather_by_index(_grad_planes(gy, dtype, n_planes, ctx.n_out),
+                                        flat_indices, gx, kernel_threads())
+        if n_bad:
+            # PyTorch's backward gathers from the output flattened to (..., D * H * W).
+            bad = _first_out_of_range(flat_indices, ctx.n_out)
+            raise RuntimeError(f"index {bad} is out of bounds for dimension "
+                               f"{len(ctx.input_shape) - 3} with size {ctx.n_out}")
+        return gx.astype(gy.dtype, copy=False).reshape(ctx.input_shape), None
+
+
+# ---------------------------------------------------------- fractional pooling
+class FractionalMaxPool3d(Function):
+    """Max over pseudo-random windows placed by one sample per plane and axis (see
+    ``pyx/pool_fractional.pyx``); ``gx[argmax] += gy``. ``samples`` is
+    ``(planes, 3)`` in ``(d, h, w)`` order, of the input's dtype."""
+
+    fresh_gradients = True   # every backward below allocates the gradient it returns
+    grad_fn_name = "FractionalMaxPool3DBackward0"
+    dims = 3
+
+    @classmethod
+    def forward(cls, ctx, x, samples, kernel, out_size, return_indices=False):
+        vol = _as_volumes(x, cls.dims)
+        n_planes = vol.shape[0]
+        kd, kh, kw = (1,) * (3 - cls.dims) + tuple(kernel)
+        size = (1,) * (3 - cls.dims) + tuple(out_size)
+        starts = [np.empty((n_planes, n), np.int64) for n in size]
+        y = _empty((n_planes,) + size, vol.dtype)
+        indices = _empty(y.shape, np.int64)
+        n_threads = kernel_threads()
+        _fractional.window_starts(np.ascontiguousarray(samples, vol.dtype), *starts,
+                                  vol.shape[1], vol.shape[2], vol.shape[3], kd, kh, kw,
+                                  n_threads)
+        _fractional.fractional_max_pool_forward(vol, *starts, y, indices, kd, kh, kw,
+                                                n_threads)
+        shape = x.shape[:-cls.dims] + tuple(out_size)
+        y, indices = _result(y, x.dtype, shape), indices.reshape(shape)
+        if any(ctx.needs_input_grad):
+            ctx.save_for_backward(indices)
+            ctx.input_shape, ctx.plane_shape = x.shape, (n_planes, math.prod(vol.shape[1:]))
+        if return_indices:
+            ctx.mark_non_differentiable(indices)
+            return y, indices
+        return y
+
+    @staticmethod
+    def backward(ctx, gy, grad_indices=None):
+        (indices,) = ctx.saved_tensors
+        return _scatter_add(gy, indices, ctx.input_shape, ctx.plane_shape)
+
+
+class FractionalMaxPool2d(FractionalMaxPool3d):
+    grad_fn_name = "FractionalMaxPool2DBackward0"
+    dims = 2

@@ -309,3 +309,119 @@ def _torch_name(np_dtype):
     names = {"int64": "Long", "int32": "Int", "bool": "Bool", "uint8": "Byte",
              "int16": "Short", "int8": "Char"}
     return names.get(from_numpy_dtype(np_dtype).name, from_numpy_dtype(np_dtype).name)
+
+
+# ---------------------------------------------------------------------------------------
+# Gradients in differentiable ops, for a recorded backward (create_graph=True).
+
+def _expand_back_graph(g, shape, dims, keepdim):
+    if not keepdim and dims is not None:
+        for d in sorted(dims):
+            g = g.unsqueeze(d)
+    return g.expand(*shape)
+
+
+def _attach():
+    from .elementwise import _const
+
+    Sum.grad_graph = staticmethod(lambda ctx, inputs, g: (
+        _expand_back_graph(g, ctx.shape, ctx.dims, ctx.keepdim), None, None, None))
+    Mean.grad_graph = staticmethod(lambda ctx, inputs, g: (
+        _expand_back_graph(g / ctx.count, ctx.shape, ctx.dims, ctx.keepdim), None, None))
+
+    def cumsum(ctx, inputs, g):
+        if g.dim() == 0:
+            return g, None
+        return g.flip(ctx.dim).cumsum(ctx.dim).flip(ctx.dim), None
+    Cumsum.grad_graph = staticmethod(cumsum)
+
+    def var(ctx, inputs, g, root=False):
+        x, dims, keepdim = inputs[0], ctx.dims, ctx.keepdim
+        out = None
+        if root:
+            out = Std.apply(*inputs)
+            g = g / (2.0 * out)
+        g = _expand_back_graph(g, x.shape, dims, keepdim)
+        mean = x.mean() if dims is None else x.mean(dims, keepdim=True)
+        return g * 2.0 * (x - mean) / ctx.denom, None, None, None
+    Var.grad_graph = staticmethod(var)
+    Std.grad_graph = staticmethod(lambda ctx, inputs, g: var(ctx, inputs, g, root=True))
+
+    def norm(ctx, inputs, g):
+        x, p = inputs[0], ctx.p
+        out = _expand_back_graph(Norm.apply(*inputs), x.shape, ctx.dims, ctx.keepdim)
+        g = _expand_back_graph(g, x.shape, ctx.dims, ctx.keepdim)
+        if p == 0.0:
+            return g * 0, None, None, None
+        if p == 1.0:
+            return g * _const(np.sign(x._data)), None, None, None
+        if p in (np.inf, -np.inf):
+            hit = np.abs(x._data) == out._data
+            count = _expand_back(np.sum(hit, axis=ctx.dims, keepdims=True), x.shape,
+                                 ctx.dims, True)
+            return g * _const(np.sign(x._data) * hit / count), None, None, None
+        safe = _const(out._data != 0)
+        # where the norm is 0 the gradient is 0 (torch's subgradient): divide by 1 there
+        denom = out + _const(out._data == 0)
+        if p == 2.0:
+            return g * x / denom * safe, None, None, None
+        return g * x * x.abs() ** (p - 2) / denom ** (p - 1) * safe, None, None, None
+    Norm.grad_graph = staticmethod(norm)
+
+    def extreme_all(ctx, inputs, g):
+        x = inputs[0]
+        mask = x._data == np.asarray(ctx._function.forward(FunctionCtx_(), x._data))
+        return g * _const(mask / mask.sum())
+    MaxAll.grad_graph = staticmethod(extreme_all)
+    MinAll.grad_graph = staticmethod(extreme_all)
+
+    def extreme_dim(ctx, inputs, g, g_idx):
+        (idx,) = ctx.saved_tensors
+        if not ctx.keepdim:
+            g, idx = g.unsqueeze(ctx.dim), np.expand_dims(idx, ctx.dim)
+        from ..._creation import zeros
+        hot = np.zeros(ctx.shape, np.bool_)
+        np.put_along_axis(hot, idx, True, axis=ctx.dim)
+        return g.expand(*ctx.shape) * _const(hot), None, None
+    MaxDim.grad_graph = staticmethod(extreme_dim)
+    MinDim.grad_graph = staticmethod(extreme_dim)
+
+    def softmax(ctx, inputs, g):
+        y = Softmax.apply(*inputs)
+        return y * (g - (g * y).sum(ctx.dim, keepdim=True)), None
+    Softmax.grad_graph = staticmethod(softmax)
+
+    def log_softmax(ctx, inputs, g):
+        y = LogSoftmax.apply(*inputs)
+        return g - y.exp() * g.sum(ctx.dim, keepdim=True), None
+    LogSoftmax.grad_graph = staticmethod(log_softmax)
+
+    def prod(ctx, inputs, g):
+        x = inputs[0]
+        g = _expand_back_graph(g, x.shape, ctx.dims, ctx.keepdim)
+        if ctx.dims is None:
+            flat = x.reshape(-1)
+            return g * _others_graph(flat, 0).reshape(*x.shape), None, None
+        if ctx.dims:
+            return g * _others_graph(x, ctx.dims[0]), None, None
+        return g, None, None
+    Prod.grad_graph = staticmethod(prod)
+
+
+def FunctionCtx_():
+    from ..function import FunctionCtx
+    return FunctionCtx()
+
+
+def _others_graph(x, axis):
+    """``_product_of_others`` in differentiable ops (exclusive cumulative products)."""
+    from ..._creation import cat, ones
+    x = x.movedim(axis, -1)
+    one = ones(*x.shape[:-1], 1, dtype=x.dtype)
+    n = x.shape[-1]
+    left = cat([one, x.narrow(-1, 0, n - 1)], -1).cumprod(-1)
+    right = cat([one, x.flip(-1).narrow(-1, 0, n - 1)], -1).cumprod(-1).flip(-1)
+    return (left * right).movedim(-1, axis)
+
+
+_attach()

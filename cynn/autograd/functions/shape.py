@@ -327,3 +327,66 @@ class Unbind(Function):
     @staticmethod
     def backward(ctx, *grads):
         return np.stack(grads, axis=ctx.dim), None
+
+
+# ---------------------------------------------------------------------------------------
+# Gradients in differentiable ops, for a recorded backward (create_graph=True).
+
+def _scatter_into_zeros(g, shape, index, accumulate):
+    """``zeros(shape)`` with ``g`` written (added) at ``index``, differentiable in ``g``."""
+    from ..._creation import zeros
+    from .indexing import IndexPut as IndexPutAdd
+    key = index if isinstance(index, tuple) else (index,)
+    return IndexPutAdd.apply(zeros(*shape, dtype=g.dtype), key, g, accumulate)
+
+
+def _attach():
+    View.grad_graph = staticmethod(lambda ctx, inputs, g: (g.reshape(*ctx.shape), None))
+    UnsafeView.grad_graph = staticmethod(lambda ctx, inputs, g: (g.reshape(*ctx.shape), None))
+    Permute.grad_graph = staticmethod(lambda ctx, inputs, g: (g.permute(*ctx.inverse), None))
+    Transpose.grad_graph = staticmethod(lambda ctx, inputs, g: (
+        g.transpose(*ctx.dims) if g.dim() else g, None, None))
+    Squeeze.grad_graph = staticmethod(lambda ctx, inputs, g: (g.reshape(*ctx.shape), None))
+    Unsqueeze.grad_graph = staticmethod(lambda ctx, inputs, g: (g.squeeze(ctx.dim), None))
+    Expand.grad_graph = staticmethod(lambda ctx, inputs, g: (g, None))
+    Flip.grad_graph = staticmethod(lambda ctx, inputs, g: (g.flip(ctx.dims), None))
+
+    def repeat(ctx, inputs, g):
+        split = [n for r, s in zip(ctx.repeats, ctx.shape) for n in (r, s)]
+        return g.reshape(*split).sum(tuple(range(0, len(split), 2))), None
+    Repeat.grad_graph = staticmethod(repeat)
+    Index.grad_graph = staticmethod(lambda ctx, inputs, g: (
+        _scatter_into_zeros(g, ctx.shape, ctx.index, True), None))
+    Slice.grad_graph = staticmethod(lambda ctx, inputs, g: (
+        _scatter_into_zeros(g, ctx.shape, ctx.index, False), None))
+
+    def index_put(ctx, inputs, g):
+        from ..._creation import zeros
+        keep = np.ones(g.shape, np.bool_)
+        keep[ctx.index] = False
+        gx = g * g._wrap(keep)
+        gv = g[ctx.index] if ctx.needs_input_grad[2] else None
+        return gx, None, gv
+    IndexPut.grad_graph = staticmethod(index_put)
+
+    def cat(ctx, inputs, g):
+        out, start = [None], 0
+        for n in ctx.sizes:
+            out.append(g.narrow(ctx.dim, start, n))
+            start += n
+        return tuple(out)
+    Cat.grad_graph = staticmethod(cat)
+    Stack.grad_graph = staticmethod(lambda ctx, inputs, g: (None, *g.unbind(ctx.dim)))
+
+    def split(ctx, inputs, *grads):
+        from ..._creation import cat as cat_tensors
+        return cat_tensors(list(grads), ctx.dim), None, None
+    Split.grad_graph = staticmethod(split)
+
+    def unbind(ctx, inputs, *grads):
+        from ..._creation import stack
+        return stack(list(grads), ctx.dim), None
+    Unbind.grad_graph = staticmethod(unbind)
+
+
+_attach()
