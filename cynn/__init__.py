@@ -7,13 +7,14 @@ __version__ = "0.1.0"
 from ._dtype import (bool, double, dtype, float, float16, float32, float64, get_default_dtype,  # noqa: A004
                      half, int, int8, int16, int32, int64, long, set_default_dtype, uint8)
 from ._device import device
-from ._random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
+from ._random import Generator, initial_seed, manual_seed, seed
 from ._tensor_str import get_printoptions, set_printoptions
 from ._threads import get_num_threads, set_num_threads
 from ._tensor import Size, Tensor
 from ._creation import *  # noqa: F401,F403
 from ._functions import *  # noqa: F401,F403
 from ._ops import *  # noqa: F401,F403
+from .random import get_rng_state, set_rng_state
 from .autograd import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,
                        no_grad, set_grad_enabled)
 from . import autograd
@@ -34,6 +35,10 @@ def __getattr__(name):
             # the built-in layers reach the registry when cynn.nn is imported
             importlib.import_module(".nn", __name__)
         return importlib.import_module(f".{name}", __name__)
+    if name in ("cdist", "pdist", "pairwise_distance", "cosine_similarity"):
+        # torch's top-level distances are nn.functional's; loaded on use like cynn.nn
+        import importlib
+        return getattr(importlib.import_module(".nn.functional.distance", __name__), name)
     if name in ("save", "load"):
         from . import serialization
         return getattr(serialization, name)

@@ -49,24 +49,3 @@ def generator():
     """The numpy Generator every cynn random function draws from."""
     return default_generator.numpy
 
-
-def get_rng_state():
-    """The generator's state as a uint8 tensor (for ``set_rng_state``)."""
-    import json
-    from ._tensor import Tensor
-    raw = json.dumps(default_generator.get_state()).encode()
-    return Tensor._wrap(np.frombuffer(raw, np.uint8).copy())
-
-
-def set_rng_state(new_state):
-    """Restore a state returned by ``get_rng_state``."""
-    import json
-    from ._tensor import Tensor
-    if not isinstance(new_state, Tensor) or new_state._data.dtype != np.uint8:
-        raise TypeError("expected a torch.ByteTensor, but got "
-                        f"{type(new_state).__name__}")
-    try:
-        state = json.loads(new_state._data.tobytes().decode())
-        default_generator.set_state(state)
-    except (ValueError, KeyError, TypeError):
-        raise RuntimeError("Invalid mt19937 state") from None

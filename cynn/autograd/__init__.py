@@ -10,9 +10,10 @@ from .api import backward, grad
 from .function import Function, BackwardNode
 from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,
                         no_grad, set_grad_enabled)
-from .gradcheck import GradcheckError, gradcheck
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from . import functional
 
-__all__ = ["backward", "grad", "gradcheck", "GradcheckError", "Function", "BackwardNode",
+__all__ = ["backward", "grad", "gradcheck", "gradgradcheck", "functional", "GradcheckError", "Function", "BackwardNode",
            "Variable", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
            "inference_mode", "is_inference_mode_enabled"]
 

@@ -8,9 +8,9 @@ import numpy as np
 from .. import _warnings
 from . import function
 from .api import grad as autograd_grad
-from .grad_mode import no_grad
+from .grad_mode import enable_grad, no_grad
 
-__all__ = ["gradcheck", "GradcheckError"]
+__all__ = ["gradcheck", "gradgradcheck", "GradcheckError"]
 
 
 class GradcheckError(RuntimeError):
@@ -98,3 +98,31 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
                     raise GradcheckError(message)
                 return False
     return True
+
+
+def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=1e-3,
+                  raise_exception=True, n_projections=3, seed=0):
+    """Check second derivatives: ``gradcheck`` of the function that maps the inputs
+    (and the output gradients, random float64 ones by default) to ``func``'s input
+    gradients computed with ``create_graph=True``."""
+    inputs = _as_tuple(inputs)
+    diff = [i for i, x in enumerate(inputs) if isinstance(x, function.Tensor) and x.requires_grad]
+    outputs = _outputs(func, inputs)
+    if grad_outputs is None:
+        rng = np.random.default_rng(seed + 1)
+        grad_outputs = [function.Tensor._wrap(rng.standard_normal(o.shape).astype(o._data.dtype))
+                        .requires_grad_() for o in outputs]
+    grad_outputs = list(_as_tuple(grad_outputs))
+    n_in = len(inputs)
+
+    def first_derivatives(*args):
+        xs, gs = args[:n_in], args[n_in:]
+        with enable_grad():  # also while gradcheck perturbs the inputs under no_grad
+            outs = _outputs(func, xs)
+            grads = autograd_grad(outs, [xs[i] for i in diff], list(gs), create_graph=True,
+                                  allow_unused=True)
+        return tuple(g for g in grads if g is not None)
+
+    return gradcheck(first_derivatives, tuple(inputs) + tuple(grad_outputs), eps=eps, atol=atol,
+                     rtol=rtol, raise_exception=raise_exception, n_projections=n_projections,
+                     seed=seed)

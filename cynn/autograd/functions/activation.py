@@ -302,8 +302,7 @@ class Hardswish(Function):
 # Gradients in differentiable ops, for a recorded backward (create_graph=True).
 
 def _attach():
-    from ..._creation import where
-    from .elementwise import _const
+    from .elementwise import _const, where
 
     def slope_of(fn_cls, derivative):
         def grad_graph(ctx, inputs, g):

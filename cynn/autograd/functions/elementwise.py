@@ -693,8 +693,14 @@ def _rdiv_grad(ctx, inputs, g):
 Rdiv.grad_graph = staticmethod(_rdiv_grad)
 
 
+def where(cond, a, b):
+    """``cynn.where`` for the formulas (``cond`` a bool Tensor or array)."""
+    if not isinstance(cond, _T()):
+        cond = _const(cond)
+    return Where.apply(cond, a, b)
+
+
 def _pow_grad(ctx, inputs, g):
-    from ..._creation import where
     a, b = inputs
     a = _floating(a) if not isinstance(b, float) else a
     if isinstance(b, _T()):

@@ -379,7 +379,6 @@ def _attach():
         (idx,) = ctx.saved_tensors
         if not ctx.keepdim:
             g, idx = g.unsqueeze(ctx.dim), np.expand_dims(idx, ctx.dim)
-        from ..._creation import zeros
         hot = np.zeros(ctx.shape, np.bool_)
         np.put_along_axis(hot, idx, True, axis=ctx.dim)
         return g.expand(*ctx.shape) * _const(hot), None, None
@@ -415,12 +414,14 @@ def FunctionCtx_():
 
 def _others_graph(x, axis):
     """``_product_of_others`` in differentiable ops (exclusive cumulative products)."""
-    from ..._creation import cat, ones
+    from .elementwise import _const
+    from .shape import Cat
     x = x.movedim(axis, -1)
-    one = ones(*x.shape[:-1], 1, dtype=x.dtype)
+    one = _const(np.ones(tuple(x.shape[:-1]) + (1,), x._data.dtype))
     n = x.shape[-1]
-    left = cat([one, x.narrow(-1, 0, n - 1)], -1).cumprod(-1)
-    right = cat([one, x.flip(-1).narrow(-1, 0, n - 1)], -1).cumprod(-1).flip(-1)
+    last = x.dim() - 1
+    left = Cat.apply(last, one, x.narrow(-1, 0, n - 1)).cumprod(-1)
+    right = Cat.apply(last, one, x.flip(-1).narrow(-1, 0, n - 1)).cumprod(-1).flip(-1)
     return (left * right).movedim(-1, axis)
 
 

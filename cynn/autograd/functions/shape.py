@@ -334,10 +334,9 @@ class Unbind(Function):
 
 def _scatter_into_zeros(g, shape, index, accumulate):
     """``zeros(shape)`` with ``g`` written (added) at ``index``, differentiable in ``g``."""
-    from ..._creation import zeros
     from .indexing import IndexPut as IndexPutAdd
     key = index if isinstance(index, tuple) else (index,)
-    return IndexPutAdd.apply(zeros(*shape, dtype=g.dtype), key, g, accumulate)
+    return IndexPutAdd.apply(g._wrap(np.zeros(shape, g._data.dtype)), key, g, accumulate)
 
 
 def _attach():
@@ -361,7 +360,6 @@ def _attach():
         _scatter_into_zeros(g, ctx.shape, ctx.index, False), None))
 
     def index_put(ctx, inputs, g):
-        from ..._creation import zeros
         keep = np.ones(g.shape, np.bool_)
         keep[ctx.index] = False
         gx = g * g._wrap(keep)
@@ -379,13 +377,11 @@ def _attach():
     Stack.grad_graph = staticmethod(lambda ctx, inputs, g: (None, *g.unbind(ctx.dim)))
 
     def split(ctx, inputs, *grads):
-        from ..._creation import cat as cat_tensors
-        return cat_tensors(list(grads), ctx.dim), None, None
+        return Cat.apply(ctx.dim, *grads), None, None
     Split.grad_graph = staticmethod(split)
 
     def unbind(ctx, inputs, *grads):
-        from ..._creation import stack
-        return stack(list(grads), ctx.dim), None
+        return Stack.apply(ctx.dim, *grads), None
     Unbind.grad_graph = staticmethod(unbind)
 
 
