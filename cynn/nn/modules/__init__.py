@@ -3,6 +3,7 @@ from .module import *  # noqa: F401,F403
 from .container import *  # noqa: F401,F403
 from .activation import *  # noqa: F401,F403
 from .conv import *  # noqa: F401,F403
+from .distance import *  # noqa: F401,F403
 from .dropout import *  # noqa: F401,F403
 from .flatten import *  # noqa: F401,F403
 from .linear import *  # noqa: F401,F403
