@@ -15,6 +15,7 @@ from ._creation import *  # noqa: F401,F403
 from ._functions import *  # noqa: F401,F403
 from ._ops import *  # noqa: F401,F403
 from .random import get_rng_state, set_rng_state
+from ._typename import typename
 from .autograd import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,
                        no_grad, set_grad_enabled)
 from . import autograd

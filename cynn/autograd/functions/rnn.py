@@ -180,17 +180,17 @@ class RNNStack(Function):
 
         if recording:
             # weights and x first and as given: in-place checks match them by identity
-            ctx.save_for_backward(*weights, saved[0][0], tuple(saved))
-            ctx.setup = (mode, num_layers, D, lay, H, H_out, B, N, np.asarray(batch_sizes),
-                         dropout_masks, x.shape, dtype, len(weights))
+            # (the rest too, so that backward frees it)
+            ctx.save_for_backward(*weights, saved[0][0], tuple(saved), dropout_masks)
+            ctx.setup = (mode, num_layers, D, lay, H, H_out, B, np.asarray(batch_sizes),
+                         dtype, len(weights))
         return (X, h_n, c_n) if mode == "LSTM" else (X, h_n)
 
     @staticmethod
     def backward(ctx, gy, ghn, gcn=None):
-        (mode, num_layers, D, lay, H, H_out, B, N, batch_sizes, dropout_masks, x_shape,
-         dtype, n_weights) = ctx.setup
+        mode, num_layers, D, lay, H, H_out, B, batch_sizes, dtype, n_weights = ctx.setup
         saved = ctx.saved_tensors
-        weights, layers = saved[:n_weights], saved[n_weights + 1]
+        weights, layers, dropout_masks = saved[:n_weights], saved[n_weights + 1], saved[-1]
         needs = ctx.needs_input_grad
         need_x, need_h0, need_c0, need_w = needs[0], needs[1], needs[2], needs[3:]
         threads = kernel_threads()
@@ -211,11 +211,11 @@ class RNNStack(Function):
             for d in range(D):
                 k = layer * D + d
                 rec = records[d]
-                w_ih, w_hh, b_ih, b_hh, w_hr = lay.unpack(weights, k)
+                w_ih, w_hh, _, _, w_hr = lay.unpack(weights, k)
                 gY = np.ascontiguousarray(g_out[:, d * H_out:(d + 1) * H_out])
                 dG, dGH, gR_h = _through_time(mode, rec, gY, ghn[k], gcn, k, w_hh, w_hr,
-                                              batch_sizes, d == 1, B, H, H_out, lay.has_bias,
-                                              g_h0, g_c0, threads, dtype)
+                                              batch_sizes, d == 1, B, H, H_out, g_h0, g_c0,
+                                              threads, dtype)
                 dG_h = dGH if mode == "GRU" else dG
                 i = lay.index(k, "w_ih")
                 if need_w[i]:
@@ -244,7 +244,7 @@ class RNNStack(Function):
 
 
 def _through_time(mode, rec, gY, ghn_k, gcn, k, w_hh, w_hr, batch_sizes, reverse, B, H,
-                  H_out, has_bias, g_h0, g_c0, threads, dtype):
+                  H_out, g_h0, g_c0, threads, dtype):
     """Backpropagation through time of one layer-direction: the gradient of every step's
     gate pre-activations (input side ``dG``; GRU's hidden side ``dGH``), of every step's
     projected output (``gR_h``, for ``W_hr``), and of its initial state into

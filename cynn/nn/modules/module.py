@@ -25,6 +25,7 @@ from ... import _warnings
 from ... import _dtype
 from ..._handles import RemovableHandle
 from ..._tensor import Tensor, _check_device
+from ..._typename import typename
 from ...autograd import grad_mode
 from ...autograd.function import Function
 from ..parameter import Buffer, Parameter
@@ -70,14 +71,7 @@ def _addindent(text, n_spaces):
     return first + "\n" + rest
 
 
-def _typename(obj):
-    """``torch.typename``: ``cynn.FloatTensor`` for tensors, the qualified class name else."""
-    if isinstance(obj, Tensor):
-        return obj.type()
-    cls = type(obj)
-    if cls.__module__ in ("", "builtins"):
-        return cls.__qualname__
-    return f"{cls.__module__}.{cls.__qualname__}"
+_typename = typename
 
 
 # ---------------------------------------------------------------------------- global hooks

@@ -2,7 +2,7 @@
 ``torch.nn.utils.convert_parameters``)."""
 from ..._creation import cat
 from ..._tensor import Tensor
-from ..modules.module import _typename
+from ..._typename import typename as _typename
 
 __all__ = ["parameters_to_vector", "vector_to_parameters"]
 
