@@ -17,7 +17,7 @@ __all__ = ["relu", "relu_", "leaky_relu", "leaky_relu_", "prelu", "rrelu", "rrel
            "elu_", "selu", "selu_", "celu", "celu_", "sigmoid", "tanh", "hardtanh", "hardtanh_",
            "relu6", "threshold", "threshold_", "gelu", "silu", "mish", "softplus", "logsigmoid",
            "softsign", "hardsigmoid", "hardswish", "tanhshrink", "softmax", "log_softmax",
-           "softmin", "glu"]
+           "softmin", "glu", "hardshrink", "softshrink", "gumbel_softmax"]
 
 # SELU's constants (Klambauer et al. 2017), as PyTorch uses them.
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -229,6 +229,44 @@ def tanhshrink(input):  # noqa: A002
     """x - tanh(x)."""
     _check_tensor(input, "tanhshrink")
     return input - input.tanh()
+
+
+def hardshrink(input, lambd=0.5):  # noqa: A002
+    """x where |x| > lambd, else 0. Shape: as the input."""
+    _check_tensor(input, "hardshrink")
+    return input * (input.detach().abs() > lambd)
+
+
+def softshrink(input, lambd=0.5):  # noqa: A002
+    """x - lambd above lambd, x + lambd below -lambd, else 0 (x minus its clamp to
+    [-lambd, lambd]). Shape: as the input."""
+    _check_tensor(input, "softshrink")
+    if lambd < 0:
+        kind = {"float32": "Float", "float64": "Double", "float16": "Half"}.get(
+            str(input._data.dtype), str(input._data.dtype))
+        top = float(np.finfo(input._data.dtype).max) if input._data.dtype.kind == "f" else 0
+        raise RuntimeError(f"lambda must be in range [0, {top:g}] for input dtype {kind}, but "
+                           f"found {lambd:g}")
+    return input - input.clamp(-lambd, lambd)
+
+
+def gumbel_softmax(logits, tau=1.0, hard=False, eps=1e-10, dim=-1):
+    """A sample from the Gumbel-softmax distribution over ``dim``: softmax of
+    ``(logits + g) / tau`` with ``g`` standard Gumbel noise (from cynn's generator);
+    ``hard=True`` returns the one-hot of its argmax with the soft sample's gradient
+    (straight-through). Shape: as ``logits``."""
+    _check_tensor(logits, "gumbel_softmax")
+    if eps != 1e-10:
+        _warnings.warn("`eps` parameter is deprecated and has no effect.")
+    exponential = _random.generator().exponential(1.0, tuple(logits.shape))
+    gumbels = -Tensor._wrap(np.log(exponential).astype(logits._data.dtype))
+    y_soft = ((logits + gumbels) / tau).softmax(dim)
+    if not hard:
+        return y_soft
+    index = y_soft.detach().argmax(dim, keepdim=True)
+    y_hard = Tensor._wrap(np.zeros(tuple(logits.shape), logits._data.dtype)).scatter(
+        dim, index, 1.0)
+    return y_hard - y_soft.detach() + y_soft
 
 
 def hardsigmoid(input, inplace=False):  # noqa: A002

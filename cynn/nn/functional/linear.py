@@ -5,7 +5,7 @@ import numpy as np
 
 from ...autograd.functions.linear import Addmm, Linear, Mm
 
-__all__ = ["linear"]
+__all__ = ["linear", "bilinear"]
 
 _SCALAR_NAMES = {np.dtype(np.float32): "Float", np.dtype(np.float64): "Double",
                  np.dtype(np.float16): "Half", np.dtype(np.int64): "Long",
@@ -83,3 +83,34 @@ def linear(input, weight, bias=None):  # noqa: A002 -- PyTorch's argument names
                 f"[{rows}, {out_features}].  Tensor sizes: [{', '.join(map(str, b.shape))}]")
     op = Mm if bias is None else Addmm
     return op.apply(input, weight, bias)
+
+
+def bilinear(input1, input2, weight, bias=None):
+    """``y[..., k] = input1[..., :] @ weight[k] @ input2[..., :] + bias[k]``.
+
+    Shape: ``input1 (*, in1)``, ``input2 (*, in2)``, ``weight (out, in1, in2)``,
+    ``bias (out,)`` -> ``(*, out)``.
+    """
+    from ... import _ops
+    from ..._tensor import Tensor
+    for position, (name, t) in enumerate((("input1", input1), ("input2", input2),
+                                          ("weight", weight)), 1):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"bilinear(): argument '{name}' (position {position}) must be "
+                            f"Tensor, not {type(t).__name__}")
+    if input1.dim() != input2.dim():
+        raise RuntimeError(f"bilinear(): input dimensions do not match: got {input1.dim()} and "
+                           f"{input2.dim()}")
+    if tuple(input1.shape[:-1]) != tuple(input2.shape[:-1]):
+        raise RuntimeError(f"bilinear(): input batch dimensions do not match: got "
+                           f"{list(input1.shape)} and {list(input2.shape)}")
+    if weight.dim() != 3:
+        raise RuntimeError(f"bilinear(): weight must be three-dimensional, got {weight.dim()}")
+    if input1.shape[-1] != weight.shape[1]:
+        raise RuntimeError(f"bilinear(): input1 size does not match weight size: got "
+                           f"{input1.shape[-1]} but expected {weight.shape[1]}")
+    if input2.shape[-1] != weight.shape[2]:
+        raise RuntimeError(f"bilinear(): input2 size does not match weight size: got "
+                           f"{input2.shape[-1]} but expected {weight.shape[2]}")
+    out = _ops.einsum("...i,kij,...j->...k", input1, weight, input2)
+    return out + bias if bias is not None else out

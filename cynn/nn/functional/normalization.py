@@ -7,7 +7,8 @@ import numpy as np
 from ..._tensor import Tensor, _canon_dim, _torch_type_name
 from ...autograd.functions import norm as N
 
-__all__ = ["batch_norm", "instance_norm", "layer_norm", "group_norm", "normalize"]
+__all__ = ["batch_norm", "instance_norm", "layer_norm", "group_norm", "normalize", "rms_norm",
+           "local_response_norm"]
 
 
 def _check_input(input, fn):  # noqa: A002 -- PyTorch's argument name
@@ -186,3 +187,46 @@ def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):  # noqa: A002
     dim = _canon_dim(dim, input.dim())
     norm = input.norm(p, dim, keepdim=True)
     return input / norm.clamp(min=eps).expand_as(input)
+
+
+def rms_norm(input, normalized_shape, weight=None, eps=None):  # noqa: A002
+    """Divide every sample by the root mean square over its trailing
+    ``normalized_shape`` dims (``eps`` added to the mean square; default the dtype's
+    machine epsilon), then scale by ``weight``. Shape: as the input."""
+    _check_input(input, "rms_norm")
+    shape = _normalized_shape(normalized_shape)
+    if input.dim() < len(shape) or tuple(input.shape[input.dim() - len(shape):]) != shape:
+        expected = "[*, " + ", ".join(str(s) for s in shape) + "]"
+        raise RuntimeError(f"Given normalized_shape={list(shape)}, expected input with shape "
+                           f"{expected}, but got input of size{list(input.shape)}")
+    if weight is not None and tuple(weight.shape) != shape:
+        raise RuntimeError(f"Expected weight to be of same shape as normalized_shape, but got "
+                           f"weight of shape {list(weight.shape)} and normalized_shape = "
+                           f"{list(shape)}")
+    _require_float(input, "rms_norm")
+    if eps is None:
+        eps = float(np.finfo(input._data.dtype).eps)
+    dims = tuple(range(input.dim() - len(shape), input.dim()))
+    out = input * ((input * input).mean(dims, keepdim=True) + eps).rsqrt()
+    return out * weight if weight is not None else out
+
+
+def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):  # noqa: A002
+    """Divide each channel by ``(k + alpha * mean of squares over the ``size``
+    neighbouring channels) ** beta`` (the window is zero-padded at the ends: ``size // 2``
+    channels before, ``(size - 1) // 2`` after). Shape: ``(N, C, *)``; output as input."""
+    _check_input(input, "local_response_norm")
+    if input.dim() < 3:
+        raise ValueError(f"Expected 3D or higher dimensionality input (got {input.dim()} "
+                         f"dimensions)")
+    if input.numel() == 0:
+        return input
+    from .padding import pad
+    squares = (input * input).transpose(1, -1)
+    padded = pad(squares, (size // 2, (size - 1) // 2))
+    channels = input.shape[1]
+    window = padded.narrow(-1, 0, channels)
+    for shift in range(1, size):
+        window = window + padded.narrow(-1, shift, channels)
+    div = (window.transpose(1, -1) * (alpha / size) + k) ** beta
+    return input / div

@@ -14,7 +14,7 @@ from .module import Module
 __all__ = ["Threshold", "ReLU", "RReLU", "Hardtanh", "ReLU6", "Sigmoid", "Hardsigmoid", "Tanh",
            "SiLU", "Mish", "Hardswish", "ELU", "CELU", "SELU", "GLU", "GELU", "LeakyReLU",
            "LogSigmoid", "Softplus", "PReLU", "Softsign", "Tanhshrink", "Softmin", "Softmax",
-           "Softmax2d", "LogSoftmax"]
+           "Softmax2d", "LogSoftmax", "Hardshrink", "Softshrink"]
 
 
 def _inplace_suffix(inplace, first=False):
@@ -324,6 +324,33 @@ class Tanhshrink(Module):
 
     def forward(self, input):  # noqa: A002
         return F.tanhshrink(input)
+
+
+class Hardshrink(Module):
+    """x where |x| > lambd, else 0.
+
+    Shape: any; output as input.
+    """
+
+    def __init__(self, lambd=0.5):
+        super().__init__()
+        self.lambd = lambd
+
+    def forward(self, input):  # noqa: A002
+        return F.hardshrink(input, self.lambd)
+
+    def extra_repr(self):
+        return f"{self.lambd}"
+
+
+class Softshrink(Hardshrink):
+    """x - lambd above lambd, x + lambd below -lambd, else 0.
+
+    Shape: any; output as input.
+    """
+
+    def forward(self, input):  # noqa: A002
+        return F.softshrink(input, self.lambd)
 
 
 class Softmin(Module):

@@ -8,7 +8,7 @@ from .. import init
 from ..parameter import Parameter
 from .module import Module
 
-__all__ = ["Identity", "Linear"]
+__all__ = ["Identity", "Linear", "Bilinear"]
 
 _HEAPTYPE = 1 << 9
 
@@ -110,3 +110,50 @@ class Linear(Module):
     def extra_repr(self):
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
                 f"bias={self.bias is not None}")
+
+
+class Bilinear(Module):
+    """``y = x1^T A x2 + b``: one ``in1 x in2`` matrix per output feature.
+
+    Args:
+        in1_features, in2_features, out_features (int): sizes.
+        bias (bool): learn a bias. Default: ``True``.
+
+    Shape: ``(*, in1)`` and ``(*, in2)`` -> ``(*, out)``.
+
+    Attributes:
+        weight: ``(out_features, in1_features, in2_features)``, uniform in
+            ``(-1/sqrt(in1), 1/sqrt(in1))``; bias ``(out_features,)``, the same.
+
+    Example::
+
+        >>> m = nn.Bilinear(20, 30, 40)
+        >>> m(cynn.randn(128, 20), cynn.randn(128, 30)).shape
+        cynn.Size([128, 40])
+    """
+
+    def __init__(self, in1_features, in2_features, out_features, bias=True, device=None,
+                 dtype=None):
+        super().__init__()
+        self.in1_features, self.in2_features = in1_features, in2_features
+        self.out_features = out_features
+        self.weight = Parameter(_creation.empty((out_features, in1_features, in2_features),
+                                                dtype=dtype, device=device))
+        if bias:
+            self.bias = Parameter(_creation.empty(out_features, dtype=dtype, device=device))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        bound = 1 / math.sqrt(self.weight.shape[1]) if self.weight.shape[1] else 0
+        init.uniform_(self.weight, -bound, bound)
+        if self.bias is not None:
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input1, input2):
+        return F.bilinear(input1, input2, self.weight, self.bias)
+
+    def extra_repr(self):
+        return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+                f"out_features={self.out_features}, bias={self.bias is not None}")

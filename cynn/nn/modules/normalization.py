@@ -17,7 +17,7 @@ from ..parameter import Parameter
 from .module import Module
 
 __all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "InstanceNorm1d", "InstanceNorm2d",
-           "InstanceNorm3d", "LayerNorm", "GroupNorm"]
+           "InstanceNorm3d", "LayerNorm", "GroupNorm", "RMSNorm", "LocalResponseNorm", "CrossMapLRN2d"]
 
 
 class _NormBase(Module):
@@ -320,3 +320,97 @@ class GroupNorm(Module):
     def extra_repr(self):
         return ("{num_groups}, {num_channels}, eps={eps}, affine={affine}, bias={use_bias}"
                 .format(**self.__dict__, use_bias=self.bias is not None))
+
+
+class RMSNorm(Module):
+    """Divide every sample by its root mean square over the trailing
+    ``normalized_shape`` dims, then scale elementwise.
+
+    Args:
+        normalized_shape (int or tuple): the trailing shape to normalise over.
+        eps (float, optional): added to the mean square; default the dtype's epsilon.
+        elementwise_affine (bool): learn ``weight`` (ones) of shape ``normalized_shape``.
+
+    Shape: input ``(*, *normalized_shape)``; output as input.
+
+    Example::
+
+        >>> m = nn.RMSNorm([2, 3])
+        >>> m(cynn.randn(2, 2, 3)).shape
+        cynn.Size([2, 2, 3])
+    """
+
+    def __init__(self, normalized_shape, eps=None, elementwise_affine=True, device=None,
+                 dtype=None):
+        super().__init__()
+        if isinstance(normalized_shape, numbers.Integral):
+            normalized_shape = (normalized_shape,)
+        self.normalized_shape = tuple(normalized_shape)
+        self.eps = eps
+        self.elementwise_affine = elementwise_affine
+        if elementwise_affine:
+            self.weight = Parameter(_creation.empty(self.normalized_shape, dtype=dtype,
+                                                    device=device))
+        else:
+            self.register_parameter("weight", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        if self.elementwise_affine:
+            init.ones_(self.weight)
+
+    def forward(self, x):
+        return F.rms_norm(x, self.normalized_shape, self.weight, self.eps)
+
+    def extra_repr(self):
+        return ("{normalized_shape}, eps={eps}, "
+                "elementwise_affine={elementwise_affine}".format(**self.__dict__))
+
+
+class LocalResponseNorm(Module):
+    """Normalise each channel by its neighbours' energy (AlexNet's LRN).
+
+    Args: size (channels in the window), alpha (default 1e-4), beta (0.75), k (1).
+
+    Shape: ``(N, C, *)``; output as input.
+    """
+
+    def __init__(self, size, alpha=1e-4, beta=0.75, k=1.0):
+        super().__init__()
+        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
+
+    def forward(self, input):  # noqa: A002
+        return F.local_response_norm(input, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self):
+        return "{size}, alpha={alpha}, beta={beta}, k={k}".format(**self.__dict__)
+
+
+class CrossMapLRN2d(LocalResponseNorm):
+    """Torch7's cross-channel LRN over 4-d input, as torch keeps it: the squares are
+    summed by a running window whose recurrence (kept for parity) never drops channel
+    0 once the window has passed it; ``x * (k + alpha / size * sum) ** -beta``.
+
+    Shape: ``(N, C, H, W)``; output as input.
+    """
+
+    def __init__(self, size, alpha=1e-4, beta=0.75, k=1):
+        super().__init__(size, alpha, beta, k)
+
+    def forward(self, input):  # noqa: A002
+        if input.dim() != 4:
+            raise ValueError(f"CrossMapLRN2d: Expected input to be 4D, got {input.dim()}D "
+                             f"instead.")
+        channels = input.shape[1]
+        if channels == 0:
+            return input
+        pre_pad = (self.size - 1) // 2 + 1
+        prefix = (input * input).cumsum(1)  # prefix[c] = sum of squares 0..c
+        parts = []
+        for c in range(channels):
+            total = prefix.select(1, min(c + pre_pad, channels) - 1)
+            if c > pre_pad:  # the recurrence subtracts channels 1 .. c - pre_pad
+                total = total - (prefix.select(1, c - pre_pad) - prefix.select(1, 0))
+            parts.append(total)
+        scale = _creation.stack(parts, 1) * (self.alpha / self.size) + self.k
+        return input * scale ** -self.beta
