@@ -266,3 +266,32 @@ def sparse_(tensor, sparsity, std=0.01, generator=None):
     for col_idx in range(cols):
         values[rng.permutation(rows)[:num_zeros], col_idx] = 0
     return _write(tensor, values)
+
+
+def _deprecated(new):
+    """torch's old names without the trailing underscore: the same function, with its
+    deprecation warning."""
+    old = new.__name__[:-1]
+
+    def deprecated(*args, **kwargs):
+        _warnings.warn(f"`nn.init.{old}` is now deprecated in favor of `nn.init.{old}_`.",
+                       FutureWarning)
+        return new(*args, **kwargs)
+    deprecated.__name__ = deprecated.__qualname__ = old
+    deprecated.__doc__ = f"Deprecated alias of :func:`{new.__name__}`."
+    return deprecated
+
+
+uniform = _deprecated(uniform_)
+normal = _deprecated(normal_)
+constant = _deprecated(constant_)
+eye = _deprecated(eye_)
+dirac = _deprecated(dirac_)
+xavier_uniform = _deprecated(xavier_uniform_)
+xavier_normal = _deprecated(xavier_normal_)
+kaiming_uniform = _deprecated(kaiming_uniform_)
+kaiming_normal = _deprecated(kaiming_normal_)
+orthogonal = _deprecated(orthogonal_)
+sparse = _deprecated(sparse_)
+__all__ += ["uniform", "normal", "constant", "eye", "dirac", "xavier_uniform", "xavier_normal",
+            "kaiming_uniform", "kaiming_normal", "orthogonal", "sparse"]

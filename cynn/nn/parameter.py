@@ -96,3 +96,73 @@ class Buffer(Tensor):
         t = Tensor._wrap(self._data, self._requires_grad)
         t._version = self._version
         return t
+
+
+_UNINITIALIZED = ("Can't access the shape of an uninitialized parameter or buffer. This error "
+                  "usually happens in `load_state_dict` when trying to load an uninitialized "
+                  "parameter into an initialized one. Call `forward` to initialize the "
+                  "parameters before accessing their attributes.")
+
+
+class UninitializedTensorMixin:
+    """A parameter or buffer whose shape a lazy module learns from its first input;
+    ``materialize(shape)`` gives it storage and turns it into ``cls_to_become``."""
+    cls_to_become = None
+
+    def materialize(self, shape, device=None, dtype=None):
+        """Allocate ``shape`` (uninitialised values) and become ``cls_to_become``."""
+        if isinstance(shape, int):
+            shape = (shape,)
+        np_dtype = self._data.dtype if dtype is None else _dtype.to_dtype(dtype).numpy
+        self._data = np.empty(tuple(shape), dtype=np_dtype)
+        self._version[0] += 1
+        self.__class__ = self.cls_to_become
+
+    @property
+    def shape(self):
+        raise RuntimeError(_UNINITIALIZED)
+
+    def size(self, dim=None):
+        raise RuntimeError(_UNINITIALIZED)
+
+    def numel(self):
+        raise RuntimeError(_UNINITIALIZED)
+
+    def __repr__(self):
+        return f"<{self.__class__.__name__}>"
+
+    def __reduce_ex__(self, protocol):
+        return (type(self), (self._requires_grad,))
+
+
+class UninitializedParameter(UninitializedTensorMixin, Parameter):
+    """A ``Parameter`` of a lazy module before its first forward (no shape yet)."""
+    cls_to_become = Parameter
+
+    def __new__(cls, requires_grad=True, device=None, dtype=None):
+        np_dtype = (_dtype.get_default_dtype() if dtype is None else _dtype.to_dtype(dtype)).numpy
+        param = cls._wrap(np.empty((0,), np_dtype), requires_grad)
+        return param
+
+    def __init__(self, requires_grad=True, device=None, dtype=None):
+        pass
+
+
+class UninitializedBuffer(UninitializedTensorMixin, Tensor):
+    """A buffer of a lazy module before its first forward (no shape yet)."""
+    cls_to_become = Tensor
+
+    def __new__(cls, requires_grad=False, device=None, dtype=None, persistent=True):
+        np_dtype = (_dtype.get_default_dtype() if dtype is None else _dtype.to_dtype(dtype)).numpy
+        return cls._wrap(np.empty((0,), np_dtype), requires_grad)
+
+    def __init__(self, requires_grad=False, device=None, dtype=None, persistent=True):
+        pass
+
+
+def is_lazy(param):
+    """Whether ``param`` is still uninitialised."""
+    return isinstance(param, UninitializedTensorMixin)
+
+
+__all__ += ["UninitializedParameter", "UninitializedBuffer", "is_lazy"]
