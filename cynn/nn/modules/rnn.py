@@ -17,7 +17,7 @@ from ..._tensor import Tensor, _torch_type_name
 from ...autograd.functions import rnn as _fn
 from .. import init
 from ..parameter import Parameter
-from ..utils.rnn import PackedSequence
+from ..sequence_packing import PackedSequence
 from .module import Module
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
