@@ -62,6 +62,9 @@ EXCLUDED = (
     ("torch:int2", "sub-byte dtypes"), ("torch:int3", "sub-byte dtypes"),
     ("torch:int4", "sub-byte dtypes"), ("torch:int5", "sub-byte dtypes"),
     ("torch:int6", "sub-byte dtypes"), ("torch:int7", "sub-byte dtypes"),
+    # Optimizers that need what cynn lacks.
+    ("torch.optim:SparseAdam", "sparse gradients: cynn's autograd produces dense gradients only"),
+    ("torch.optim:Muon", "its Newton-Schulz orthogonalisation runs in bfloat16, which numpy lacks"),
     # Quantization: integer kernels and observers are a library of their own.
     ("*:*quant*", "quantization"), ("*:q_*", "quantization"), ("*:qscheme", "quantization"),
     ("*:*qint*", "quantization"), ("*:*quint*", "quantization"),

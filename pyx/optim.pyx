@@ -30,6 +30,8 @@ from libc.math cimport sqrt, sqrtf
 from libc.stdlib cimport malloc, free
 from fused cimport floating
 
+import numpy as np
+
 cnp.import_array()
 
 # A multiple of 64 (any SIMD width divides it), large enough that the per-block
@@ -345,3 +347,485 @@ def adam_update(list params,           # IN/OUT  [n_k] per parameter
         with nogil:
             _adam_run(<double*>NULL, blk, &a, &step_size[0], &bias_correction2_sqrt[0],
                       n_threads)
+
+
+# ---------------------------------------------------------------------- other optimizers
+# RMSprop, Adagrad, Adadelta, Adamax, NAdam, RAdam, ASGD and Rprop share one block
+# loop: each block dispatches on ``kind`` (one branch per 4096 elements, noise next
+# to the arithmetic) to a span function written as torch's single-tensor update,
+# operation by operation. Per-parameter scalars (step-dependent corrections) arrive
+# as rows of ``N_SCALARS`` doubles.
+cdef enum:
+    N_SCALARS = 4
+
+cdef enum Kind:
+    K_RMSPROP = 0
+    K_ADAGRAD = 1
+    K_ADADELTA = 2
+    K_ADAMAX = 3
+    K_NADAM = 4
+    K_RADAM = 5
+    K_ASGD = 6
+    K_RPROP = 7
+
+
+cdef struct OptArgs:
+    int kind
+    double lr, weight_decay, eps, beta1, beta2, momentum, decay
+    double etaminus, etaplus, step_size_min, step_size_max
+    bint maximize, decoupled
+
+
+cdef inline void _rmsprop_span(floating* p, const floating* g, floating* sq, floating* ga,
+                               floating* buf, Py_ssize_t n, const OptArgs* a) noexcept nogil:
+    # beta1 carries alpha, the square average's decay
+    cdef floating sign = -1 if a.maximize else 1
+    cdef bint l2 = a.weight_decay != 0
+    cdef floating wd = <floating>a.weight_decay
+    cdef floating alpha = <floating>a.beta1
+    cdef floating w = <floating>(1.0 - a.beta1)
+    cdef floating rest = 1 - w
+    cdef bint low = w < 0.5
+    cdef floating eps = <floating>a.eps
+    cdef floating mu = <floating>a.momentum
+    cdef floating neg_lr = <floating>(-a.lr)
+    cdef floating d, s, gi, avg, b
+    cdef Py_ssize_t i
+    # one loop per (centered, momentum) pair: a store under a branch inside the loop
+    # keeps gcc from vectorising it
+    if ga != NULL and buf != NULL:
+        for i in range(n):
+            d = sign * g[i]
+            d = d + wd * p[i] if l2 else d
+            s = sq[i] * alpha
+            s = s + w * d * d
+            sq[i] = s
+            gi = _lerp(ga[i], d, w, rest, low)
+            ga[i] = gi
+            avg = _sqrt(s - gi * gi) + eps
+            b = buf[i] * mu
+            b = b + d / avg
+            buf[i] = b
+            p[i] = p[i] + neg_lr * b
+    elif ga != NULL:
+        for i in range(n):
+            d = sign * g[i]
+            d = d + wd * p[i] if l2 else d
+            s = sq[i] * alpha
+            s = s + w * d * d
+            sq[i] = s
+            gi = _lerp(ga[i], d, w, rest, low)
+            ga[i] = gi
+            avg = _sqrt(s - gi * gi) + eps
+            p[i] = p[i] + neg_lr * (d / avg)
+    elif buf != NULL:
+        for i in range(n):
+            d = sign * g[i]
+            d = d + wd * p[i] if l2 else d
+            s = sq[i] * alpha
+            s = s + w * d * d
+            sq[i] = s
+            avg = _sqrt(s) + eps
+            b = buf[i] * mu
+            b = b + d / avg
+            buf[i] = b
+            p[i] = p[i] + neg_lr * b
+    else:
+        for i in range(n):
+            d = sign * g[i]
+            d = d + wd * p[i] if l2 else d
+            s = sq[i] * alpha
+            s = s + w * d * d
+            sq[i] = s
+            avg = _sqrt(s) + eps
+            p[i] = p[i] + neg_lr * (d / avg)
+
+
+cdef inline void _adagrad_span(floating* p, const floating* g, floating* acc, Py_ssize_t n,
+                               const OptArgs* a, const double* scal) noexcept nogil:
+    # scal[0]: lr / (1 + (step - 1) * lr_decay)
+    cdef floating sign = -1 if a.maximize else 1
+    cdef bint l2 = a.weight_decay != 0
+    cdef floating wd = <floating>a.weight_decay
+    cdef floating eps = <floating>a.eps
+    cdef floating neg_clr = <floating>(-scal[0])
+    cdef floating d, s
+    cdef Py_ssize_t i
+    for i in range(n):
+        d = sign * g[i]
+        if l2:
+            d = d + wd * p[i]
+        s = acc[i] + d * d
+        acc[i] = s
+        p[i] = p[i] + neg_clr * (d / (_sqrt(s) + eps))
+
+
+cdef inline void _adadelta_span(floating* p, const floating* g, floating* sq, floating* acc,
+                                Py_ssize_t n, const OptArgs* a) noexcept nogil:
+    # beta1 carries rho
+    cdef floating sign = -1 if a.maximize else 1
+    cdef bint l2 = a.weight_decay != 0
+    cdef floating wd = <floating>a.weight_decay
+    cdef floating rho = <floating>a.beta1
+    cdef floating w = <floating>(1.0 - a.beta1)
+    cdef floating eps = <floating>a.eps
+    cdef floating neg_lr = <floating>(-a.lr)
+    cdef floating d, s, std, delta, ad
+    cdef Py_ssize_t i
+    for i in range(n):
+        d = sign * g[i]
+        if l2:
+            d = d + wd * p[i]
+        s = sq[i] * rho
+        s = s + w * d * d
+        sq[i] = s
+        std = _sqrt(s + eps)
+        delta = _sqrt(acc[i] + eps)
+        delta = delta / std
+        delta = delta * d
+        ad = acc[i] * rho
+        acc[i] = ad + w * delta * delta
+        p[i] = p[i] + neg_lr * delta
+
+
+cdef inline void _adamax_span(floating* p, const floating* g, floating* m, floating* inf,
+                              Py_ssize_t n, const OptArgs* a,
+                              const double* scal) noexcept nogil:
+    # scal[0]: lr / (1 - beta1 ** step)
+    cdef floating sign = -1 if a.maximize else 1
+    cdef bint l2 = a.weight_decay != 0
+    cdef floating wd = <floating>a.weight_decay
+    cdef floating w1 = <floating>(1.0 - a.beta1)
+    cdef floating rest1 = 1 - w1
+    cdef bint low = w1 < 0.5
+    cdef floating b2 = <floating>a.beta2
+    cdef floating eps = <floating>a.eps
+    cdef floating neg_clr = <floating>(-scal[0])
+    cdef floating d, mi, e, t
+    cdef Py_ssize_t i
+    for i in range(n):
+        d = sign * g[i]
+        if l2:
+            d = d + wd * p[i]
+        mi = _lerp(m[i], d, w1, rest1, low)
+        m[i] = mi
+        e = inf[i] * b2
+        t = (d if d >= 0 else -d) + eps
+        # torch.maximum propagates NaN from either side
+        e = t if (t > e or t != t) else e
+        inf[i] = e
+        p[i] = p[i] + neg_clr * (mi / e)
+
+
+cdef inline void _nadam_span(floating* p, const floating* g, floating* m, floating* v,
+                             Py_ssize_t n, const OptArgs* a,
+                             const double* scal) noexcept nogil:
+    # scal: [0] -lr (1 - mu_t) / (1 - prod mu), [1] -lr mu_{t+1} / (1 - prod mu * mu_{t+1}),
+    #       [2] 1 - beta2 ** step
+    cdef floating sign = -1 if a.maximize else 1
+    cdef bint l2 = a.weight_decay != 0 and not a.decoupled
+    cdef floating wd = <floating>a.weight_decay
+    cdef floating decay = <floating>a.decay if a.decoupled else 1
+    cdef floating w1 = <floating>(1.0 - a.beta1)
+    cdef floating rest1 = 1 - w1
+    cdef bint low = w1 < 0.5
+    cdef floating b2 = <floating>a.beta2
+    cdef floating w2 = <floating>(1.0 - a.beta2)
+    cdef floating eps = <floating>a.eps
+    cdef floating c_grad = <floating>scal[0]
+    cdef floating c_avg = <floating>scal[1]
+    cdef floating bc2 = <floating>scal[2]
+    cdef floating theta, d, mi, vi, denom
+    cdef Py_ssize_t i
+    for i in range(n):
+        theta = p[i] * decay
+        d = sign * g[i]
+        if l2:
+            d = d + wd * theta
+        mi = _lerp(m[i], d, w1, rest1, low)
+        m[i] = mi
+        vi = v[i] * b2
+        vi = vi + w2 * d * d
+        v[i] = vi
+        denom = _sqrt(vi / bc2) + eps
+        theta = theta + c_grad * (d / denom)
+        p[i] = theta + c_avg * (mi / denom)
+
+
+cdef inline void _radam_span(floating* p, const floating* g, floating* m, floating* v,
+                             Py_ssize_t n, const OptArgs* a,
+                             const double* scal) noexcept nogil:
+    # scal: [0] 1 - beta1 ** step, [1] sqrt(1 - beta2 ** step), [2] the rectification
+    #       term, or 0 while the variance estimate is too short to rectify (rho_t <= 5)
+    cdef floating sign = -1 if a.maximize else 1
+    cdef bint l2 = a.weight_decay != 0 and not a.decoupled
+    cdef floating wd = <floating>a.weight_decay
+    cdef floating decay = <floating>a.decay if a.decoupled else 1
+    cdef floating w1 = <floating>(1.0 - a.beta1)
+    cdef floating rest1 = 1 - w1
+    cdef bint low = w1 < 0.5
+    cdef floating b2 = <floating>a.beta2
+    cdef floating w2 = <floating>(1.0 - a.beta2)
+    cdef floating eps = <floating>a.eps
+    cdef floating lr = <floating>a.lr
+    cdef floating bc1 = <floating>scal[0]
+    cdef floating bc2_sqrt = <floating>scal[1]
+    cdef floating rect = <floating>scal[2]
+    cdef bint rectified = scal[2] != 0
+    cdef floating theta, d, mi, vi, corrected, adaptive
+    cdef Py_ssize_t i
+    for i in range(n):
+        theta = p[i] * decay
+        d = sign * g[i]
+        if l2:
+            d = d + wd * theta
+        mi = _lerp(m[i], d, w1, rest1, low)
+        m[i] = mi
+        vi = v[i] * b2
+        vi = vi + w2 * d * d
+        v[i] = vi
+        corrected = mi / bc1
+        if rectified:
+            # torch computes scalar / tensor as reciprocal(tensor) * scalar
+            adaptive = (<floating>1 / (_sqrt(vi) + eps)) * bc2_sqrt
+            p[i] = theta - corrected * lr * adaptive * rect
+        else:
+            p[i] = theta - corrected * lr
+
+
+cdef inline void _asgd_span(floating* p, const floating* g, floating* ax, Py_ssize_t n,
+                            const OptArgs* a, const double* scal) noexcept nogil:
+    # scal: [0] eta, [1] mu, [2] 1 - lambd * eta
+    cdef floating sign = -1 if a.maximize else 1
+    cdef bint l2 = a.weight_decay != 0
+    cdef floating wd = <floating>a.weight_decay
+    cdef floating neg_eta = <floating>(-scal[0])
+    cdef floating mu = <floating>scal[1]
+    cdef bint average = scal[1] != 1
+    cdef floating decay = <floating>scal[2]
+    cdef floating d, theta
+    cdef Py_ssize_t i
+    for i in range(n):
+        d = sign * g[i]
+        if l2:
+            d = d + wd * p[i]
+        theta = p[i] * decay
+        theta = theta + neg_eta * d
+        p[i] = theta
+        if average:
+            ax[i] = ax[i] + (theta - ax[i]) * mu
+        else:
+            ax[i] = theta
+
+
+cdef inline void _rprop_span(floating* p, const floating* g, floating* prev, floating* ss,
+                             Py_ssize_t n, const OptArgs* a) noexcept nogil:
+    cdef floating sign = -1 if a.maximize else 1
+    cdef floating eta_minus = <floating>a.etaminus
+    cdef floating eta_plus = <floating>a.etaplus
+    cdef floating lo = <floating>a.step_size_min
+    cdef floating hi = <floating>a.step_size_max
+    cdef floating d, prod, f, s, sg
+    cdef floating one = 1, zero = 0
+    cdef Py_ssize_t i
+    for i in range(n):
+        d = sign * g[i]
+        prod = d * prev[i]
+        # the factor replaces sign(grad * prev): +1 -> etaplus, -1 -> etaminus, 0 -> 1
+        # (selects rather than branches, so that the loop vectorises)
+        f = eta_plus if prod > 0 else one
+        f = eta_minus if prod < 0 else f
+        f = prod if prod != prod else f  # NaN stays NaN, as torch's sign
+        s = ss[i] * f
+        s = lo if s < lo else s
+        s = hi if s > hi else s
+        ss[i] = s
+        # after a sign change the step is skipped and the change forgotten
+        d = zero if f == eta_minus else d
+        sg = one if d > 0 else zero
+        sg = -one if d < 0 else sg
+        p[i] = p[i] - sg * s
+        prev[i] = d
+
+
+cdef inline void _opt_block(floating* dtype_tag, const Blocks* blk, const OptArgs* a,
+                            const double* scal, Py_ssize_t bi) noexcept nogil:
+    cdef Py_ssize_t k = blk.owner[bi], j
+    cdef Py_ssize_t lo = (bi - blk.first_block[k]) * BLOCK
+    cdef Py_ssize_t n = min(lo + BLOCK, blk.sizes[k]) - lo
+    cdef floating* x[5]
+    for j in range(5):
+        x[j] = (<floating**>blk.ptrs[j])[k]
+        if x[j] != NULL:
+            x[j] = x[j] + lo
+    cdef const double* s = scal + k * N_SCALARS
+    if a.kind == K_RMSPROP:
+        _rmsprop_span(x[0], x[1], x[2], x[3], x[4], n, a)
+    elif a.kind == K_ADAGRAD:
+        _adagrad_span(x[0], x[1], x[2], n, a, s)
+    elif a.kind == K_ADADELTA:
+        _adadelta_span(x[0], x[1], x[2], x[3], n, a)
+    elif a.kind == K_ADAMAX:
+        _adamax_span(x[0], x[1], x[2], x[3], n, a, s)
+    elif a.kind == K_NADAM:
+        _nadam_span(x[0], x[1], x[2], x[3], n, a, s)
+    elif a.kind == K_RADAM:
+        _radam_span(x[0], x[1], x[2], x[3], n, a, s)
+    elif a.kind == K_ASGD:
+        _asgd_span(x[0], x[1], x[2], n, a, s)
+    elif a.kind == K_RPROP:
+        _rprop_span(x[0], x[1], x[2], x[3], n, a)
+
+
+cdef void _opt_run(floating* dtype_tag, const Blocks* blk, const OptArgs* a,
+                   const double* scal, int n_threads) noexcept nogil:
+    cdef Py_ssize_t bi
+    if n_threads == 1:
+        for bi in range(blk.n_blocks):
+            _opt_block(dtype_tag, blk, a, scal, bi)
+    else:
+        for bi in prange(blk.n_blocks, num_threads=n_threads, schedule="static"):
+            _opt_block(dtype_tag, blk, a, scal, bi)
+
+
+cdef _opt_call(OptArgs* a, list params, list others, int writable_mask,
+               const double[:, ::1] scal, int n_threads):
+    """Validate, then run one kernel over ``params``. ``others[j]`` is None for an
+    absent state (its pointer becomes NULL), else a list parallel to ``params``."""
+    cdef Py_ssize_t n = len(params), k, j
+    if scal.shape[0] != n or scal.shape[1] != N_SCALARS:
+        raise ValueError(f"per-parameter scalars must have shape ({n}, {N_SCALARS})")
+    present = [o for o in others if o is not None]
+    for o in present:
+        if len(o) != n:
+            raise ValueError("per-parameter lists differ in length")
+    # absent states hold the parameter's own slot (always valid) until nulled below
+    cdef _Blocks owner = _unpack(params, [params if o is None else o for o in others],
+                                 writable_mask)
+    cdef Blocks* blk = &owner.b
+    for j in range(len(others), 4):
+        for k in range(n):
+            blk.ptrs[j + 1][k] = NULL
+    for j in range(len(others)):
+        if others[j] is None:
+            for k in range(n):
+                blk.ptrs[j + 1][k] = NULL
+    if n == 0:
+        return
+    if cnp.PyArray_TYPE(<cnp.ndarray>params[0]) == cnp.NPY_FLOAT32:
+        with nogil:
+            _opt_run(<float*>NULL, blk, a, &scal[0, 0], n_threads)
+    else:
+        with nogil:
+            _opt_run(<double*>NULL, blk, a, &scal[0, 0], n_threads)
+
+
+cdef OptArgs _args(int kind, double lr, double weight_decay, double eps, bint maximize):
+    cdef OptArgs a
+    a.kind, a.lr, a.weight_decay, a.eps, a.maximize = kind, lr, weight_decay, eps, maximize
+    a.beta1 = a.beta2 = a.momentum = a.decay = 0
+    a.etaminus = a.etaplus = a.step_size_min = a.step_size_max = 0
+    a.decoupled = False
+    return a
+
+
+def _no_scalars(Py_ssize_t n):
+    return np.zeros((n, N_SCALARS))
+
+
+def rmsprop_update(list params,       # IN/OUT [n_k] per parameter
+                   list grads,        # IN     [n_k]
+                   list square_avgs,  # IN/OUT [n_k]
+                   list grad_avgs,    # IN/OUT [n_k], or None unless centered
+                   list momentum_buffers,  # IN/OUT [n_k], or None unless momentum > 0
+                   double lr, double alpha, double eps, double weight_decay,
+                   double momentum, bint maximize, int n_threads):
+    """RMSprop (torch's formula) on every parameter of the lists, in place."""
+    cdef OptArgs a = _args(K_RMSPROP, lr, weight_decay, eps, maximize)
+    a.beta1, a.momentum = alpha, momentum
+    _opt_call(&a, params, [grads, square_avgs, grad_avgs, momentum_buffers], 0b1110,
+              _no_scalars(len(params)), n_threads)
+
+
+def adagrad_update(list params, list grads,  # IN/OUT, IN [n_k]
+                   list state_sums,          # IN/OUT [n_k]
+                   const double[::1] clr,    # IN (n_params,) lr / (1 + (step-1) lr_decay)
+                   double weight_decay, double eps, bint maximize, int n_threads):
+    """Adagrad (torch's formula) on every parameter of the lists, in place."""
+    cdef OptArgs a = _args(K_ADAGRAD, 0, weight_decay, eps, maximize)
+    scal = _no_scalars(len(params))
+    if clr.shape[0] != len(params):
+        raise ValueError("per-parameter lists differ in length")
+    scal[:, 0] = np.asarray(clr)
+    _opt_call(&a, params, [grads, state_sums], 0b10, scal, n_threads)
+
+
+def adadelta_update(list params, list grads,    # IN/OUT, IN [n_k]
+                    list square_avgs, list acc_deltas,  # IN/OUT [n_k]
+                    double lr, double rho, double eps, double weight_decay,
+                    bint maximize, int n_threads):
+    """Adadelta (torch's formula) on every parameter of the lists, in place."""
+    cdef OptArgs a = _args(K_ADADELTA, lr, weight_decay, eps, maximize)
+    a.beta1 = rho
+    _opt_call(&a, params, [grads, square_avgs, acc_deltas], 0b110,
+              _no_scalars(len(params)), n_threads)
+
+
+def adamax_update(list params, list grads,      # IN/OUT, IN [n_k]
+                  list exp_avgs, list exp_infs,  # IN/OUT [n_k]
+                  const double[::1] clr,         # IN (n_params,) lr / (1 - beta1^t)
+                  double beta1, double beta2, double eps, double weight_decay,
+                  bint maximize, int n_threads):
+    """Adamax (torch's formula) on every parameter of the lists, in place."""
+    cdef OptArgs a = _args(K_ADAMAX, 0, weight_decay, eps, maximize)
+    a.beta1, a.beta2 = beta1, beta2
+    if clr.shape[0] != len(params):
+        raise ValueError("per-parameter lists differ in length")
+    scal = _no_scalars(len(params))
+    scal[:, 0] = np.asarray(clr)
+    _opt_call(&a, params, [grads, exp_avgs, exp_infs], 0b110, scal, n_threads)
+
+
+def nadam_update(list params, list grads,           # IN/OUT, IN [n_k]
+                 list exp_avgs, list exp_avg_sqs,   # IN/OUT [n_k]
+                 const double[:, ::1] scalars,      # IN (n_params, 4), see _nadam_span
+                 double beta1, double beta2, double eps, double weight_decay, double lr,
+                 bint decoupled_weight_decay, bint maximize, int n_threads):
+    """NAdam (torch's formula) on every parameter of the lists, in place."""
+    cdef OptArgs a = _args(K_NADAM, lr, weight_decay, eps, maximize)
+    a.beta1, a.beta2, a.decoupled = beta1, beta2, decoupled_weight_decay
+    a.decay = 1.0 - lr * weight_decay
+    _opt_call(&a, params, [grads, exp_avgs, exp_avg_sqs], 0b110, scalars, n_threads)
+
+
+def radam_update(list params, list grads,           # IN/OUT, IN [n_k]
+                 list exp_avgs, list exp_avg_sqs,   # IN/OUT [n_k]
+                 const double[:, ::1] scalars,      # IN (n_params, 4), see _radam_span
+                 double beta1, double beta2, double eps, double weight_decay, double lr,
+                 bint decoupled_weight_decay, bint maximize, int n_threads):
+    """RAdam (torch's formula) on every parameter of the lists, in place."""
+    cdef OptArgs a = _args(K_RADAM, lr, weight_decay, eps, maximize)
+    a.beta1, a.beta2, a.decoupled = beta1, beta2, decoupled_weight_decay
+    a.decay = 1.0 - lr * weight_decay
+    _opt_call(&a, params, [grads, exp_avgs, exp_avg_sqs], 0b110, scalars, n_threads)
+
+
+def asgd_update(list params, list grads,      # IN/OUT, IN [n_k]
+                list axs,                     # IN/OUT [n_k]
+                const double[:, ::1] scalars,  # IN (n_params, 4): eta, mu, 1 - lambd eta
+                double weight_decay, bint maximize, int n_threads):
+    """ASGD (torch's formula) on every parameter of the lists, in place."""
+    cdef OptArgs a = _args(K_ASGD, 0, weight_decay, 0, maximize)
+    _opt_call(&a, params, [grads, axs], 0b10, scalars, n_threads)
+
+
+def rprop_update(list params, list grads,     # IN/OUT, IN [n_k]
+                 list prevs, list step_sizes,  # IN/OUT [n_k]
+                 double etaminus, double etaplus, double step_size_min,
+                 double step_size_max, bint maximize, int n_threads):
+    """Rprop (torch's formula) on every parameter of the lists, in place."""
+    cdef OptArgs a = _args(K_RPROP, 0, 0, 0, maximize)
+    a.etaminus, a.etaplus = etaminus, etaplus
+    a.step_size_min, a.step_size_max = step_size_min, step_size_max
+    _opt_call(&a, params, [grads, prevs, step_sizes], 0b110, _no_scalars(len(params)),
+              n_threads)

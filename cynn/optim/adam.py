@@ -159,6 +159,8 @@ class Adam(Optimizer):
             params, grads, states = self._init_group(group)
             beta1, beta2 = group["betas"]
             if group["differentiable"]:
+                if group["foreach"]:
+                    raise AssertionError("_foreach ops don't support autograd")
                 adam_step(params, grads, states, amsgrad=group["amsgrad"],
                           beta1=beta1, beta2=beta2, lr=group["lr"],
                           weight_decay=group["weight_decay"], eps=group["eps"],
@@ -245,8 +247,10 @@ def adam(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, for
 def _lerp_(start, end, weight):
     """``start += weight * (end - start)`` in place, rounded as PyTorch's ``lerp_``.
 
-    PyTorch switches formula at weight 0.5 so the result is exact at either end.
+    PyTorch switches formula at weight 0.5 so the result is exact at either end; like
+    it (and the kernel), the weight is rounded to the array's dtype before ``1 - weight``.
     """
+    weight = start.dtype.type(weight)
     if abs(weight) < 0.5:
         start += weight * (end - start)
     else:
@@ -270,10 +274,13 @@ def _adam_reference(theta, g, m, v, v_max, step_size, bias_correction2_sqrt, *, 
     if v_max is not None:
         np.maximum(v_max, v, out=v_max)
         v = v_max
+    # the per-step scalars come as float64: rounded to the array's dtype first, as the
+    # kernel does, so that float32 arrays are not computed in double
+    scalar = theta.dtype.type
     denom = np.sqrt(v)
-    denom /= bias_correction2_sqrt
+    denom /= scalar(bias_correction2_sqrt)
     denom += eps
-    theta += (-step_size) * m / denom
+    theta += scalar(-step_size) * (m / denom)
 
 
 class AdamW(Adam):
