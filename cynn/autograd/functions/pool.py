@@ -307,7 +307,7 @@ class MaxUnpool2d(Function):
         y = _empty((n_planes, n_out), planes.dtype)
         n_bad = _pool.scatter_by_index(planes.reshape(n_planes, n_in), flat_indices, y,
                                        kernel_threads())
-        if n_bad:
+        if n_bad and n_out:   # an empty output takes any index, as PyTorch's
             bad = _first_out_of_range(flat_indices, n_out)
             raise RuntimeError(f"Found an invalid max index: {bad} (output volumes are of "
                                f"size {out_size[0]}x{out_size[1]})")
@@ -510,7 +510,7 @@ class MaxUnpool3d(Function):
         y = _empty((n_planes, n_out), vol.dtype)
         n_bad = _pool3d.scatter_by_index(vol.reshape(n_planes, n_in), flat_indices, y,
                                          kernel_threads())
-        if n_bad:
+        if n_bad and n_out:   # an empty output takes any index, as PyTorch's
             bad = _first_out_of_range(flat_indices, n_out)
             raise RuntimeError(f"Found an invalid max index: {bad} (output volumes are of "
                                f"size {out_size[0]}x{out_size[1]}x{out_size[2]})")
