@@ -8,9 +8,9 @@ Installing the methods from a table keeps these forwarders out of ``_tensor.py``
 lets a test check that every listed name exists on both sides.
 """
 from .._tensor import Tensor
-from . import indexing, matrix, pointwise, reduction, search, shape
+from . import indexing, matrix, misc, pointwise, reduction, search, shape
 
-FAMILIES = (pointwise, indexing, reduction, shape, matrix, search)
+FAMILIES = (pointwise, indexing, reduction, shape, matrix, search, misc)
 
 __all__ = [name for family in FAMILIES for name in family.__all__]
 for _family in FAMILIES:
@@ -34,6 +34,16 @@ def _install_methods():
             setattr(Tensor, name, getattr(family, name))
         for name in family.INPLACE:
             setattr(Tensor, name + "_", _inplace_twin(getattr(family, name)))
+        for name in getattr(family, "TWINS_OF_METHODS", ()):
+            if name + "_" not in Tensor.__dict__:
+                setattr(Tensor, name + "_", _inplace_twin(_method_caller(name)))
+
+
+def _method_caller(name):
+    def call(tensor, *args, **kwargs):
+        return getattr(tensor, name)(*args, **kwargs)
+    call.__name__ = name
+    return call
 
 
 _install_methods()

@@ -71,7 +71,7 @@ def frac(input):  # noqa: A002
     """``input - trunc(input)``, sign kept. Shape: as the input."""
     check_tensor("frac", input)
     if not input.dtype.is_floating_point:
-        raise RuntimeError(f'"frac_cpu" not implemented for '
+        raise NotImplementedError(f'"frac_cpu" not implemented for '
                            f"'{_torch_name(input)}'")
     return P.Frac.apply(input)
 
