@@ -16,6 +16,7 @@ from ._functions import *  # noqa: F401,F403
 from ._ops import *  # noqa: F401,F403
 from .random import get_rng_state, set_rng_state
 from ._typename import typename
+from ._toplevel import *  # noqa: F401,F403
 from .autograd import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,
                        no_grad, set_grad_enabled)
 from . import autograd
@@ -36,6 +37,13 @@ def __getattr__(name):
             # the built-in layers reach the registry when cynn.nn is imported
             importlib.import_module(".nn", __name__)
         return importlib.import_module(f".{name}", __name__)
+    from ._toplevel import DROPOUT_FORMS, FUNCTIONAL_ALIASES, dropout_like
+    if name in FUNCTIONAL_ALIASES:
+        from .nn import functional as F
+        if hasattr(F, FUNCTIONAL_ALIASES[name]):
+            return getattr(F, FUNCTIONAL_ALIASES[name])
+    if name in DROPOUT_FORMS:
+        return dropout_like(name)
     if name in ("cdist", "pdist", "pairwise_distance", "cosine_similarity"):
         # torch's top-level distances are nn.functional's; loaded on use like cynn.nn
         import importlib
