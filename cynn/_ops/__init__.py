@@ -8,9 +8,9 @@ Installing the methods from a table keeps these forwarders out of ``_tensor.py``
 lets a test check that every listed name exists on both sides.
 """
 from .._tensor import Tensor
-from . import indexing, matrix, misc, pointwise, reduction, search, shape
+from . import indexing, matrix, methods, misc, pointwise, reduction, search, shape
 
-FAMILIES = (pointwise, indexing, reduction, shape, matrix, search, misc)
+FAMILIES = (pointwise, indexing, reduction, shape, matrix, search, misc, methods)
 
 __all__ = [name for family in FAMILIES for name in family.__all__]
 for _family in FAMILIES:
@@ -47,3 +47,4 @@ def _method_caller(name):
 
 
 _install_methods()
+methods.install_properties()
