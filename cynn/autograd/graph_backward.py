@@ -175,3 +175,28 @@ class OnceDifferentiable(Function):
             f"cynn cannot differentiate the backward of {ctx.op_name} (a derivative of "
             "order 2 or more through this op): its gradient formula is not yet written in "
             "differentiable ops")
+
+
+def grad_graph_via(composite):
+    """A ``grad_graph`` from a composite: ``composite(ctx, *inputs)`` recomputes the op's
+    output(s) with differentiable Tensor ops (as the forward computed them), and the
+    gradient is taken through it with ``create_graph`` (a recompute, paid only by a
+    recorded backward). For ops whose formula is long (normalisations, losses)."""
+    from .api import grad
+
+    def grad_graph(ctx, inputs, *grads):
+        Tensor = function.Tensor
+        wanted = [i for i, a in enumerate(inputs) if isinstance(a, Tensor) and
+                  i < len(ctx.needs_input_grad) and ctx.needs_input_grad[i]]
+        out = composite(ctx, *inputs)
+        outs = out if isinstance(out, tuple) else (out,)
+        pairs = [(o, g) for o, g in zip(outs, grads) if o.requires_grad]
+        result = [None] * len(inputs)
+        if not pairs or not wanted:
+            return tuple(result)
+        found = grad([o for o, _ in pairs], [inputs[i] for i in wanted],
+                     [g for _, g in pairs], create_graph=True, allow_unused=True)
+        for i, g in zip(wanted, found):
+            result[i] = g
+        return tuple(result)
+    return grad_graph

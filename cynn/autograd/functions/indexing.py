@@ -451,3 +451,66 @@ def _sum_to(g, shape):
     g = g.sum(axis=tuple(range(lead))) if lead > 0 else g
     axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
     return g.sum(axis=axes, keepdims=True) if axes else g
+
+
+# ---------------------------------------------------------------------------------------
+# Gradients in differentiable ops, for a recorded backward (create_graph=True): a gather's
+# gradient is a scatter-add and the other way round, so each is the other's formula.
+
+def _zeros_like_meta(g, shape):
+    return g._wrap(np.zeros(shape, g._data.dtype))
+
+
+def _gather_grad(ctx, inputs, g):
+    x, dim, index = inputs
+    if x.dim() == 0:
+        return NotImplemented
+    return ScatterAdd.apply(_zeros_like_meta(g, tuple(x.shape)), dim, index, g), None, None
+
+
+def _scatter_add_grad(ctx, inputs, g):
+    x, dim, index, src = inputs
+    if x.dim() == 0 or tuple(index.shape) != tuple(src.shape):
+        return NotImplemented
+    gsrc = Gather.apply(g, dim, index) if ctx.needs_input_grad[3] else None
+    return g, None, None, gsrc
+
+
+def _index_select_grad(ctx, inputs, g):
+    x, dim, index = inputs
+    if x.dim() == 0:
+        return NotImplemented
+    return IndexAdd.apply(_zeros_like_meta(g, tuple(x.shape)), dim, index, g, 1), None, None
+
+
+def _index_add_grad(ctx, inputs, g):
+    x, dim, index, source, alpha = inputs
+    if x.dim() == 0:
+        return NotImplemented
+    gsrc = None
+    if ctx.needs_input_grad[3]:
+        gsrc = IndexSelect.apply(g, dim, index).reshape(*source.shape)
+        gsrc = gsrc * alpha if alpha != 1 else gsrc
+    return g, None, None, gsrc, None
+
+
+def _take_grad(ctx, inputs, g):
+    x, index = inputs
+    flat = IndexPut.apply(_zeros_like_meta(g, (int(np.prod(x.shape)),)), (index.reshape(-1),),
+                          g.reshape(-1), True)
+    return flat.reshape(*x.shape), None
+
+
+def _masked_select_grad(ctx, inputs, g):
+    x, mask = inputs
+    shape = np.broadcast_shapes(tuple(x.shape), np.shape(mask))
+    full = np.broadcast_to(mask, shape)
+    return IndexPut.apply(_zeros_like_meta(g, shape), (full,), g, False), None
+
+
+Gather.grad_graph = staticmethod(_gather_grad)
+ScatterAdd.grad_graph = staticmethod(_scatter_add_grad)
+IndexSelect.grad_graph = staticmethod(_index_select_grad)
+IndexAdd.grad_graph = staticmethod(_index_add_grad)
+Take.grad_graph = staticmethod(_take_grad)
+MaskedSelect.grad_graph = staticmethod(_masked_select_grad)

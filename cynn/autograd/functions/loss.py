@@ -631,3 +631,91 @@ class LinearCrossEntropyChunkedNone(LinearCrossEntropyChunked):
     """``LinearCrossEntropyChunked`` for ``reduction='none'`` (PyTorch's node name)."""
     grad_fn_name = ("GeneratedBackwardFor_torch_nn__linear_cross_entropy_batch_chunked_"
                     "no_reduction_defaultBackward")
+
+
+# ---------------------------------------------------------------------------------------
+# Gradients in differentiable ops, for a recorded backward (create_graph=True): each loss
+# recomputed with Tensor ops and differentiated (graph_backward.grad_graph_via).
+
+def _reduce_graph(loss, reduction):
+    if reduction == NONE:
+        return loss
+    return loss.sum() if reduction == SUM else loss.mean()
+
+
+def _const(array):
+    from .. import function
+    return function.Tensor._wrap(np.asarray(array))
+
+
+def _mse_composite(ctx, x, t, reduction):
+    d = x - t
+    return _reduce_graph(d * d, reduction)
+
+
+def _smooth_l1_composite(ctx, x, t, reduction, beta):
+    from .elementwise import where
+    d = x - t
+    ad = d.abs()
+    if beta == 0:
+        return _reduce_graph(ad, reduction)
+    return _reduce_graph(where(ad.detach() < beta, 0.5 * d * d / beta, ad - 0.5 * beta),
+                         reduction)
+
+
+def _huber_composite(ctx, x, t, reduction, delta):
+    from .elementwise import where
+    d = x - t
+    ad = d.abs()
+    return _reduce_graph(where(ad.detach() < delta, 0.5 * d * d, delta * (ad - 0.5 * delta)),
+                         reduction)
+
+
+def _bce_composite(ctx, x, t, w, reduction):
+    loss = (t - 1) * (1 - x).log().clamp(min=-100) - t * x.log().clamp(min=-100)
+    if w is not None:
+        loss = loss * w
+    return _reduce_graph(loss, reduction)
+
+
+def _bce_logits_composite(ctx, x, t, w, pos_weight, reduction):
+    log_sig = -((-x).clamp(min=0) + (-x.abs()).exp().log1p())
+    if pos_weight is not None:
+        log_sig = log_sig * ((pos_weight - 1) * t + 1)
+    loss = (1 - t) * x - log_sig
+    if w is not None:
+        loss = loss * w
+    return _reduce_graph(loss, reduction)
+
+
+def _nll_composite(ctx, x, t, w, reduction, ignore_index):
+    tgt = t._data.reshape(-1)
+    keep = tgt != ignore_index
+    safe = np.where(keep, tgt, 0)
+    if x.dim() == 1:
+        rows = x.reshape(1, -1)
+    else:
+        rows = x.movedim(1, -1).reshape(-1, x.shape[1])
+    picked = rows.gather(1, _const(safe[:, None])).reshape(-1)
+    if w is None:
+        sample_w = _const(keep.astype(x._data.dtype))
+    else:
+        sample_w = w.index_select(0, _const(safe)) * _const(keep.astype(x._data.dtype))
+    loss = -picked * sample_w
+    if reduction == NONE:
+        return loss.reshape(*((x.shape[0],) + tuple(x.shape[2:]) if x.dim() > 1 else ()))
+    if reduction == SUM:
+        return loss.sum()
+    return loss.sum() / sample_w.sum()
+
+
+def _attach():
+    from ..graph_backward import grad_graph_via
+    for fn_cls, composite in ((MseLoss, _mse_composite), (SmoothL1Loss, _smooth_l1_composite),
+                              (HuberLoss, _huber_composite), (BinaryCrossEntropy, _bce_composite),
+                              (BinaryCrossEntropyWithLogits, _bce_logits_composite),
+                              (NllLoss, _nll_composite)):
+        fn_cls.grad_graph = staticmethod(grad_graph_via(composite))
+
+
+_attach()

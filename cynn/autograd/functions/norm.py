@@ -165,3 +165,54 @@ class GroupNorm(Function):
         if ctx.needs_input_grad[2]:
             gb = gy.sum(axis=axes)
         return gx, gw, gb, None, None
+
+
+# ---------------------------------------------------------------------------------------
+# Gradients in differentiable ops, for a recorded backward (create_graph=True): each
+# normalisation recomputed with Tensor ops and differentiated (graph_backward.grad_graph_via).
+
+def _standardize(x, axes, eps):
+    mean = x.mean(axes, keepdim=True)
+    centered = x - mean
+    var = (centered * centered).mean(axes, keepdim=True)
+    return centered * (var + eps).rsqrt()
+
+
+def _batch_norm_composite(ctx, x, weight, bias, running_mean, running_var, training, momentum,
+                          eps):
+    view = (1, -1) + (1,) * (x.dim() - 2)
+    if training:
+        xhat = _standardize(x, ctx.axes, eps)
+    else:
+        xhat = (x - running_mean.detach().reshape(*view)) * \
+            (running_var.detach().reshape(*view) + eps).rsqrt()
+    if weight is not None:
+        xhat = xhat * weight.reshape(*view)
+    return xhat + bias.reshape(*view) if bias is not None else xhat
+
+
+def _layer_norm_composite(ctx, x, weight, bias, n_normalized, eps):
+    out = _standardize(x, ctx.axes, eps)
+    if weight is not None:
+        out = out * weight
+    return out + bias if bias is not None else out
+
+
+def _group_norm_composite(ctx, x, weight, bias, num_groups, eps):
+    n, c = x.shape[0], x.shape[1]
+    grouped = x.reshape(n, num_groups, -1)
+    out = _standardize(grouped, (2,), eps).reshape(*x.shape)
+    view = (1, -1) + (1,) * (x.dim() - 2)
+    if weight is not None:
+        out = out * weight.reshape(*view)
+    return out + bias.reshape(*view) if bias is not None else out
+
+
+def _attach():
+    from ..graph_backward import grad_graph_via
+    BatchNorm.grad_graph = staticmethod(grad_graph_via(_batch_norm_composite))
+    LayerNorm.grad_graph = staticmethod(grad_graph_via(_layer_norm_composite))
+    GroupNorm.grad_graph = staticmethod(grad_graph_via(_group_norm_composite))
+
+
+_attach()

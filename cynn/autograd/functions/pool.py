@@ -581,3 +581,32 @@ class FractionalMaxPool3d(Function):
 class FractionalMaxPool2d(FractionalMaxPool3d):
     grad_fn_name = "FractionalMaxPool2DBackward0"
     dims = 2
+
+
+# ---------------------------------------------------------------------------------------
+# Gradients in differentiable ops, for a recorded backward (create_graph=True).
+
+def _max_pool_grad(ctx, inputs, g, *rest):
+    """A max pool's gradient is a scatter-add of g to the argmax positions (constants):
+    linear in g, so its own derivative is a gather."""
+    from .indexing import ScatterAdd
+    if not ctx.saved_tensors or ctx.saved_tensors[0] is None:
+        return NotImplemented
+    (indices,) = ctx.saved_tensors
+    shape = tuple(ctx.input_shape)
+    n_planes = int(ctx.plane_shape[0])
+    plane_size = int(np.prod(shape)) // max(n_planes, 1)
+    zeros = g._wrap(np.zeros((n_planes, plane_size), g._data.dtype))
+    flat = ScatterAdd.apply(zeros, 1, indices.reshape(n_planes, -1), g.reshape(n_planes, -1))
+    return (flat.reshape(*shape),) + (None,) * (len(inputs) - 1)
+
+
+def _global_avg_grad(ctx, inputs, g):
+    if ctx.count == 0:
+        return NotImplemented
+    return (g / ctx.count).expand(*ctx.input_shape)
+
+
+for _cls in (MaxPool2d, MaxPool3d, AdaptiveMaxPool2d, AdaptiveMaxPool3d):
+    _cls.grad_graph = staticmethod(_max_pool_grad)
+AdaptiveAvgPoolGlobal.grad_graph = staticmethod(_global_avg_grad)
