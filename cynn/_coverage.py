@@ -161,6 +161,8 @@ EXCLUDED = (
     ("torch:sspaddmm", "sparse-dense products of hybrid layouts"),
     ("torch:saddmm", "sparse-dense products of hybrid layouts"),
     ("torch:is_vulkan_available*", "Vulkan backend"),
+    ("torch.linalg:eig", "complex tensors: a real matrix's eigenvectors are complex"),
+    ("torch.linalg:eigvals", "complex tensors: a real matrix's eigenvalues are complex"),
     # Optimizers that need what cynn lacks.
     ("torch.optim:SparseAdam", "sparse gradients: cynn's autograd produces dense gradients only"),
     ("torch.optim:Muon", "its Newton-Schulz orthogonalisation runs in bfloat16, which numpy lacks"),

@@ -180,3 +180,57 @@ def test_errors():
                           match="Incompatible shapes")
     helper_test_exception(lambda lib: lib.outer(lib.ones(2, 2), lib.ones(2)), RuntimeError,
                           match="Expected 1-D argument")
+
+
+DECOMPOSITION_LOSSES = {
+    "svd": lambda L, a: (L.linalg.svd(a, full_matrices=False)[0][:, :2]
+                         @ L.linalg.svd(a, full_matrices=False)[0][:, :2].T
+                         * L.tensor(np.arange(16.0).reshape(4, 4))).sum()
+    + L.linalg.svd(a, full_matrices=False)[1].sum(),
+    "qr": lambda L, a: (L.linalg.qr(a)[0] * L.tensor(np.arange(12.0).reshape(4, 3))).sum()
+    + L.linalg.qr(a)[1].sum(),
+    "pinv": lambda L, a: (L.linalg.pinv(a) ** 2).sum(),
+    "eigh": lambda L, a: (L.linalg.eigh(a.T @ a)[1].abs() * L.arange(9.0).reshape(3, 3)).sum()
+    + L.linalg.eigvalsh(a.T @ a).sum(),
+    "matrix_exp": lambda L, a: (L.linalg.matrix_exp(a.T @ a / 5) ** 2).sum(),
+    "lstsq": lambda L, a: L.linalg.lstsq(a, L.ones(4, dtype=L.float64)).solution.sum(),
+    "cond": lambda L, a: L.linalg.cond(a),
+    "solve_triangular": lambda L, a: L.linalg.solve_triangular(
+        a[:3] + 3 * L.eye(3, dtype=L.float64), a[1:], upper=True).sum(),
+    "tensorinv": lambda L, a: L.linalg.tensorinv(a[:2, :2] + 2 * L.eye(2, dtype=L.float64),
+                                                 ind=1).sum(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DECOMPOSITION_LOSSES))
+def test_decompositions_values_and_gradients(name):
+    a = np.random.default_rng(0).standard_normal((4, 3))
+    c, t = cynn.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    yc, yt = DECOMPOSITION_LOSSES[name](cynn, c), DECOMPOSITION_LOSSES[name](torch, t)
+    np.testing.assert_allclose(float(yc), float(yt), rtol=1e-10)
+    yc.backward()
+    yt.backward()
+    np.testing.assert_allclose(c.grad.numpy(), t.grad.numpy(), rtol=1e-8, atol=1e-12)
+
+
+def test_decomposition_results_and_rank():
+    a = np.random.default_rng(1).standard_normal((2, 5, 3))
+    u, s, vh = cynn.linalg.svd(cynn.tensor(a))
+    np.testing.assert_allclose((u[..., :3] * s.unsqueeze(-2)) @ vh, a, atol=1e-12)
+    q, r = cynn.linalg.qr(cynn.tensor(a), mode="complete")
+    assert tuple(q.shape) == (2, 5, 5) and tuple(r.shape) == (2, 5, 3)
+    low_rank = a[0] @ np.diag([1.0, 1.0, 0.0]) @ a[0, :3].T
+    assert cynn.linalg.matrix_rank(cynn.tensor(low_rank)).item() == \
+        torch.linalg.matrix_rank(torch.tensor(low_rank)).item() == 2
+    np.testing.assert_allclose(cynn.linalg.vander(cynn.tensor([1.0, 2.0, 3.0]), N=4).numpy(),
+                               torch.linalg.vander(torch.tensor([1.0, 2.0, 3.0]), N=4).numpy())
+    A = np.random.default_rng(2).standard_normal((2, 3, 2, 3))
+    B = np.random.default_rng(3).standard_normal((2, 3))
+    np.testing.assert_allclose(cynn.linalg.tensorsolve(cynn.tensor(A), cynn.tensor(B)).numpy(),
+                               torch.linalg.tensorsolve(torch.tensor(A), torch.tensor(B)).numpy(),
+                               rtol=1e-8)
+    result, info = cynn.linalg.solve_ex(cynn.zeros(2, 2, dtype=cynn.float64),
+                                        cynn.ones(2, dtype=cynn.float64))
+    assert int(info) == 1
+    helper_test_exception(lambda lib: lib.linalg.qr(lib.ones(3, 3), mode="x"), RuntimeError,
+                          match="unrecognized mode")

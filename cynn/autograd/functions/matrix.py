@@ -224,3 +224,120 @@ class CountNonzeroNorm(Function):
     @staticmethod
     def backward(ctx, g):
         return None, None, None
+
+
+def _skew_ratio(values, squared):
+    """F[i, j] = 1 / (v_j - v_i) (of squares for the SVD), 0 on the diagonal and where
+    two values coincide (degenerate: the gradient there is not defined)."""
+    v = values * values if squared else values
+    diff = v[..., None, :] - v[..., :, None]
+    with np.errstate(divide="ignore"):
+        inv = np.where(diff == 0, 0.0, 1.0 / np.where(diff == 0, 1.0, diff))
+    return inv
+
+
+class Svd(Function):
+    """``A = U diag(S) Vh`` (reduced unless ``full_matrices``). Backward (reduced, real;
+    F = 1 / (s_j^2 - s_i^2), zero on the diagonal):
+        gA = U [diag(gS) + (F o (U^T gU - gU^T U)) S + S (F o (V^T gV - gV^T V))] V^T
+             + (I - U U^T) gU S^-1 V^T + U S^-1 gV^T (I - V V^T)."""
+    fresh_gradients = True
+    grad_fn_name = "LinalgSvdBackward0"
+
+    @staticmethod
+    def forward(ctx, a, full_matrices):
+        u, s, vh = np.linalg.svd(a, full_matrices=full_matrices)
+        ctx.save_for_backward(u, s, vh)
+        ctx.full = full_matrices
+        return u, s, vh
+
+    @staticmethod
+    def backward(ctx, gu, gs, gvh):
+        u, s, vh = ctx.saved_tensors
+        m, n = u.shape[-2], vh.shape[-1]
+        k = s.shape[-1]
+        if ctx.full and (gu is not None and np.any(gu[..., k:]) or
+                         gvh is not None and np.any(gvh[..., k:, :])):
+            raise RuntimeError("linalg_svd_backward: The singular vectors in the complex case "
+                               "are specified up to multiplication by e^{i phi}. The specified "
+                               "loss function depends on this phase term, making it "
+                               "ill-defined. Use full_matrices=False for a well-defined "
+                               "gradient.")
+        u, vh = u[..., :, :k], vh[..., :k, :]
+        v = np.swapaxes(vh, -1, -2)
+        gu = np.zeros_like(u) if gu is None else gu[..., :, :k]
+        gv = np.zeros_like(v) if gvh is None else np.swapaxes(gvh[..., :k, :], -1, -2)
+        gs = np.zeros_like(s) if gs is None else gs
+        F = _skew_ratio(s, squared=True)
+        S = s[..., None, :] * np.eye(k)
+        ut_gu = np.swapaxes(u, -1, -2) @ gu
+        vt_gv = np.swapaxes(v, -1, -2) @ gv
+        inner = gs[..., None, :] * np.eye(k) + (F * (ut_gu - np.swapaxes(ut_gu, -1, -2))) @ S \
+            + S @ (F * (vt_gv - np.swapaxes(vt_gv, -1, -2)))
+        ga = u @ inner @ vh
+        with np.errstate(divide="ignore"):
+            s_inv = np.where(s == 0, 0.0, 1.0 / np.where(s == 0, 1.0, s))
+        if m > k:
+            ga = ga + (gu - u @ ut_gu) * s_inv[..., None, :] @ vh
+        if n > k:
+            ga = ga + u @ ((np.swapaxes(gv, -1, -2) - vt_gv @ vh) * s_inv[..., :, None])
+        return ga.astype(u.dtype, copy=False), None
+
+
+class Eigh(Function):
+    """``A = V diag(L) V^T`` of a symmetric matrix (its ``uplo`` triangle read).
+    Backward: gA = V (diag(gL) + F o (V^T gV)) V^T, F = 1 / (l_j - l_i), symmetrised
+    as torch returns it."""
+    fresh_gradients = True
+    grad_fn_name = "LinalgEighBackward0"
+
+    @staticmethod
+    def forward(ctx, a, uplo):
+        w, v = np.linalg.eigh(a, UPLO=uplo)
+        ctx.save_for_backward(w, v)
+        return w, v
+
+    @staticmethod
+    def backward(ctx, gw, gv):
+        w, v = ctx.saved_tensors
+        k = w.shape[-1]
+        inner = np.zeros(w.shape[:-1] + (k, k), w.dtype)
+        if gw is not None:
+            inner = inner + gw[..., None, :] * np.eye(k)
+        if gv is not None:
+            inner = inner + _skew_ratio(w, squared=False) * (np.swapaxes(v, -1, -2) @ gv)
+        ga = v @ inner @ np.swapaxes(v, -1, -2)
+        return (0.5 * (ga + np.swapaxes(ga, -1, -2))).astype(w.dtype, copy=False), None
+
+
+class Qr(Function):
+    """``A = QR`` (reduced for m >= n). Backward (m >= n): with M = R gR^T - gQ^T Q,
+    gA = (gQ + Q copyltu(M)) R^-T, copyltu(M) = tril(M) + tril(M, -1)^T."""
+    fresh_gradients = True
+    grad_fn_name = "LinalgQrBackward0"
+
+    @staticmethod
+    def forward(ctx, a, mode):
+        q, r = np.linalg.qr(a, mode="complete" if mode == "complete" else "reduced")
+        ctx.save_for_backward(q, r)
+        ctx.mode = mode
+        if mode == "r":
+            return np.zeros(a.shape[:-2] + (0,), a.dtype), r
+        return q, r
+
+    @staticmethod
+    def backward(ctx, gq, gr):
+        q, r = ctx.saved_tensors
+        m, n = q.shape[-2], r.shape[-1]
+        if ctx.mode == "r" or (ctx.mode == "complete" and m > n) or m < n:
+            raise RuntimeError("The derivative of linalg.qr depends on Q, which is not computed "
+                               "when mode='r', and is defined only for mode='reduced' with "
+                               "m >= n in cynn")
+        gq = np.zeros_like(q) if gq is None else gq
+        gr = np.zeros_like(r) if gr is None else gr
+        M = r @ np.swapaxes(gr, -1, -2) - np.swapaxes(gq, -1, -2) @ q
+        copyltu = np.tril(M) + np.swapaxes(np.tril(M, -1), -1, -2)
+        rhs = gq + q @ copyltu
+        # X R^T = rhs  <=>  R X^T = rhs^T
+        ga = np.swapaxes(np.linalg.solve(r, np.swapaxes(rhs, -1, -2)), -1, -2)
+        return ga.astype(q.dtype, copy=False), None
