@@ -120,6 +120,7 @@ class BackwardNode:
     _output_meta = ()          # (shape, dtype) per output
     _non_differentiable = ()
     _inputs = ()               # the forward's arguments (Tensors stay Tensors)
+    _kwargs = {}               # and its keyword arguments
     _input_versions = ()       # each Tensor argument's version when forward ran
 
     def __init__(self):
@@ -483,6 +484,7 @@ class Function:
         # the arguments themselves, for a backward that builds a graph (create_graph):
         # their values then enter the gradient formulas as Tensors
         node._inputs = args
+        node._kwargs = kwargs
         node._input_versions = tuple([a._version[0] if isinstance(a, Tensor) else None
                                       for a in args])
 

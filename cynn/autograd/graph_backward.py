@@ -200,3 +200,33 @@ def grad_graph_via(composite):
             result[i] = g
         return tuple(result)
     return grad_graph
+
+
+class LinearAdjoint(Function):
+    """The backward of an op that is linear in its one Tensor argument (average pools,
+    padding by reflection, ...), as an op of its own: its forward is the op's numpy
+    backward, and its derivative is the original op again (the adjoint of the adjoint),
+    so every order of derivative is exact."""
+
+    @staticmethod
+    def forward(ctx, g, op_node):
+        returned = op_node._function.backward(op_node, g)
+        gx = returned[0] if isinstance(returned, tuple) else returned
+        ctx.op = op_node._function
+        ctx.op_args = op_node._inputs[1:]
+        ctx.op_kwargs = dict(op_node._kwargs)
+        return np.asarray(gx)
+
+    @staticmethod
+    def backward(ctx, u):
+        from .function import FunctionCtx
+        return ctx.op.forward(FunctionCtx(), u, *ctx.op_args, **ctx.op_kwargs), None
+
+    @staticmethod
+    def grad_graph(ctx, inputs, u):
+        return ctx.op.apply(u, *ctx.op_args, **ctx.op_kwargs), None
+
+
+def linear_grad_graph(ctx, inputs, g):
+    """``grad_graph`` of an op linear in its first argument (the others constant)."""
+    return (LinearAdjoint.apply(g, ctx),) + (None,) * (len(inputs) - 1)

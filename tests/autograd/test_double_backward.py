@@ -266,6 +266,16 @@ LOSSES_AND_LAYERS = {
     "adaptive_max_pool": lambda lib, h: (lib.nn.functional.adaptive_max_pool2d(h, (2, 3))
                                          ** 3).sum(),
     "global_avg_pool": lambda lib, h: (lib.nn.functional.adaptive_avg_pool2d(h, 1) ** 3).sum(),
+    "avg_pool": lambda lib, h: (lib.nn.functional.avg_pool2d(h, 3, 2, 1, count_include_pad=False)
+                                ** 3).sum(),
+    "adaptive_avg_pool": lambda lib, h: (lib.nn.functional.adaptive_avg_pool2d(h, (2, 4))
+                                         ** 3).sum(),
+    "avg_pool3d": lambda lib, h: (lib.nn.functional.avg_pool3d(h.reshape(2, 4, 1, 6, 6),
+                                                               (1, 2, 2)) ** 3).sum(),
+    "reflection_pad": lambda lib, h: (lib.nn.functional.pad(h, (1, 2, 2, 1), mode="reflect")
+                                      ** 3).sum(),
+    "constant_pad": lambda lib, h: (lib.nn.functional.pad(h, (1, 2, 0, 1), value=0.5)
+                                    ** 3).sum(),
     "gather_index_select": lambda lib, h: (h.reshape(2, -1).gather(
         1, lib.tensor([[0, 5], [7, 7]])) ** 3).sum() + (h.index_select(
             1, lib.tensor([3, 0])) ** 2).sum(),

@@ -198,3 +198,22 @@ INDEX_PADS = {("reflect", 1): ReflectionPad1d, ("reflect", 2): ReflectionPad2d,
               ("replicate", 2): ReplicationPad2d, ("replicate", 3): ReplicationPad3d,
               ("circular", 1): CircularPad, ("circular", 2): CircularPad,
               ("circular", 3): CircularPad}
+
+
+# ---------------------------------------------------------------------------------------
+# Gradients in differentiable ops, for a recorded backward (create_graph=True): index
+# padding is linear in its input (graph_backward.LinearAdjoint).
+
+def _constant_pad_grad(ctx, inputs, g):
+    if ctx.cropped:
+        return NotImplemented
+    return (g[ctx.dst],) + (None,) * (len(inputs) - 1)
+
+
+def _attach():
+    from ..graph_backward import linear_grad_graph
+    IndexPad.grad_graph = staticmethod(linear_grad_graph)
+    ConstantPad.grad_graph = staticmethod(_constant_pad_grad)
+
+
+_attach()

@@ -610,3 +610,12 @@ def _global_avg_grad(ctx, inputs, g):
 for _cls in (MaxPool2d, MaxPool3d, AdaptiveMaxPool2d, AdaptiveMaxPool3d):
     _cls.grad_graph = staticmethod(_max_pool_grad)
 AdaptiveAvgPoolGlobal.grad_graph = staticmethod(_global_avg_grad)
+
+
+def _attach_linear():
+    from ..graph_backward import linear_grad_graph
+    for cls in (AvgPool2d, AvgPool3d, AdaptiveAvgPool2d, AdaptiveAvgPool3d):
+        cls.grad_graph = staticmethod(linear_grad_graph)
+
+
+_attach_linear()
