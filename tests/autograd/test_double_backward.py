@@ -58,6 +58,16 @@ OPS = [
     ("maximum", lambda lib, a, b: lib.maximum(a, b) * a + lib.clamp(a, -0.5, 0.5) * b,
      [(6,), (6,)], (-1, 1)),
     ("cumsum_prod", lambda lib, a: a.cumsum(1) * a.prod(1, keepdim=True), [(2, 4)], (0.5, 1.5)),
+    ("roll_rot90", lambda lib, a: a.roll((1, 2), (0, 1)) * a.rot90(2, (0, 1)), [(3, 4)], (-1, 1)),
+    ("tril_triu", lambda lib, a: a.tril(-1) + a.triu(1) * a, [(4, 4)], (-1, 1)),
+    ("diagonals", lambda lib, a: lib.diag_embed(a.diagonal(1), -1) * a[:3, :3].sum(),
+     [(4, 4)], (-1, 1)),
+    ("scatter_fill_copy", lambda lib, a: a.scatter(1, lib.tensor([[0, 1], [2, 3], [1, 0]]),
+                                                   a[:, :2] ** 2).index_fill(
+        1, lib.tensor([2]), 0.5).index_copy(1, lib.tensor([3, 0]), a[:, 1:3] * a[:, :2]),
+     [(3, 4)], (-1, 1)),
+    ("selections", lambda lib, a: a.amax(1) * a.amin() + a.median(1).values
+     + a.kthvalue(2, 1).values * a.cummax(1).values[:, -1], [(3, 4)], (-1, 1)),
 ]
 
 

@@ -514,3 +514,57 @@ IndexSelect.grad_graph = staticmethod(_index_select_grad)
 IndexAdd.grad_graph = staticmethod(_index_add_grad)
 Take.grad_graph = staticmethod(_take_grad)
 MaskedSelect.grad_graph = staticmethod(_masked_select_grad)
+
+
+def _attach_writes():
+    from .elementwise import _const
+
+    def scatter(ctx, inputs, g):
+        (index,) = ctx.saved_tensors
+        if g.dim() == 0:
+            return NotImplemented
+        keep = np.ones(g.shape, np.bool_)
+        keep[along(index, ctx.dim)] = False
+        gsrc = None
+        if ctx.src_is_array and ctx.needs_input_grad[3]:
+            if tuple(index.shape) != tuple(ctx.src_shape):
+                return NotImplemented
+            gsrc = Gather.apply(g, ctx.dim, index)
+        return g * _const(keep), None, None, gsrc, None
+
+    def index_fill(ctx, inputs, g):
+        (index,) = ctx.saved_tensors
+        if g.dim() == 0:
+            return NotImplemented
+        keep = np.ones(g.shape, np.bool_)
+        np.moveaxis(keep, ctx.dim, 0)[index.reshape(-1)] = False
+        return g * _const(keep), None, None, None
+
+    def index_copy(ctx, inputs, g):
+        (index,) = ctx.saved_tensors
+        dim, source_shape = ctx.meta
+        if g.dim() == 0:
+            return NotImplemented
+        keep = np.ones(g.shape, np.bool_)
+        np.moveaxis(keep, dim, 0)[index.reshape(-1)] = False
+        gsrc = IndexSelect.apply(g, dim, index.reshape(-1)).reshape(*source_shape)
+        return g * _const(keep), None, None, gsrc
+
+    def index_put(ctx, inputs, g):
+        values_shape, accumulate = ctx.meta
+        gx = g
+        if not accumulate:
+            keep = np.ones(g.shape, np.bool_)
+            keep[ctx.indices] = False
+            gx = g * _const(keep)
+        gv = g[tuple(g._wrap(i) if isinstance(i, np.ndarray) else i for i in ctx.indices)]
+        from ..graph_backward import sum_to
+        return gx, None, sum_to(gv, values_shape, g._data.dtype), None
+
+    Scatter.grad_graph = staticmethod(scatter)
+    IndexFill.grad_graph = staticmethod(index_fill)
+    IndexCopy.grad_graph = staticmethod(index_copy)
+    IndexPut.grad_graph = staticmethod(index_put)
+
+
+_attach_writes()

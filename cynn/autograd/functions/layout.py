@@ -162,3 +162,54 @@ class SliceScatter(Function):
         gx = g.copy()
         gx[ctx.index] = 0
         return gx, g[ctx.index].copy(), None
+
+
+# ---------------------------------------------------------------------------------------
+# Gradients in differentiable ops, for a recorded backward (create_graph=True).
+
+def _attach():
+    from .elementwise import _const
+
+    def roll(ctx, inputs, g):
+        shifts, dims = ctx.meta
+        back = tuple(-s for s in shifts) if isinstance(shifts, tuple) else -shifts
+        return Roll.apply(g, back, dims), None, None
+
+    def rot90(ctx, inputs, g):
+        k, dims = ctx.meta
+        return Rot90.apply(g, (-k) % 4, dims), None, None
+
+    def triangle(ctx, inputs, g):
+        (keep,) = ctx.saved_tensors
+        return g * _const(keep), None, None
+
+    def diagonal(ctx, inputs, g):
+        shape, offset, dim1, dim2 = ctx.meta
+        zeros = g._wrap(np.zeros(shape, g._data.dtype))
+        return DiagonalScatter.apply(zeros, g, offset, dim1, dim2), None, None, None
+
+    def diag_embed(ctx, inputs, g):
+        offset, dim1, dim2 = ctx.meta
+        return Diagonal.apply(g, offset, dim1, dim2), None, None, None
+
+    def diagonal_scatter(ctx, inputs, g):
+        offset, dim1, dim2 = ctx.meta
+        keep = np.ones(g.shape, np.bool_)
+        writable_diagonal(keep, offset, dim1, dim2)[...] = False
+        return g * _const(keep), Diagonal.apply(g, offset, dim1, dim2), None, None, None
+
+    def slice_scatter(ctx, inputs, g):
+        keep = np.ones(g.shape, np.bool_)
+        keep[ctx.index] = False
+        return g * _const(keep), g[ctx.index], None
+
+    Roll.grad_graph = staticmethod(roll)
+    Rot90.grad_graph = staticmethod(rot90)
+    Triangle.grad_graph = staticmethod(triangle)
+    Diagonal.grad_graph = staticmethod(diagonal)
+    DiagEmbed.grad_graph = staticmethod(diag_embed)
+    DiagonalScatter.grad_graph = staticmethod(diagonal_scatter)
+    SliceScatter.grad_graph = staticmethod(slice_scatter)
+
+
+_attach()

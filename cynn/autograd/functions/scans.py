@@ -219,3 +219,54 @@ class Logcumsumexp(Function):
 
         grad = np.exp(x + reverse_lse(log_pos)) - np.exp(x + reverse_lse(log_neg))
         return grad.astype(g.dtype, copy=False), None
+
+
+# ---------------------------------------------------------------------------------------
+# Gradients in differentiable ops, for a recorded backward (create_graph=True): the
+# selections route g by constants (masks, indices), so their formulas are linear in g.
+
+def _attach():
+    from .elementwise import _const
+    from .indexing import ScatterAdd
+
+    def amax_amin(ctx, inputs, g):
+        x = inputs[0]
+        dims, keepdim = ctx.meta
+        out = np.asarray((np.amax if inputs[3] else np.amin)(x._data, axis=dims, keepdims=True))
+        hits = (x._data == out) | (np.isnan(x._data) & np.isnan(out))
+        share = hits / hits.sum(axis=dims, keepdims=True)
+        g = g if keepdim else _unsqueeze_all(g, dims)
+        return g * _const(share.astype(g._data.dtype)), None, None, None
+
+    def evenly(ctx, inputs, g):
+        x = inputs[0]
+        v = ctx.value
+        hits = np.isnan(x._data) if np.isnan(v) else x._data == v
+        return g * _const((hits / max(int(hits.sum()), 1)).astype(g._data.dtype)), None
+
+    def at_indices(ctx, inputs, g):
+        (idx,) = ctx.saved_tensors
+        shape, dim, keepdim = ctx.meta
+        g = g if keepdim else g.unsqueeze(dim)
+        zeros = g._wrap(np.zeros(shape, g._data.dtype))
+        return ScatterAdd.apply(zeros, dim, idx, g), None, None, None
+
+    def running(ctx, inputs, g):
+        (indices,) = ctx.saved_tensors
+        shape, dim = ctx.meta
+        zeros = g._wrap(np.zeros(shape, g._data.dtype))
+        return ScatterAdd.apply(zeros, dim, indices, g), None, None
+
+    AmaxAmin.grad_graph = staticmethod(amax_amin)
+    EvenlyShared.grad_graph = staticmethod(evenly)
+    ValuesAtIndices.grad_graph = staticmethod(at_indices)
+    CummaxCummin.grad_graph = staticmethod(running)
+
+
+def _unsqueeze_all(g, dims):
+    for d in sorted(dims):
+        g = g.unsqueeze(d)
+    return g
+
+
+_attach()
