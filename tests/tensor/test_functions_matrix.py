@@ -187,6 +187,10 @@ DECOMPOSITION_LOSSES = {
                          @ L.linalg.svd(a, full_matrices=False)[0][:, :2].T
                          * L.tensor(np.arange(16.0).reshape(4, 4))).sum()
     + L.linalg.svd(a, full_matrices=False)[1].sum(),
+    "svd_wide": lambda L, a: (L.linalg.svd(a.t(), full_matrices=False)[2][:2].t()
+                              @ L.linalg.svd(a.t(), full_matrices=False)[2][:2]
+                              * L.tensor(np.arange(16.0).reshape(4, 4))).sum()
+    + L.linalg.svd(a.t(), full_matrices=False)[1].pow(2).sum(),
     "qr": lambda L, a: (L.linalg.qr(a)[0] * L.tensor(np.arange(12.0).reshape(4, 3))).sum()
     + L.linalg.qr(a)[1].sum(),
     "pinv": lambda L, a: (L.linalg.pinv(a) ** 2).sum(),

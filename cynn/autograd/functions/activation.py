@@ -356,3 +356,28 @@ def _attach():
 
 
 _attach()
+
+
+def _attach_prelu():
+    from .elementwise import _const, where
+
+    def prelu(ctx, inputs, g):
+        x, w = inputs
+        view = (1, -1) + (1,) * (x.dim() - 2) if x.dim() >= 2 and w.numel() > 1 else (-1,)
+        w_b = w.reshape(*view) if w.numel() > 1 else w.reshape(())
+        positive = _const(x._data > 0)
+        gx = where(positive, g, g * w_b)
+        gw = None
+        if ctx.needs_input_grad[1]:
+            contribution = where(positive, 0.0, g * x)
+            if w.numel() == 1:
+                gw = contribution.sum().reshape(*w.shape)
+            else:
+                dims = tuple(d for d in range(x.dim()) if d != (1 if x.dim() >= 2 else 0))
+                gw = contribution.sum(dims).reshape(*w.shape)
+        return gx, gw
+
+    Prelu.grad_graph = staticmethod(prelu)
+
+
+_attach_prelu()

@@ -280,7 +280,8 @@ class Svd(Function):
         if m > k:
             ga = ga + (gu - u @ ut_gu) * s_inv[..., None, :] @ vh
         if n > k:
-            ga = ga + u @ ((np.swapaxes(gv, -1, -2) - vt_gv @ vh) * s_inv[..., :, None])
+            ga = ga + u @ ((np.swapaxes(gv, -1, -2) - np.swapaxes(vt_gv, -1, -2) @ vh)
+                           * s_inv[..., :, None])
         return ga.astype(u.dtype, copy=False), None
 
 
@@ -341,3 +342,70 @@ class Qr(Function):
         # X R^T = rhs  <=>  R X^T = rhs^T
         ga = np.swapaxes(np.linalg.solve(r, np.swapaxes(rhs, -1, -2)), -1, -2)
         return ga.astype(q.dtype, copy=False), None
+
+
+# ---------------------------------------------------------------------------------------
+# Gradients in differentiable ops, for a recorded backward (create_graph=True).
+
+def _attach():
+    def mT(t):
+        return t.transpose(-2, -1)
+
+    def inverse(ctx, inputs, g):
+        inv = Inverse.apply(inputs[0])
+        return -(mT(inv) @ g @ mT(inv))
+
+    def det(ctx, inputs, g):
+        a = inputs[0]
+        if np.any(np.asarray(Det.forward(_ctx(), a._data)) == 0):
+            return NotImplemented  # singular: the adjugate form has no Tensor-op version here
+        d = Det.apply(a)
+        return (g * d).unsqueeze(-1).unsqueeze(-1) * mT(Inverse.apply(a))
+
+    def slogdet(ctx, inputs, g_sign, g_logabs):
+        if g_logabs is None or np.any(ctx.sign == 0):
+            return NotImplemented
+        return g_logabs.unsqueeze(-1).unsqueeze(-1) * mT(Inverse.apply(inputs[0]))
+
+    def solve(ctx, inputs, g):
+        a, b, vector = inputs
+        gb = Solve.apply(mT(a), g, vector)
+        x = Solve.apply(a, b, vector)
+        xs = x.unsqueeze(-1) if vector else x
+        gbs = gb.unsqueeze(-1) if vector else gb
+        return -(gbs @ mT(xs)), gb, None
+
+    def einsum(ctx, inputs, g):
+        subscripts, output, shapes = ctx.meta
+        equation, operands = inputs[0], inputs[1:]
+        grads = [None]
+        for k, (sub, shape) in enumerate(zip(subscripts, shapes)):
+            if not ctx.needs_input_grad[k + 1]:
+                grads.append(None)
+                continue
+            others = [(s, o) for j, (s, o) in enumerate(zip(subscripts, operands)) if j != k]
+            available = set(output).union(*[set(s) for s, _ in others])
+            if len(set(sub)) != len(sub) or not set(sub) <= available:
+                return NotImplemented
+            eq = ",".join([output] + [s for s, _ in others]) + "->" + sub
+            grads.append(Einsum.apply(eq, g, *[o for _, o in others]))
+        return tuple(grads)
+
+    def svdvals(ctx, inputs, g):
+        u, s, vh = Svd.apply(inputs[0], False)
+        return (u * g.unsqueeze(-2)) @ vh
+
+    Inverse.grad_graph = staticmethod(inverse)
+    Det.grad_graph = staticmethod(det)
+    Slogdet.grad_graph = staticmethod(slogdet)
+    Solve.grad_graph = staticmethod(solve)
+    Einsum.grad_graph = staticmethod(einsum)
+    Svdvals.grad_graph = staticmethod(svdvals)
+
+
+def _ctx():
+    from ..function import FunctionCtx
+    return FunctionCtx()
+
+
+_attach()

@@ -273,3 +273,62 @@ def _attach():
 
 
 _attach()
+
+
+def _attach_more():
+    from .elementwise import _const, _floating, where
+
+    def binary(fn_cls, formula):
+        def grad_graph(ctx, inputs, g):
+            a, b = (_floating(v) for v in inputs)
+            return formula(a, b, g)
+        fn_cls.grad_graph = staticmethod(grad_graph)
+
+    def fmod(a, b, g):
+        q = _const(np.trunc(np.asarray(a._data if hasattr(a, "_data") else a) /
+                            np.asarray(b._data if hasattr(b, "_data") else b)))
+        return g, -g * q
+
+    def xlogy(a, b, g):
+        a_data = a._data if hasattr(a, "_data") else np.asarray(a)
+        nonzero = _const((a_data != 0).astype(g._data.dtype))
+        return g * nonzero * b.log() if hasattr(b, "log") else None, g * a / b
+
+    def pick(largest):
+        def grads(a, b, g):
+            av = a._data if hasattr(a, "_data") else np.asarray(a)
+            bv = b._data if hasattr(b, "_data") else np.asarray(b)
+            mask = ((av >= bv) if largest else (av <= bv)) | np.isnan(bv)
+            return g * _const(mask), g * _const(~mask)
+        return grads
+
+    binary(Fmod, fmod)
+    binary(Xlogy, xlogy)
+    binary(Fmax, pick(True))
+    binary(Fmin, pick(False))
+    binary(Copysign, lambda a, b, g: (g * _const(np.where(
+        a._data == 0, 0.0, np.sign(a._data) * np.where(np.signbit(
+            b._data if hasattr(b, "_data") else np.asarray(b)), -1.0, 1.0)).astype(
+        g._data.dtype)), g * 0))
+    from .elementwise import _graph_unary
+    _graph_unary(Sinc, lambda x: where(_const(x._data == 0), 0.0,
+                                            ((x * np.pi).cos() - x.sinc()) /
+                                            where(_const(x._data == 0), 1.0, x)))
+
+    def logit(ctx, inputs, g):
+        x = _floating(inputs[0])
+        eps = ctx.eps
+        grad = g / (x * (1.0 - x))
+        if eps is None:
+            return grad, None
+        inside = _const(((x._data >= eps) & (x._data <= 1.0 - eps)).astype(g._data.dtype))
+        return grad * inside, None
+
+    def nan_to_num(ctx, inputs, g):
+        return (g * _const(np.isfinite(inputs[0]._data)),) + (None,) * 3
+
+    Logit.grad_graph = staticmethod(logit)
+    NanToNum.grad_graph = staticmethod(nan_to_num)
+
+
+_attach_more()
