@@ -1610,7 +1610,10 @@ def _convert_index(index, tensor):
     items = index if isinstance(index, tuple) else (index,)
     out = []
     dim = 0
-    for item in items:
+    for position, item in enumerate(items):
+        if item is Ellipsis:
+            # the ellipsis stands for every dim the items after it do not take
+            dim = tensor._data.ndim - sum(_dims_taken(i) for i in items[position + 1:])
         if isinstance(item, Tensor):
             item = item._data
             if item.ndim == 0 and item.dtype.kind in "iu":
@@ -1628,6 +1631,16 @@ def _convert_index(index, tensor):
             dim += item.ndim if isinstance(item, np.ndarray) and item.dtype == np.bool_ else 1
         out.append(item)
     return tuple(out) if isinstance(index, tuple) else out[0]
+
+
+def _dims_taken(item):
+    """How many of the indexed tensor's dims one index item consumes."""
+    if item is None or item is Ellipsis:
+        return 0
+    data = item._data if isinstance(item, Tensor) else item
+    if isinstance(data, np.ndarray) and data.dtype == np.bool_:
+        return data.ndim
+    return 1
 
 
 def _torch_type_name(np_dtype):

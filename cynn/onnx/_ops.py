@@ -111,12 +111,13 @@ def _convolution(g, x, w, bias, *, geometry, groups, transposed, spatial_dims, b
 # -------------------------------------------------------------------- pooling
 def _window_axes(window):
     """(kernel, stride, padding, dilation, out_size) lists over the pooled axes."""
-    keep = slice(2 - window.dims, 2)
+    n = len(window.kernel)   # 2 for PoolWindow (1-d pools pad it), 3 for Window3d
+    keep = slice(n - window.dims, n)
     return (list(window.kernel[keep]), list(window.stride[keep]), list(window.padding[keep]),
             list(window.dilation[keep]), list(window.out_size[keep]))
 
 
-@builtin(P.MaxPool2d, P.MaxPool1d)
+@builtin(P.MaxPool2d, P.MaxPool1d, P.MaxPool3d)
 def _max_pool(g, x, window, return_indices=False):
     kernel, stride, before, dilation, out = _window_axes(window)
     size = list(x.shape[-window.dims:])
@@ -133,7 +134,7 @@ def _max_pool(g, x, window, return_indices=False):
     return (y, None) if return_indices else y
 
 
-@builtin(P.AvgPool2d, P.AvgPool1d)
+@builtin(P.AvgPool2d, P.AvgPool1d, P.AvgPool3d)
 def _avg_pool(g, x, window, count_include_pad=True, divisor_override=None):
     kernel, stride, before, _, out = _window_axes(window)
     size = list(x.shape[-window.dims:])

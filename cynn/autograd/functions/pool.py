@@ -342,6 +342,7 @@ class Window3d(NamedTuple):
     padding: tuple
     dilation: tuple
     out_size: tuple
+    dims = 3   # the pooled axes (a class attribute: PoolWindow's field of the same name)
 
 
 def _as_volumes(x, dims=3):

@@ -42,6 +42,9 @@ class Mean(Function):
         ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
         n = x.size if dims is None else int(np.prod([x.shape[d] for d in dims]))
         ctx.count = n
+        if n == 0:  # the mean of nothing is nan, silently (numpy would warn)
+            shape = np.sum(x, axis=dims, keepdims=keepdim).shape
+            return np.full(shape, np.nan, x.dtype)
         return np.asarray(np.mean(x, axis=dims, keepdims=keepdim))
 
     @staticmethod
@@ -266,6 +269,8 @@ MinDim = _dim_reduction("Min", np.argmin)
 
 
 def _softmax(x, dim):
+    if x.shape[dim] == 0:  # nothing to normalise over (torch returns the empty input)
+        return x.copy()
     shifted = x - np.max(x, axis=dim, keepdims=True)
     e = np.exp(shifted)
     return e / np.sum(e, axis=dim, keepdims=True)
@@ -292,8 +297,11 @@ class LogSoftmax(Function):
     def forward(ctx, x, dim):
         if x.dtype.kind != "f":
             x = x.astype(get_default_dtype().numpy)
-        shifted = x - np.max(x, axis=dim, keepdims=True)
-        y = shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
+        if x.shape[dim] == 0:
+            y = x.copy()
+        else:
+            shifted = x - np.max(x, axis=dim, keepdims=True)
+            y = shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
         ctx.dim = dim
         ctx.save_for_backward(y)
         return y
