@@ -163,6 +163,15 @@ EXCLUDED = (
     ("torch:is_vulkan_available*", "Vulkan backend"),
     ("torch.linalg:eig", "complex tensors: a real matrix's eigenvectors are complex"),
     ("torch.linalg:eigvals", "complex tensors: a real matrix's eigenvalues are complex"),
+    # DataPipes: deprecated in torch and moved out with torchdata.
+    ("torch.utils.data:*DataPipe", "DataPipes are deprecated (torchdata)"),
+    ("torch.utils.data:DataChunk", "DataPipes are deprecated (torchdata)"),
+    ("torch.utils.data:functional_datapipe", "DataPipes are deprecated (torchdata)"),
+    ("torch.utils.data:guaranteed_datapipes_determinism", "DataPipes are deprecated"),
+    ("torch.utils.data:non_deterministic", "DataPipes are deprecated (torchdata)"),
+    ("torch.utils.data:runtime_validation*", "DataPipes' type validation (deprecated)"),
+    ("torch.utils.data:argument_validation", "DataPipes' type validation (deprecated)"),
+    ("torch.utils.data:_DatasetKind", "a private enum torch lists in __all__"),
     # Optimizers that need what cynn lacks.
     ("torch.optim:SparseAdam", "sparse gradients: cynn's autograd produces dense gradients only"),
     ("torch.optim:Muon", "its Newton-Schulz orthogonalisation runs in bfloat16, which numpy lacks"),

@@ -290,3 +290,21 @@ def dropout_like(name):
 DROPOUT_FORMS = ("dropout", "dropout_", "alpha_dropout", "alpha_dropout_",
                  "feature_alpha_dropout", "feature_alpha_dropout_", "feature_dropout",
                  "feature_dropout_")
+
+
+def is_anomaly_enabled():
+    from .autograd import anomaly_mode
+    return anomaly_mode.is_anomaly_enabled()
+
+
+def is_anomaly_check_nan_enabled():
+    from .autograd import anomaly_mode
+    return anomaly_mode.is_anomaly_check_nan_enabled()
+
+
+def set_anomaly_enabled(enabled, check_nan=True):
+    from .autograd import anomaly_mode
+    anomaly_mode.set_detect_anomaly(enabled, check_nan)
+
+
+__all__ += ["is_anomaly_enabled", "is_anomaly_check_nan_enabled", "set_anomaly_enabled"]

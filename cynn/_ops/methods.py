@@ -311,3 +311,125 @@ def _strided():
     from .._toplevel import strided
     return strided
 
+
+
+# -- linear algebra and layer functions torch also has as Tensor methods ----------------
+@_method
+def svd(self, some=True, compute_uv=True):
+    """Legacy ``torch.svd``: ``(U, S, V)`` (V, not Vh; reduced unless ``some=False``)."""
+    from .. import linalg
+    u, s, vh = linalg.svd(self, full_matrices=not some)
+    if not compute_uv:
+        z = self.new_zeros(*u.shape), s, self.new_zeros(*vh.shape)
+        return z
+    return u, s, vh.transpose(-2, -1)
+
+
+@_method
+def qr(self, some=True):
+    """Legacy ``torch.qr``: reduced (``some``) or complete ``(Q, R)``."""
+    from .. import linalg
+    return tuple(linalg.qr(self, "reduced" if some else "complete"))
+
+
+@_method
+def pinverse(self, rcond=1e-15):
+    from .. import linalg
+    return linalg.pinv(self, rtol=rcond)
+
+
+@_method
+def matrix_exp(self):
+    from .. import linalg
+    return linalg.matrix_exp(self)
+
+
+@_method
+def cholesky_solve(self, input2, upper=False):
+    """Solve ``A X = self`` given the Cholesky factor ``input2`` of A."""
+    from .. import linalg
+    L = input2.transpose(-2, -1) if upper else input2
+    y = linalg.solve_triangular(L, self, upper=False)
+    return linalg.solve_triangular(L.transpose(-2, -1), y, upper=True)
+
+
+@_method
+def cholesky_inverse(self, upper=False):
+    """The inverse of A from its Cholesky factor ``self``."""
+    from .._creation import eye
+    n = self.shape[-1]
+    return cholesky_solve(eye(n, dtype=self.dtype).expand(*self.shape), self, upper)
+
+
+@_method
+def prelu(self, weight):
+    from ..nn import functional as F
+    return F.prelu(self, weight)
+
+
+@_method
+def hardshrink(self, lambd=0.5):
+    from ..nn import functional as F
+    return F.hardshrink(self, lambd)
+
+
+@_method
+def imag(self):
+    raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
+
+
+@_method
+def resolve_neg(self):
+    """The tensor itself (cynn has no lazy negation)."""
+    return self
+
+
+@_method
+def is_inference(self):
+    return bool(getattr(self, "_inference", False))
+
+
+@_method
+def is_neg(self):
+    return False
+
+
+@_method
+def dim_order(self, *, ambiguity_check=False):
+    """The dims from outermost to innermost in memory (by stride)."""
+    strides = self._data.strides
+    return tuple(sorted(range(self.dim()), key=lambda d: -abs(strides[d])))
+
+
+@_method
+def const_data_ptr(self):
+    return self.data_ptr()
+
+
+@_method
+def nonzero_static(self, *, size, fill_value=-1):
+    """``nonzero()`` padded with ``fill_value`` (or cut) to exactly ``size`` rows."""
+    found = np.argwhere(self._data)
+    out = np.full((size, self.dim()), fill_value, np.int64)
+    out[:min(size, len(found))] = found[:size]
+    return Tensor._wrap(out)
+
+
+@_method
+def new(self, *args):
+    """Legacy constructor: ``t.new(sizes...)`` (uninitialised) or ``t.new(data)``."""
+    if len(args) == 1 and not isinstance(args[0], int):
+        from .._creation import tensor
+        return tensor(args[0], dtype=self.dtype)
+    return self.new_empty(*args)
+
+
+@_method
+def is_set_to(self, tensor):
+    return self._data is tensor._data or (self._data.shape == tensor._data.shape and
+                                          np.shares_memory(self._data, tensor._data) and
+                                          self._data.strides == tensor._data.strides)
+
+
+# in-place twins of the methods above and of misc's (``t.index_reduce_(...)``)
+TWINS_OF_METHODS = ["index_reduce", "mvlgamma"]

@@ -35,7 +35,7 @@ _FUNCTIONS_ONLY = {"hann_window", "hamming_window", "bartlett_window", "blackman
                    "diagonal_copy", "expand_copy", "permute_copy", "select_copy", "slice_copy",
                    "split_copy", "squeeze_copy", "t_copy", "transpose_copy", "unbind_copy",
                    "unsqueeze_copy", "view_copy", "alias_copy", "unfold_copy",
-                   "split_with_sizes_copy", "is_inference", "is_neg"}
+                   "split_with_sizes_copy", "is_inference", "is_neg", "polygamma"}
 
 e = math.e
 pi = math.pi

@@ -12,8 +12,11 @@ from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inferen
                         no_grad, set_grad_enabled)
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from . import functional
+from .anomaly_mode import (detect_anomaly, is_anomaly_check_nan_enabled, is_anomaly_enabled,
+                           set_detect_anomaly)
 
-__all__ = ["backward", "grad", "gradcheck", "gradgradcheck", "functional", "GradcheckError", "Function", "BackwardNode",
+__all__ = ["backward", "grad", "gradcheck", "gradgradcheck", "functional", "GradcheckError",
+           "detect_anomaly", "set_detect_anomaly", "set_multithreading_enabled", "variable", "Function", "BackwardNode",
            "Variable", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
            "inference_mode", "is_inference_mode_enabled"]
 
@@ -29,3 +32,24 @@ class Variable(metaclass=_VariableMeta):
 
     def __new__(cls, data, requires_grad=False, volatile=False):
         return data.detach().requires_grad_(requires_grad)
+
+
+class set_multithreading_enabled:
+    """torch's switch for its multithreaded backward; cynn's engine runs on the calling
+    thread either way, so this only keeps the flag (usable as a context manager)."""
+
+    _enabled = True
+
+    def __init__(self, mode):
+        self.previous = set_multithreading_enabled._enabled
+        set_multithreading_enabled._enabled = bool(mode)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        set_multithreading_enabled._enabled = self.previous
+        return False
+
+
+variable = Variable  # torch.autograd.variable: the module of the legacy Variable

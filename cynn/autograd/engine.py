@@ -15,7 +15,7 @@ run once every node has run, as PyTorch's ``Variable._execution_engine.queue_cal
 import heapq
 import threading
 
-from . import grad_mode
+from . import anomaly_mode, grad_mode
 
 __all__ = ["run_backward", "queue_callback"]
 
@@ -82,6 +82,8 @@ def _run_ready(ready, buffers, dependencies, retain_graph, captured):
         node = heapq.heappop(ready)[2]
         grads, owned = buffers.pop(node, None) or _nothing(node)
         in_grads, owned = node(grads, owned, captured)
+        if anomaly_mode._state.enabled and anomaly_mode._state.check_nan:
+            anomaly_mode.check_nan(node, in_grads)
         if not retain_graph:
             node._free()
         for (nxt, nr), g, own in zip(node.next_functions, in_grads, owned):
@@ -101,6 +103,8 @@ def _run_ready_recorded(ready, buffers, dependencies, retain_graph, captured):
         node = heapq.heappop(ready)[2]
         grads = (buffers.pop(node, None) or _nothing(node))[0]
         in_grads = call_node_recorded(node, grads, captured)
+        if anomaly_mode._state.enabled and anomaly_mode._state.check_nan:
+            anomaly_mode.check_nan(node, in_grads)
         if not retain_graph:
             node._free()
         for (nxt, nr), g in zip(node.next_functions, in_grads):

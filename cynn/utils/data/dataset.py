@@ -201,3 +201,48 @@ def random_split(dataset, lengths, generator=None):
     return [Subset(dataset, indices[offset - length:offset])
             for offset, length in zip(itertools.accumulate(lengths), lengths)]
 
+
+
+class StackDataset(Dataset):
+    """Samples as tuples (positional datasets) or dicts (keyword datasets) of the
+    same index from several datasets of one length, as ``torch.utils.data.StackDataset``.
+
+    Example::
+
+        >>> images, labels = TensorDataset(cynn.ones(4, 2)), TensorDataset(cynn.arange(4))
+        >>> StackDataset(images, labels)[1][1][0].item()
+        1
+    """
+
+    def __init__(self, *args, **kwargs):
+        if args:
+            if kwargs:
+                raise ValueError("Supported either ``tuple``- (via ``args``) or"
+                                 "``dict``- (via ``kwargs``) like input/output, but both "
+                                 "types are given.")
+            self._length = len(args[0])
+            if any(self._length != len(dataset) for dataset in args):
+                raise ValueError("Size mismatch between datasets")
+            self.datasets = args
+        elif kwargs:
+            tmp = list(kwargs.values())
+            self._length = len(tmp[0])
+            if any(self._length != len(dataset) for dataset in tmp):
+                raise ValueError("Size mismatch between datasets")
+            self.datasets = kwargs
+        else:
+            raise ValueError("At least one dataset should be passed")
+
+    def __getitem__(self, index):
+        if isinstance(self.datasets, dict):
+            return {k: dataset[index] for k, dataset in self.datasets.items()}
+        return tuple(dataset[index] for dataset in self.datasets)
+
+    def __getitems__(self, indices):
+        return [self[i] for i in indices]
+
+    def __len__(self):
+        return self._length
+
+
+__all__.append("StackDataset")
