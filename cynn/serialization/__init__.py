@@ -34,9 +34,12 @@ from .._device import device
 from . import _atomic, _safetensors, _torch_format
 from ._errors import SerializationError, WeightsOnlyUnpicklingError
 from ._safe_globals import add_safe_globals, clear_safe_globals, get_safe_globals, safe_globals
+from ._tail import *  # noqa: F401,F403
+from ._tail import __all__ as _tail_names
 
 __all__ = ["save", "load", "SerializationError", "WeightsOnlyUnpicklingError",
            "add_safe_globals", "get_safe_globals", "clear_safe_globals", "safe_globals"]
+__all__ += _tail_names
 
 _FORMATS = ("safetensors", "torch")
 
