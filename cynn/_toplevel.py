@@ -217,33 +217,8 @@ def binomial(count, prob, generator=None):
                         .astype(count._data.dtype))
 
 
-class layout:
-    """A tensor layout; cynn has only ``strided``."""
-
-    def __init__(self, name):
-        self.name = name
-
-    def __repr__(self):
-        return f"torch.{self.name}"
-
-
-strided = layout("strided")
-
-
-class memory_format:
-    """A memory format; cynn's tensors are numpy arrays, always C-ordered when made."""
-
-    def __init__(self, name):
-        self.name = name
-
-    def __repr__(self):
-        return f"torch.{self.name}"
-
-
-contiguous_format = memory_format("contiguous_format")
-channels_last = memory_format("channels_last")
-channels_last_3d = memory_format("channels_last_3d")
-preserve_format = memory_format("preserve_format")
+from ._layout import (channels_last, channels_last_3d, contiguous_format,  # noqa: E402
+                      layout, memory_format, preserve_format, strided)
 
 
 def get_device(input):  # noqa: A002

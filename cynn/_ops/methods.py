@@ -308,7 +308,7 @@ def install_properties():
 
 
 def _strided():
-    from .._toplevel import strided
+    from .._layout import strided
     return strided
 
 
@@ -317,7 +317,7 @@ def _strided():
 @_method
 def svd(self, some=True, compute_uv=True):
     """Legacy ``torch.svd``: ``(U, S, V)`` (V, not Vh; reduced unless ``some=False``)."""
-    from .. import linalg
+    from . import linalg_impl as linalg
     u, s, vh = linalg.svd(self, full_matrices=not some)
     if not compute_uv:
         z = self.new_zeros(*u.shape), s, self.new_zeros(*vh.shape)
@@ -328,26 +328,26 @@ def svd(self, some=True, compute_uv=True):
 @_method
 def qr(self, some=True):
     """Legacy ``torch.qr``: reduced (``some``) or complete ``(Q, R)``."""
-    from .. import linalg
+    from . import linalg_impl as linalg
     return tuple(linalg.qr(self, "reduced" if some else "complete"))
 
 
 @_method
 def pinverse(self, rcond=1e-15):
-    from .. import linalg
+    from . import linalg_impl as linalg
     return linalg.pinv(self, rtol=rcond)
 
 
 @_method
 def matrix_exp(self):
-    from .. import linalg
+    from . import linalg_impl as linalg
     return linalg.matrix_exp(self)
 
 
 @_method
 def cholesky_solve(self, input2, upper=False):
     """Solve ``A X = self`` given the Cholesky factor ``input2`` of A."""
-    from .. import linalg
+    from . import linalg_impl as linalg
     L = input2.transpose(-2, -1) if upper else input2
     y = linalg.solve_triangular(L, self, upper=False)
     return linalg.solve_triangular(L.transpose(-2, -1), y, upper=True)
@@ -363,14 +363,24 @@ def cholesky_inverse(self, upper=False):
 
 @_method
 def prelu(self, weight):
-    from ..nn import functional as F
-    return F.prelu(self, weight)
+    """``F.prelu(self, weight)``: x above 0, ``weight[c] * x`` below (c = dim 1)."""
+    from ..autograd.functions import activation as A
+    if weight.dim() > 1:
+        raise RuntimeError(f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: "
+                           f"ndim = {weight.dim()}")
+    if weight.numel() != 1:
+        channels = self.shape[1] if self.dim() >= 2 else 1
+        if weight.numel() != channels:
+            raise RuntimeError(f"Mismatch of parameter numbers and input channel size. Found "
+                               f"parameter numbers = {weight.numel()} and channel size = "
+                               f"{channels}.")
+    return A.Prelu.apply(self, weight)
 
 
 @_method
 def hardshrink(self, lambd=0.5):
-    from ..nn import functional as F
-    return F.hardshrink(self, lambd)
+    """``F.hardshrink``: x where ``|x| > lambd``, else 0."""
+    return self * (self.detach().abs() > lambd)
 
 
 @_method

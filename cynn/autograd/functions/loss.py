@@ -710,7 +710,7 @@ def _nll_composite(ctx, x, t, w, reduction, ignore_index):
 
 
 def _attach():
-    from ..graph_backward import grad_graph_via
+    from ..recorded_formulas import grad_graph_via
     for fn_cls, composite in ((MseLoss, _mse_composite), (SmoothL1Loss, _smooth_l1_composite),
                               (HuberLoss, _huber_composite), (BinaryCrossEntropy, _bce_composite),
                               (BinaryCrossEntropyWithLogits, _bce_logits_composite),

@@ -209,7 +209,7 @@ def _group_norm_composite(ctx, x, weight, bias, num_groups, eps):
 
 
 def _attach():
-    from ..graph_backward import grad_graph_via
+    from ..recorded_formulas import grad_graph_via
     BatchNorm.grad_graph = staticmethod(grad_graph_via(_batch_norm_composite))
     LayerNorm.grad_graph = staticmethod(grad_graph_via(_layer_norm_composite))
     GroupNorm.grad_graph = staticmethod(grad_graph_via(_group_norm_composite))

@@ -211,7 +211,7 @@ def _constant_pad_grad(ctx, inputs, g):
 
 
 def _attach():
-    from ..graph_backward import linear_grad_graph
+    from ..recorded_formulas import linear_grad_graph
     IndexPad.grad_graph = staticmethod(linear_grad_graph)
     ConstantPad.grad_graph = staticmethod(_constant_pad_grad)
 

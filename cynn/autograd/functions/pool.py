@@ -614,7 +614,7 @@ AdaptiveAvgPoolGlobal.grad_graph = staticmethod(_global_avg_grad)
 
 
 def _attach_linear():
-    from ..graph_backward import linear_grad_graph
+    from ..recorded_formulas import linear_grad_graph
     for cls in (AvgPool2d, AvgPool3d, AdaptiveAvgPool2d, AdaptiveAvgPool3d):
         cls.grad_graph = staticmethod(linear_grad_graph)
 
