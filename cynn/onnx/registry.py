@@ -12,7 +12,7 @@ Registering needs no ``onnx`` installed: plugins register at import time and
 ``onnx`` is only imported by ``cynn.onnx.export``.
 """
 
-from . import _ops, _ops_tensor_functions  # noqa: F401 -- fill the table with cynn's own ops
+from . import _ops, _ops_rnn, _ops_tensor_functions  # noqa: F401 -- cynn's own ops
 from ._table import MAPPINGS as _MAPPINGS
 
 __all__ = ["register_op", "mapping_for"]
