@@ -17,6 +17,7 @@ from ._ops import *  # noqa: F401,F403
 from .random import get_rng_state, set_rng_state
 from ._typename import typename
 from ._toplevel import *  # noqa: F401,F403
+from ._sparse_tensor import sparse_coo, sparse_coo_tensor, spmm  # noqa: F401
 from .autograd import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,
                        no_grad, set_grad_enabled)
 from . import autograd
@@ -26,7 +27,7 @@ from ._determinism import (are_deterministic_algorithms_enabled, get_determinist
 from ._matmul_precision import get_float32_matmul_precision, set_float32_matmul_precision
 
 _OPTIONAL = ("nn", "optim", "utils", "serialization", "registry", "hooks", "accelerator",
-             "backends", "cuda", "mps", "xpu", "testing", "distributed", "onnx", "linalg", "random")
+             "backends", "cuda", "mps", "xpu", "testing", "distributed", "onnx", "linalg", "random", "sparse")
 
 
 def __getattr__(name):

@@ -172,6 +172,8 @@ EXCLUDED = (
     ("torch.utils.data:runtime_validation*", "DataPipes' type validation (deprecated)"),
     ("torch.utils.data:argument_validation", "DataPipes' type validation (deprecated)"),
     ("torch.utils.data:_DatasetKind", "a private enum torch lists in __all__"),
+    ("torch.sparse:SparseSemiStructured*", "2:4 semi-structured sparsity: CUDA kernels"),
+    ("torch.sparse:to_sparse_semi_structured", "2:4 semi-structured sparsity: CUDA kernels"),
     # Optimizers that need what cynn lacks.
     ("torch.optim:SparseAdam", "sparse gradients: cynn's autograd produces dense gradients only"),
     ("torch.optim:Muon", "its Newton-Schulz orthogonalisation runs in bfloat16, which numpy lacks"),

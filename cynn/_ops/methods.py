@@ -443,3 +443,22 @@ def is_set_to(self, tensor):
 
 # in-place twins of the methods above and of misc's (``t.index_reduce_(...)``)
 TWINS_OF_METHODS = ["index_reduce", "mvlgamma"]
+
+
+@_method
+def to_sparse(self, sparse_dim=None, *, layout=None, blocksize=None, dense_dim=None):
+    """The sparse COO form of this tensor (its non-zero entries)."""
+    from .. import _sparse_tensor
+    return _sparse_tensor.to_sparse(self, sparse_dim, layout=layout)
+
+
+@_method
+def to_sparse_coo(self, sparse_dim=None):
+    from .. import _sparse_tensor
+    return _sparse_tensor.to_sparse(self, sparse_dim)
+
+
+@_method
+def to_dense(self, dtype=None, *, masked_grad=None):
+    """A dense tensor is its own dense form."""
+    return self if dtype is None else self.to(dtype)
