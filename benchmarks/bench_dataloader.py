@@ -1,26 +1,35 @@
-"""DataLoader worker processes: epoch time with 0, 1, 2, ... workers, and the cost of
-moving one array from a worker to the main process pickled vs through /dev/shm.
+"""DataLoader worker processes: epoch time with 0, 1, 2, ... workers, cynn and torch
+interleaved, and the cost of moving one array from a worker to the main process
+pickled vs through /dev/shm.
 
 Cases:
   * cpu-bound: 512 samples whose ``__getitem__`` spins 1 ms of pure Python, batch 16;
     N workers should load an epoch about N times faster (up to the core count).
-  * tensor-dataset: 10k samples of 1x28x28 float32 in a TensorDataset, batch 64,
-    shuffled; workers should not be slower than loading in the main process.
-  * numpy-dataset: the same arrays returned one sample at a time by ``__getitem__``
-    and stacked by ``default_collate``.
+  * numpy-dataset: MNIST-like samples (1x28x28 float32 and an int64 label) returned one
+    at a time by ``__getitem__`` from numpy arrays and stacked by ``default_collate``,
+    batch 64, ``--samples`` per epoch (default 60000); workers should not be slower
+    than loading in the main process.
+  * tensor-dataset: the same arrays in a TensorDataset, shuffled (a batch is two
+    gathers, no per-sample Python).
   * transport: main-process and worker CPU time per array received, pickled through
     the result queue vs written to shared memory (the crossover behind
-    ``cynn.utils.data._shared_memory.MIN_SHARED_BYTES``).
+    ``cynn.utils.data._shared_memory.MIN_SHARED_BYTES``, used by IterableDatasets and
+    by the ring of map-style datasets, ``_ring.py``, to decide copy vs mapping).
 
-Each epoch includes starting and stopping the workers unless ``persistent_workers``
-is shown. Times are medians of interleaved repeats; the load average is printed
-because other processes on a small machine move these figures.
+Each epoch includes starting and stopping the workers unless ``persistent`` is shown.
+Times are medians of interleaved repeats (every repeat runs each loader once, cynn and
+torch in turn); the load average is printed because other processes on a small
+machine move these figures. ``x in-proc`` is the library's own 0-worker time over
+this row's: above 1 means the workers are faster; ``cpu ms`` is the CPU time of the main
+process and its workers together.
 
-    python benchmarks/bench_dataloader.py [--repeats 5] [--max-workers 2]
+    python benchmarks/bench_dataloader.py [--repeats 5] [--max-workers 2] [--samples 60000]
 """
 import argparse
 import multiprocessing
 import os
+import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -31,9 +40,13 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import numpy as np  # noqa: E402
 
 import cynn  # noqa: E402
-from cynn.utils.data import DataLoader, Dataset, TensorDataset  # noqa: E402
+from cynn.utils.data import Dataset  # noqa: E402
 from cynn.utils.data import _shared_memory, _worker  # noqa: E402
-from _timing import interleaved_medians  # noqa: E402
+
+try:
+    import torch
+except ImportError:  # cynn's figures alone
+    torch = None
 
 
 class SpinDataset(Dataset):
@@ -54,7 +67,8 @@ class SpinDataset(Dataset):
 
 
 class ArrayDataset(Dataset):
-    """numpy samples one at a time, collated by default_collate."""
+    """numpy samples one at a time, collated by default_collate (also a valid torch
+    map-style dataset: torch only needs ``__getitem__`` and ``__len__``)."""
 
     def __init__(self, images, labels):
         self.images, self.labels = images, labels
@@ -71,23 +85,73 @@ def epoch(loader):
         pass
 
 
-def epoch_table(name, dataset, batch_size, workers, repeats, **kwargs):
+def _children_cpu():
+    """CPU seconds of this process's children: the ones reaped (RUSAGE_CHILDREN) plus
+    the live ones (persistent workers), read from /proc."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    total = usage.ru_utime + usage.ru_stime
+    for child in multiprocessing.active_children():
+        try:
+            with open(f"/proc/{child.pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except OSError:
+            pass
+    return total
+
+
+def interleaved(runners, repeats, warmup=1):
+    """Median wall time and median CPU time (this process + its workers) per runner;
+    every repeat runs each runner once, in turn, so slow drifts of the machine hit all
+    of them alike."""
+    wall = {name: [] for name in runners}
+    cpu = {name: [] for name in runners}
+    for round_ in range(warmup + repeats):
+        for name, run in runners.items():
+            cpu0, children0 = time.process_time(), _children_cpu()
+            start = time.perf_counter()
+            run()
+            elapsed = time.perf_counter() - start
+            used = time.process_time() - cpu0 + _children_cpu() - children0
+            if round_ >= warmup:
+                wall[name].append(elapsed)
+                cpu[name].append(used)
+    return ({name: statistics.median(v) for name, v in wall.items()},
+            {name: statistics.median(v) for name, v in cpu.items()})
+
+
+def epoch_table(name, datasets, batch_size, workers, repeats, **kwargs):
+    """``datasets`` maps a library name to (its DataLoader class, a dataset for it).
+
+    ``cpu`` is the CPU time of the main process and its workers together: on a machine
+    whose cores are busy (and with autogroup scheduling, where a session's processes
+    share one CPU share) workers cannot finish sooner than that allows.
+    """
     runners = {}
-    loaders = {}
     for n in workers:
-        loaders[n] = DataLoader(dataset, batch_size=batch_size, num_workers=n, **kwargs)
-        runners[f"{n} workers"] = (lambda loader=loaders[n]: epoch(loader))
+        for lib, (loader_class, dataset) in datasets.items():
+            loader = loader_class(dataset, batch_size=batch_size, num_workers=n, **kwargs)
+            runners[(lib, f"{n} workers")] = (lambda loader=loader: epoch(loader))
         if n > 0:
-            persistent = DataLoader(dataset, batch_size=batch_size, num_workers=n,
-                                    persistent_workers=True, **kwargs)
-            epoch(persistent)  # start the workers outside the timing
-            loaders[f"{n}p"] = persistent
-            runners[f"{n} workers, persistent"] = (lambda loader=persistent: epoch(loader))
-    medians = interleaved_medians(runners, repeats, warmup=1)
-    base = medians["0 workers"]
-    print(f"\n{name}: {len(dataset)} samples, batch {batch_size}")
-    for key, seconds in medians.items():
-        print(f"  {key:<24} {seconds * 1e3:9.1f} ms/epoch   speed-up x{base / seconds:5.2f}")
+            for lib, (loader_class, dataset) in datasets.items():
+                persistent = loader_class(dataset, batch_size=batch_size, num_workers=n,
+                                          persistent_workers=True, **kwargs)
+                epoch(persistent)  # start the workers outside the timing
+                runners[(lib, f"{n} workers, persistent")] = (
+                    lambda loader=persistent: epoch(loader))
+    load = os.getloadavg()[0]
+    wall, cpu = interleaved(runners, repeats)
+    libs = list(datasets)
+    print(f"\n{name}: {len(datasets['cynn'][1])} samples, batch {batch_size}; load average "
+          f"{load:.1f} -> {os.getloadavg()[0]:.1f}")
+    print(f"  {'':<24}" + "".join(f"{lib + ' ms':>12} {'x in-proc':>9} {'cpu ms':>8}"
+                                  for lib in libs))
+    for case in dict.fromkeys(case for _, case in runners):
+        row = f"  {case:<24}"
+        for lib in libs:
+            seconds, base = wall[(lib, case)], wall[(lib, "0 workers")]
+            row += f"{seconds * 1e3:12.1f} {base / seconds:9.2f} {cpu[(lib, case)] * 1e3:8.1f}"
+        print(row)
 
 
 # ---------------------------------------------------------------------- transport
@@ -145,23 +209,35 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--max-workers", type=int, default=len(os.sched_getaffinity(0)))
+    parser.add_argument("--samples", type=int, default=60_000)
+    parser.add_argument("--only", default="", help="run the tables whose name has this")
     parser.add_argument("--skip-transport", action="store_true")
     args = parser.parse_args()
 
     print(f"CPU: {cpu_name()}, {len(os.sched_getaffinity(0))} usable cores; "
-          f"load average {os.getloadavg()[0]:.1f} at start")
+          f"load average {os.getloadavg()[0]:.1f} at start; "
+          f"torch {torch.__version__ if torch else 'not installed'}")
     workers = list(range(args.max_workers + 1))
     cynn.manual_seed(0)
-    epoch_table("cpu-bound (1 ms of Python per sample)", SpinDataset(), 16, workers,
-                args.repeats)
-    images = np.random.default_rng(0).random((10_000, 1, 28, 28), dtype=np.float32)
-    labels = np.random.default_rng(1).integers(0, 10, 10_000)
-    epoch_table("tensor-dataset (TensorDataset, shuffled)",
-                TensorDataset(cynn.from_numpy(images), cynn.from_numpy(labels)), 64,
-                workers, args.repeats, shuffle=True)
-    epoch_table("numpy-dataset (per-sample __getitem__, default_collate)",
-                ArrayDataset(images, labels), 64, workers, args.repeats)
-    if not args.skip_transport and _shared_memory.available():
+    images = np.random.default_rng(0).random((args.samples, 1, 28, 28), dtype=np.float32)
+    labels = np.random.default_rng(1).integers(0, 10, args.samples)
+    tables = {
+        "cpu-bound (1 ms of Python per sample)": (
+            lambda lib: SpinDataset(), 16, {}),
+        "numpy-dataset (per-sample __getitem__, default_collate)": (
+            lambda lib: ArrayDataset(images, labels), 64, {}),
+        "tensor-dataset (TensorDataset, shuffled)": (
+            lambda lib: lib.utils.data.TensorDataset(lib.from_numpy(images),
+                                                     lib.from_numpy(labels)),
+            64, {"shuffle": True}),
+    }
+    libs = {"cynn": cynn} if torch is None else {"cynn": cynn, "torch": torch}
+    for name, (make, batch_size, kwargs) in tables.items():
+        if args.only in name:
+            datasets = {key: (lib.utils.data.DataLoader, make(lib))
+                        for key, lib in libs.items()}
+            epoch_table(name, datasets, batch_size, workers, args.repeats, **kwargs)
+    if not args.skip_transport and _shared_memory.available() and args.only in "transport":
         transport_table(args.repeats)
     print(f"\nload average {os.getloadavg()[0]:.1f} at the end")
 

@@ -22,7 +22,7 @@ import pytest
 import cynn
 from cynn.utils.data import (DataLoader, Dataset, IterableDataset, TensorDataset,
                              get_worker_info)
-from cynn.utils.data import _shared_memory
+from cynn.utils.data import _ring, _shared_memory
 from helpers import helper_test_exception, torch_module
 
 torch = torch_module()
@@ -49,8 +49,11 @@ def child_pids():
     return children
 
 
-def cynn_segments():
-    return {n for n in os.listdir(SHM_DIR) if n.startswith("cynn_")} \
+def cynn_segments(pid=None):
+    """Shared-memory segments of iterators created by process ``pid`` (default: this
+    one); other processes on the machine (other test runs) have their own."""
+    prefix = f"cynn_{os.getpid() if pid is None else pid}_"
+    return {n for n in os.listdir(SHM_DIR) if n.startswith(prefix)} \
         if os.path.isdir(SHM_DIR) else set()
 
 
@@ -583,12 +586,27 @@ def test_no_worker_left_after_the_iterator_is_collected():
     assert child_pids() <= before
 
 
-def test_workers_exit_when_the_main_process_dies():
+@pytest.mark.parametrize("late_worker", [False, True])
+def test_workers_exit_when_the_main_process_dies(late_worker):
+    # late_worker: worker 1 starts its loop only after the main process died, so it
+    # cannot learn its parent's pid from os.getppid() (it would read init's)
+    delay = textwrap.dedent("""
+        import time
+        from cynn.utils.data import _worker
+        loop = _worker._worker_loop
+        def late_loop(*args):
+            if args[10] == 1:
+                time.sleep(1.0)
+            return loop(*args)
+        _worker._worker_loop = late_loop
+    """) if late_worker else ""
+    delay = textwrap.indent(delay, " " * 8)  # as the script below, before its dedent
     script = textwrap.dedent(f"""
         import os, signal, sys
         sys.path[:0] = {[os.path.dirname(os.path.dirname(cynn.__file__))]!r}
         import numpy as np
         from cynn.utils.data import DataLoader, Dataset
+{delay}
 
         class Big(Dataset):  # batches large enough for shared memory
             def __len__(self):
@@ -613,7 +631,7 @@ def test_workers_exit_when_the_main_process_dies():
         time.sleep(0.1)
     assert not alive
     # the workers unlinked the batches they had sent to the dead process
-    assert not [n for n in cynn_segments() if n.startswith(f"cynn_{parent}_")]
+    assert not cynn_segments(parent)
 
 
 def _running(pid):
@@ -659,3 +677,325 @@ def _root(array):
             array = array.obj
         else:
             return array
+
+
+# ---------------------------------------------------------------------- the ring (_ring.py)
+ring_only = pytest.mark.skipif(not _ring.available(), reason="no /dev/shm on this system")
+
+
+class Growing(Dataset):
+    """Sample i is 1024 (i + 1) float32 values equal to i, padded per batch by its
+    collate_fn: every batch is larger than the one before, so slots must grow."""
+
+    def __init__(self, n=12):
+        self.n = n
+
+    def __len__(self):
+        return self.n
+
+    def __getitem__(self, i):
+        return np.full(1024 * (i + 1), i, dtype=np.float32)
+
+
+def pad_collate(samples):
+    width = max(len(s) for s in samples)
+    out = np.zeros((len(samples), width), dtype=np.float32)
+    for row, s in zip(out, samples):
+        row[:len(s)] = s
+    return out
+
+
+class Opaque:
+    """Not a type the ring describes: the batch is pickled into the slot."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def __eq__(self, other):
+        return type(other) is Opaque and other.value == self.value
+
+
+def mixed_collate(samples):
+    xs = np.stack([s["x"] for s in samples])
+    labels = [s["label"] for s in samples]
+    return {"x": cynn.from_numpy(xs), "labels": labels, "name": f"batch of {len(samples)}",
+            "none": None, "pair": (xs[:, 0].copy(), 3.5), "empty": np.zeros((0, 2))}
+
+
+def opaque_collate(samples):
+    """Types the plain encoding does not describe: the batch is pickled."""
+    return ([Opaque(s["label"]) for s in samples],
+            Point(np.stack([s["x"] for s in samples]), 1),
+            np.zeros(len(samples), dtype=[("a", "<i4"), ("b", "<f8")]),
+            np.float32(len(samples)))
+
+
+def dtypes_collate(samples):
+    """Arrays the plain encoding describes by ``dtype.str``."""
+    n = len(samples)
+    return [np.array([str(s["label"]) * 2 for s in samples]),
+            np.array([s["label"] for s in samples], dtype="datetime64[s]"),
+            np.arange(2 * n, dtype=">f4")[::2]]  # strided and big-endian
+
+
+def grad_collate(samples):
+    return cynn.from_numpy(np.stack([s["x"] for s in samples])).requires_grad_()
+
+
+def assert_equal_nested(got, expected):
+    assert type(got) is type(expected)
+    if isinstance(expected, cynn.Tensor):
+        assert got.requires_grad == expected.requires_grad
+        got, expected = got.detach().numpy(), expected.detach().numpy()
+    if isinstance(expected, np.ndarray):
+        assert got.dtype == expected.dtype and got.shape == expected.shape
+        np.testing.assert_array_equal(got, expected)
+    elif isinstance(expected, dict):
+        assert list(got) == list(expected)
+        for key in expected:
+            assert_equal_nested(got[key], expected[key])
+    elif isinstance(expected, (list, tuple)):
+        assert len(got) == len(expected)
+        for g, e in zip(got, expected):
+            assert_equal_nested(g, e)
+    else:
+        assert got == expected
+
+
+@pytest.fixture
+def count_segments(monkeypatch):
+    """Counts the segments the main process maps (one per slot, plus one per resize)."""
+    names = []
+    original = _ring.MainChannel._map
+
+    def counting(self, slot, name):
+        names.append(name)
+        return original(self, slot, name)
+
+    monkeypatch.setattr(_ring.MainChannel, "_map", counting)
+    return names
+
+
+@ring_only
+def test_map_style_datasets_use_the_ring_and_iterable_ones_the_queues():
+    it = iter(DataLoader(Records(4), batch_size=2, num_workers=1))
+    assert type(it).__name__ == "_RingDataLoaderIter"
+    del it
+    it = iter(DataLoader(ShardedRange(4), batch_size=2, num_workers=1))
+    assert type(it).__name__ == "_MultiProcessingDataLoaderIter"
+    del it
+
+
+@ring_only
+@pytest.mark.parametrize("ring", [True, False])
+@pytest.mark.parametrize("kwargs", [
+    {"batch_size": 3, "shuffle": True, "generator": "seeded"},
+    {"batch_size": 4, "in_order": False},
+    {"batch_sampler": [[5, 1], [0], [22, 21, 20], [3, 3, 3]]},
+])
+def test_ring_and_queues_give_the_batches_of_the_main_process(monkeypatch, ring, kwargs):
+    if not ring:  # the path of systems without /dev/shm, for map-style datasets too
+        monkeypatch.setattr(_ring, "available", lambda: False)
+
+    def run(n):
+        args = dict(kwargs)
+        if args.get("generator") == "seeded":
+            args["generator"] = cynn.Generator(5)
+        return [as_numpy(b) for b in DataLoader(make_tensor_dataset(), num_workers=n, **args)]
+
+    expected, got = run(0), run(2)
+    if kwargs.get("in_order") is False:
+        key = (lambda b: b[1].tolist())
+        expected, got = sorted(expected, key=key), sorted(got, key=key)
+    assert_same_batches(got, expected)
+
+
+@ring_only
+def test_tensor_dataset_rows_out_of_range_raise_as_in_the_main_process():
+    dataset = make_tensor_dataset(5)
+    for num_workers in (0, 1):
+        it = iter(DataLoader(dataset, batch_sampler=[[0, -5], [4, 5], [1]],
+                             num_workers=num_workers))
+        assert next(it)[1].numpy().tolist() == [0, 0]
+        with pytest.raises(IndexError, match="index 5 is out of bounds for axis 0 with size 5"):
+            next(it)
+        assert next(it)[1].numpy().tolist() == [1]
+        del it
+
+
+@ring_only
+def test_slots_are_reused_for_batches_of_one_size(count_segments):
+    loader = DataLoader(Records(40, size=1000), batch_size=4, num_workers=2,
+                        prefetch_factor=2)
+    batches = list(loader)
+    assert_same_batches(batches, epoch(Records(40, size=1000), 0, batch_size=4))
+    # ten batches, two slots per worker: each slot is created once
+    assert len(count_segments) == 4
+
+
+@ring_only
+def test_a_slot_grows_when_a_batch_does_not_fit(count_segments):
+    expected = epoch(Growing(), 0, batch_size=2, collate_fn=pad_collate)
+    got = epoch(Growing(), 1, batch_size=2, collate_fn=pad_collate, prefetch_factor=1)
+    assert_same_batches(got, expected)
+    # one slot; batches of 16, 32, ... 96 KiB: a slot holds an eighth more than the
+    # batch it was made for (rounded to pages), so each batch needs a new one
+    assert len(count_segments) == 6
+    # when batches shrink again the grown slot serves them all
+    count_segments.clear()
+    shrinking = DataLoader(Growing(), batch_sampler=[[11, 10], [3], [2, 0], [1]],
+                           collate_fn=pad_collate, num_workers=1, prefetch_factor=1)
+    assert [b.shape for b in shrinking] == [(2, 12288), (1, 4096), (2, 3072), (1, 2048)]
+    assert len(count_segments) == 1
+
+
+@ring_only
+@pytest.mark.parametrize("collate_fn", [mixed_collate, opaque_collate, dtypes_collate,
+                                        grad_collate])
+def test_mixed_batches_come_back_whole(collate_fn):
+    expected = epoch(Records(10), 0, batch_size=3, collate_fn=collate_fn)
+    got = epoch(Records(10), 2, batch_size=3, collate_fn=collate_fn)
+    assert_equal_nested(got, expected)
+
+
+@ring_only
+def test_a_batch_goes_through_the_pipe_when_dev_shm_is_full(monkeypatch):
+    def full(name, size):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(_ring, "_create", full)  # the forked workers inherit it
+    expected = epoch(Records(10), 0, batch_size=3, collate_fn=mixed_collate)
+    got = epoch(Records(10), 2, batch_size=3, collate_fn=mixed_collate)
+    assert_equal_nested(got, expected)
+
+
+@ring_only
+def test_batches_kept_by_the_caller_are_not_overwritten():
+    # small batches are copies, large ones keep their slot's mapping and the worker gets
+    # a fresh slot: holding every batch must not let a later one overwrite it
+    small = list(DataLoader(Records(30, size=10), batch_size=2, num_workers=2))
+    large = list(DataLoader(Large(10), batch_size=1, num_workers=2, prefetch_factor=1))
+    assert [b["label"].numpy().tolist() for b in small] == [[i, i + 1]
+                                                            for i in range(0, 30, 2)]
+    assert [float(b["pair"][0].numpy()[0, 0, 0]) for b in large] == list(range(10))
+    assert all(isinstance(_root(b["pair"][0].numpy()), mmap.mmap) for b in large)
+
+
+def exits_on_send(send):
+    """``_ring._Pipe.send`` of a worker that dies after writing task 2's batch into a
+    fresh segment, before the answer naming the segment is sent."""
+
+    def send_or_exit(pipe, message):
+        if (isinstance(message, tuple) and len(message) == 6 and message[0] == 2
+                and message[3] is not None):
+            os._exit(5)
+        return send(pipe, message)
+
+    return send_or_exit
+
+
+@ring_only
+def test_worker_dying_with_a_slot_in_use_is_reported_and_its_segment_removed(monkeypatch):
+    monkeypatch.setattr(_ring._Pipe, "send", exits_on_send(_ring._Pipe.send))
+    # task 2 is worker 0's second batch, written into its second slot: a new segment
+    # whose name only the lost answer would have carried
+    it = iter(DataLoader(Records(12, size=1000), batch_size=2, num_workers=2))
+    monkeypatch.undo()  # the main process sends normally
+    assert next(it)["label"].numpy().tolist() == [0, 1]
+    assert next(it)["label"].numpy().tolist() == [2, 3]
+    with pytest.raises(RuntimeError, match=r"DataLoader worker \(pid\(s\) \d+\) exited "
+                                           r"unexpectedly"):
+        next(it)
+    # the segment the lost answer named is still there, until the shutdown's sweep
+    assert [n for n in cynn_segments() if n.startswith(f"{it._shm_prefix}0_")]
+    del it
+    gc.collect()  # the fixture then finds no process and no segment left
+
+
+@ring_only
+def test_early_break_leaves_no_segment_behind():
+    before = cynn_segments()
+    for dataset in (Records(40, size=1000), Large(12)):
+        for i, _ in enumerate(DataLoader(dataset, batch_size=2, num_workers=2,
+                                         prefetch_factor=3)):
+            if i == 1:
+                time.sleep(0.2)  # the workers fill their remaining slots
+                assert cynn_segments() - before  # named in answers not read yet
+                break
+        gc.collect()
+        assert cynn_segments() <= before
+
+
+@ring_only
+def test_persistent_workers_keep_their_slots_across_epochs(count_segments):
+    loader = DataLoader(Pids(24, size=1000), batch_size=2, num_workers=2,
+                        persistent_workers=True)
+    pids = [{int(b[0, 0]) for b in loader} for _ in range(3)]
+    assert len(pids[0]) == 2 and pids[0] == pids[1] == pids[2]
+    assert len(count_segments) == 4  # two slots per worker, made in the first epoch
+    for i, _ in enumerate(loader):
+        if i == 2:
+            break
+    # the broken-off epoch's answers were drained; the next epoch is whole and in order
+    rows = [b[:, 0].tolist() for b in loader]
+    assert len(rows) == 12 and len(count_segments) == 4
+    del loader
+    gc.collect()
+
+
+class CountingBatches:
+    """A batch sampler that records how many batches were drawn from it."""
+
+    def __init__(self, n, size):
+        self.n, self.size, self.drawn = n, size, 0
+
+    def __len__(self):
+        return self.n
+
+    def __iter__(self):
+        for i in range(self.n):
+            self.drawn += 1
+            yield list(range(i * self.size, (i + 1) * self.size))
+
+
+@ring_only
+def test_prefetch_factor_bounds_the_batches_drawn_ahead_like_torch():
+    drawn = {}
+    for lib, dataset in [(cynn, make_tensor_dataset(40)),
+                         (torch, torch.utils.data.TensorDataset(torch.arange(40)))]:
+        sampler = CountingBatches(20, 2)
+        it = iter(lib.utils.data.DataLoader(dataset, batch_sampler=sampler, num_workers=2,
+                                            prefetch_factor=3))
+        counts = [sampler.drawn]
+        for _ in range(4):
+            next(it)
+            counts.append(sampler.drawn)
+        drawn[lib.__name__] = counts
+        del it
+    assert drawn["cynn"] == drawn["torch"] == [6, 7, 8, 9, 10]
+
+
+@ring_only
+@pytest.mark.parametrize("delays,chunked", [({}, True), ({i: 0.002 for i in range(40)}, False)])
+def test_cheap_workers_get_their_tasks_in_chunks(monkeypatch, delays, chunked):
+    it = iter(DataLoader(Slow(delays, n=40), batch_size=1, num_workers=1,
+                         prefetch_factor=4))
+    messages = []
+    send = _ring._Pipe.send
+
+    def counting(pipe, message):  # the main process's sends only: the worker has forked
+        if isinstance(message, tuple):
+            messages.append(len(message[0]))
+        return send(pipe, message)
+
+    monkeypatch.setattr(_ring._Pipe, "send", counting)
+    got = []
+    for batch in it:
+        got.append(batch.item())
+        time.sleep(0.005)  # the consumer is slower than the worker
+    assert got == list(range(40))
+    assert sum(messages) == 36  # all but the first prefetch_factor tasks
+    if chunked:  # a batch costs the worker well under _ring._DEFER_BELOW
+        assert len(messages) <= 0.6 * 36
+    else:  # 2 ms per batch: every task is sent as soon as it is drawn, as in torch
+        assert len(messages) == 36

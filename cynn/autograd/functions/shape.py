@@ -158,7 +158,9 @@ class Index(Function):
     @staticmethod
     def forward(ctx, x, index):
         ctx.shape, ctx.dtype, ctx.index = x.shape, x.dtype, index
-        return np.asarray(x[index]).copy()
+        out = np.asarray(x[index])
+        # advanced indexing already made a new array; copy only what still aliases x
+        return out.copy() if np.may_share_memory(out, x) else out
 
     @staticmethod
     def backward(ctx, g):

@@ -9,7 +9,10 @@ no further copy. Names still in ``/dev/shm`` belong to batches that were sent bu
 never received: the iterator sweeps its prefix after its workers have stopped, and a
 worker whose parent died sweeps its own, so nothing is left behind.
 
-Only on systems with ``/dev/shm`` (Linux); elsewhere every batch is pickled.
+Only on systems with ``/dev/shm`` (Linux); elsewhere every batch is pickled. Used for
+IterableDatasets: batches of map-style datasets go through the per-worker slots of
+``_ring.py``, which reuses ``MIN_SHARED_BYTES`` to choose between copying an array out
+and keeping its mapping.
 """
 import itertools
 import mmap

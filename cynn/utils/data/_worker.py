@@ -2,7 +2,8 @@
 
 A worker receives ``(task index, sampler index)`` pairs on its own index queue,
 fetches and collates the batch, and puts ``(task index, batch)`` on the result queue
-shared by all workers; ``None`` tells it to exit. Errors travel as an
+shared by all workers (for a map-style dataset, the queues are the worker's pipes and
+shared-memory slots of ``_ring.py``); ``None`` tells it to exit. Errors travel as an
 ``ExceptionWrapper`` carrying the formatted traceback, re-raised by the main process.
 """
 import dataclasses
@@ -16,7 +17,9 @@ import traceback
 import numpy as np
 
 from ... import _random, _threads
-from . import _fetch, _shared_memory
+from . import _fetch, _ring, _shared_memory, _worker_state
+from ._worker_state import (ExceptionWrapper, KeyErrorMessage, WorkerInfo,  # noqa: F401
+                            _IterableDatasetStopIteration, get_worker_info)
 
 __all__ = ["WorkerInfo", "get_worker_info"]
 
@@ -33,107 +36,10 @@ MP_STATUS_CHECK_INTERVAL = 1.0
 _WORKER_POLL_INTERVAL = 0.1
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class WorkerInfo:
-    """Information about the DataLoader worker process this code runs in.
-
-    Attributes:
-        id (int): this worker's id, ``0 <= id < num_workers``.
-        num_workers (int): how many workers the iterator started.
-        seed (int): the seed this worker gave ``random`` and cynn's generator
-            (``base_seed + id``, ``base_seed`` drawn once per iterator in the main process).
-        dataset: this process's copy of the dataset.
-        rng: always None (torch fills it for thread workers only).
-        worker_method (str): ``"multiprocessing"``.
-    """
-
-    id: int
-    num_workers: int
-    seed: int
-    dataset: object
-    rng: object = None
-    worker_method: str = "multiprocessing"
-
-
-_worker_info = None
-
-
-def get_worker_info():
-    """The ``WorkerInfo`` of the DataLoader worker process calling it; None in the main process.
-
-    Use it in an ``IterableDataset.__iter__`` to give each worker its share of the
-    stream, or in ``worker_init_fn`` to configure ``dataset`` per worker.
-
-    Example::
-
-        >>> class Range(IterableDataset):
-        ...     def __iter__(self):
-        ...         info = get_worker_info()
-        ...         if info is None:
-        ...             return iter(range(10))
-        ...         return iter(range(info.id, 10, info.num_workers))
-        >>> sorted(b.item() for b in DataLoader(Range(), num_workers=2))
-        [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]
-    """
-    return _worker_info
-
-
-@dataclasses.dataclass(frozen=True)
-class _IterableDatasetStopIteration:
-    """Sent when a worker's copy of an IterableDataset is exhausted."""
-
-    worker_id: int
-
-
 @dataclasses.dataclass(frozen=True)
 class _ResumeIteration:
     """Asks a persistent worker to start a new epoch (a fresh fetcher)."""
 
-
-class KeyErrorMessage(str):
-    """str whose repr is itself: ``KeyError`` reprs its argument, which would print the
-    traceback on a single line with ``\\n`` escapes."""
-
-    def __repr__(self):
-        return self
-
-
-class ExceptionWrapper:
-    """An exception and its formatted traceback, to re-raise in another process.
-
-    Args:
-        exc_info (tuple, optional): ``sys.exc_info()`` of the exception (default: the one
-            being handled).
-        where (str): where it was caught, for the message.
-    """
-
-    def __init__(self, exc_info=None, where="in background"):
-        # the traceback is formatted now and not kept: it references every frame
-        exc_info = sys.exc_info() if exc_info is None else exc_info
-        self.exc_type = exc_info[0]
-        self.exc_msg = "".join(traceback.format_exception(*exc_info))
-        self.where = where
-
-    def reraise(self):
-        """Raise the wrapped exception type with the original traceback in its message.
-
-        The type is kept when it can be built from one message argument; otherwise a
-        RuntimeError carries the message.
-        """
-        msg = f"Caught {self.exc_type.__name__} {self.where}.\nOriginal {self.exc_msg}"
-        if self.exc_type is KeyError:
-            msg = KeyErrorMessage(msg)
-        elif getattr(self.exc_type, "message", None):
-            raise self.exc_type(message=msg)
-        try:
-            exception = self.exc_type(msg)
-        except Exception:
-            raise RuntimeError(msg) from None
-        try:
-            raise exception
-        finally:
-            # the exception's traceback holds this frame: drop the local to break the cycle
-            del exception
 
 
 class _ResultQueue(multiprocessing.queues.Queue):
@@ -182,10 +88,16 @@ class ManagerWatchdog:
 
     An orphaned process is re-parented, so its parent pid changes; where parent pids
     do not change (Windows) the parent's process sentinel is polled instead.
+
+    Args:
+        manager_pid (int, optional): the parent's pid as the parent knew it. Reading it
+            here with ``os.getppid()`` (as torch does) misses a parent that died before
+            the worker got this far: the worker would take its new parent for the
+            manager and never exit.
     """
 
-    def __init__(self):
-        self.manager_pid = os.getppid()
+    def __init__(self, manager_pid=None):
+        self.manager_pid = os.getppid() if manager_pid is None else manager_pid
         self.manager_dead = False
         self._parent = None
         if sys.platform == "win32":
@@ -243,16 +155,24 @@ def _generate_state(base_seed, worker_id):
 
 def _worker_loop(is_iterable, dataset, index_queue, data_queue, done_event, auto_collation,
                  collate_fn, drop_last, base_seed, init_fn, worker_id, num_workers,
-                 shm_prefix):
+                 shm_prefix, ring=False, parent_pid=None):
     """Body of worker ``worker_id``: seed, run ``init_fn``, then serve indices until
     ``None`` arrives or the main process dies.
 
     Once ``done_event`` is set (the main process is shutting down) queued indices are
     skipped and results are dropped rather than flushed into a pipe nobody reads.
+
+    With ``ring``, ``index_queue`` and ``data_queue`` are the worker's ends of two pipes
+    and batches go through its shared-memory slots (``_ring.WorkerChannel``); otherwise
+    they are queues, and large arrays go through ``_shared_memory.Writer``.
     """
-    global _worker_info
-    writer = _shared_memory.Writer(f"{shm_prefix}{worker_id}_") if shm_prefix else None
-    watchdog = ManagerWatchdog()
+    writer = None
+    if ring:
+        index_queue = data_queue = _ring.WorkerChannel(index_queue, data_queue,
+                                                       f"{shm_prefix}{worker_id}_")
+    elif shm_prefix:
+        writer = _shared_memory.Writer(f"{shm_prefix}{worker_id}_")
+    watchdog = ManagerWatchdog(parent_pid)
     try:
         # workers already run in parallel: a kernel's own threads would oversubscribe
         _threads.set_num_threads(1)
@@ -260,8 +180,8 @@ def _worker_loop(is_iterable, dataset, index_queue, data_queue, done_event, auto
         random.seed(seed)
         _random.manual_seed(seed)
         np.random.seed(_generate_state(base_seed, worker_id))
-        _worker_info = WorkerInfo(id=worker_id, num_workers=num_workers, seed=seed,
-                                  dataset=dataset)
+        _worker_state._worker_info = WorkerInfo(id=worker_id, num_workers=num_workers,
+                                                seed=seed, dataset=dataset)
 
         init_exception = None
         try:
@@ -296,7 +216,8 @@ def _worker_loop(is_iterable, dataset, index_queue, data_queue, done_event, auto
                 data, init_exception = init_exception, None
             else:
                 try:
-                    data = fetcher.fetch(index)
+                    data = (data_queue.fetch(fetcher, index) if ring
+                            else fetcher.fetch(index))
                     if writer is not None:
                         data = writer.pack(data)
                 except StopIteration:
@@ -315,6 +236,6 @@ def _worker_loop(is_iterable, dataset, index_queue, data_queue, done_event, auto
     if done_event.is_set() or not watchdog.is_alive():
         data_queue.cancel_join_thread()
         data_queue.close()
-    if writer is not None and not watchdog.is_alive():
+    if shm_prefix and not watchdog.is_alive():
         # nobody will receive what this worker sent
-        _shared_memory.sweep(writer.prefix)
+        _shared_memory.sweep(f"{shm_prefix}{worker_id}_")

@@ -4,7 +4,10 @@ here too, as in PyTorch.
 
 With ``num_workers > 0`` each iterator starts (or, with ``persistent_workers``, reuses)
 that many processes, sends each one batch indices round-robin, ``prefetch_factor``
-batches ahead per worker, and hands out the results in the sampler's order. Shutdown
+batches ahead per worker, and hands out the results in the sampler's order. Batches of
+map-style datasets come back through a ring of shared-memory slots per worker
+(``_ring.py``, ``_RingDataLoaderIter``); those of IterableDatasets, and all batches
+where there is no ``/dev/shm``, through a ``multiprocessing`` queue. Shutdown
 (see ``_MultiProcessingDataLoaderIter._shutdown_workers``) runs at the end of the
 epoch, when the iterator is garbage collected, and at interpreter exit.
 """
@@ -14,12 +17,13 @@ import math
 import multiprocessing
 import os
 import queue
+import select
 import sys
 import threading
 import warnings
 import weakref
 
-from . import _fetch, _shared_memory, _worker
+from . import _fetch, _ring, _shared_memory, _worker
 from ._collate import default_collate, default_convert
 from ._worker import ExceptionWrapper, get_worker_info
 from .dataset import IterableDataset
@@ -95,7 +99,7 @@ class DataLoader:
     ``base_seed + i`` and numpy's legacy global generator with a hash of both, and
     ``get_worker_info()`` describes it. A worker's exception is raised again in the
     main process, with the worker id and the original traceback in its message.
-    Large arrays of a batch come back through shared memory (``/dev/shm``).
+    Batches come back through shared memory (``/dev/shm``) where there is one.
 
     Example::
 
@@ -234,6 +238,8 @@ class DataLoader:
         if self.num_workers == 0:
             return _SingleProcessDataLoaderIter(self)
         self.check_worker_number_rationality()
+        if not self._is_iterable and _ring.available():
+            return _RingDataLoaderIter(self)
         return _MultiProcessingDataLoaderIter(self)
 
     def __iter__(self):
@@ -396,7 +402,9 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
 
         context = loader.multiprocessing_context or _default_context()
         self._shm_prefix = _shared_memory.new_prefix() if _shared_memory.available() else None
-        self._worker_result_queue = _worker._ResultQueue(ctx=context)
+        # this process is the workers' parent unless a forkserver starts them
+        self._parent_pid = os.getpid() if context.get_start_method() in ("fork", "spawn") \
+            else None
         self._workers_done_event = context.Event()
         self._index_queues = []
         self._workers = []
@@ -406,26 +414,31 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         with _live_iterators_lock:
             _live_iterators.add(self)
         try:
-            for i in range(self._num_workers):
-                index_queue = context.Queue()
-                # indices still queued at shutdown are worthless: do not wait to flush them
-                index_queue.cancel_join_thread()
-                w = context.Process(
-                    target=_worker._worker_loop,
-                    args=(self._is_iterable, self._dataset, index_queue,
-                          self._worker_result_queue, self._workers_done_event,
-                          self._auto_collation, self._collate_fn, self._drop_last,
-                          self._base_seed, loader.worker_init_fn, i, self._num_workers,
-                          self._shm_prefix),
-                    daemon=True)
-                w.start()
-                self._index_queues.append(index_queue)
-                self._workers.append(w)
-            self._data_queue = self._worker_result_queue
+            self._start_workers(context, loader)
             self._reset(loader, first_iter=True)
         except BaseException:
             self._shutdown_workers()
             raise
+
+    def _worker_args(self, loader, worker_id, index_queue, data_queue, ring=False):
+        return (self._is_iterable, self._dataset, index_queue, data_queue,
+                self._workers_done_event, self._auto_collation, self._collate_fn,
+                self._drop_last, self._base_seed, loader.worker_init_fn, worker_id,
+                self._num_workers, self._shm_prefix, ring, self._parent_pid)
+
+    def _start_workers(self, context, loader):
+        self._worker_result_queue = self._data_queue = _worker._ResultQueue(ctx=context)
+        for i in range(self._num_workers):
+            index_queue = context.Queue()
+            # indices still queued at shutdown are worthless: do not wait to flush them
+            index_queue.cancel_join_thread()
+            w = context.Process(target=_worker._worker_loop,
+                                args=self._worker_args(loader, i, index_queue,
+                                                       self._worker_result_queue),
+                                daemon=True)
+            w.start()
+            self._index_queues.append(index_queue)
+            self._workers.append(w)
 
     def _reset(self, loader, first_iter=False):
         super()._reset(loader, first_iter)
@@ -440,19 +453,23 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         self._workers_num_tasks = [0] * self._num_workers
         self._worker_queue_idx_cycle = itertools.cycle(range(self._num_workers))
         if not first_iter:
-            # persistent workers: results of the abandoned epoch still on their way are
-            # dropped until every worker has acknowledged the new epoch
-            for index_queue in self._index_queues:
-                index_queue.put(_worker._ResumeIteration())
-            resume_iteration_cnt = self._num_workers
-            while resume_iteration_cnt > 0:
-                return_idx, return_data = self._get_data()
-                if isinstance(return_idx, _worker._ResumeIteration):
-                    resume_iteration_cnt -= 1
-                else:
-                    _shared_memory.release(return_data)
+            self._resume_workers()
         for _ in range(self._prefetch_factor * self._num_workers):
             self._try_put_index()
+        self._flush()
+
+    def _resume_workers(self):
+        # persistent workers: results of the abandoned epoch still on their way are
+        # dropped until every worker has acknowledged the new epoch
+        for index_queue in self._index_queues:
+            index_queue.put(_worker._ResumeIteration())
+        resume_iteration_cnt = self._num_workers
+        while resume_iteration_cnt > 0:
+            return_idx, return_data = self._get_data()
+            if isinstance(return_idx, _worker._ResumeIteration):
+                resume_iteration_cnt -= 1
+            else:
+                _shared_memory.release(return_data)
 
     def _try_get_data(self, timeout=_worker.MP_STATUS_CHECK_INTERVAL):
         try:
@@ -543,15 +560,22 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
                     break
         else:
             return
-        self._index_queues[worker_queue_idx].put((self._send_idx, index))
+        self._send_index(worker_queue_idx, self._send_idx, index)
         self._task_info[self._send_idx] = (worker_queue_idx,)
         self._workers_num_tasks[worker_queue_idx] += 1
         self._tasks_outstanding += 1
         self._send_idx += 1
 
+    def _send_index(self, worker_id, idx, index):
+        self._index_queues[worker_id].put((idx, index))
+
+    def _flush(self):
+        """Send the indices ``_send_index`` held back (none here: queues send at once)."""
+
     def _process_data(self, data, worker_idx):
         self._workers_num_tasks[worker_idx] -= 1
         self._try_put_index()
+        self._flush()
         if isinstance(data, ExceptionWrapper):
             data.reraise()
         return _shared_memory.unpack(data)
@@ -591,14 +615,122 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
                 if w.is_alive():
                     w.terminate()
                     w.join(timeout=_JOIN_TIMEOUT)
-            self._worker_result_queue.cancel_join_thread()
-            self._worker_result_queue.close()
+            self._close_results()
             if self._shm_prefix is not None:
                 self._release_buffered()
                 _shared_memory.sweep(self._shm_prefix)
             with _live_iterators_lock:
                 _live_iterators.discard(self)
 
+    def _close_results(self):
+        queue_ = getattr(self, "_worker_result_queue", None)
+        if queue_ is not None:
+            queue_.cancel_join_thread()
+            queue_.close()
+
     def __del__(self):
         self._shutdown_workers()
+
+
+class _RingDataLoaderIter(_MultiProcessingDataLoaderIter):
+    """``_MultiProcessingDataLoaderIter`` for map-style datasets on systems with
+    ``/dev/shm``: batches come back through a ring of shared-memory slots per worker and
+    indices go out through plain pipes (``_ring.py`` says why), with the same order,
+    prefetching, errors and shutdown.
+
+    Each worker answers its tasks in the order it got them, so while batches are
+    returned in order the next one is always the oldest answer of one known worker:
+    only that worker's pipe is polled, and nothing arrives early to be buffered.
+    """
+
+    def _start_workers(self, context, loader):
+        self._channels = []
+        for i in range(self._num_workers):
+            index_reader, index_writer = context.Pipe(duplex=False)
+            result_reader, result_writer = context.Pipe(duplex=False)
+            w = context.Process(target=_worker._worker_loop,
+                                args=self._worker_args(loader, i, index_reader,
+                                                       result_writer, ring=True),
+                                daemon=True)
+            w.start()
+            # the worker's ends: closed here so that later workers do not inherit them
+            index_reader.close()
+            result_writer.close()
+            self._workers.append(w)
+            self._channels.append(_ring.MainChannel(index_writer, result_reader, w,
+                                                    self._prefetch_factor))
+
+    def _send_index(self, worker_id, idx, index):
+        self._channels[worker_id].send(idx, index)
+
+    def _flush(self, force=False):
+        for channel in self._channels:
+            channel.flush(force)
+
+    def _try_get_data(self, timeout=_worker.MP_STATUS_CHECK_INTERVAL):
+        if self._in_order:
+            channels = [self._channels[self._task_info[self._rcvd_idx][0]]]
+        else:
+            channels = [c for c, n in zip(self._channels, self._workers_num_tasks) if n > 0]
+        return self._receive(channels, timeout, lambda channel: channel.recv())
+
+    def _receive(self, channels, timeout, read):
+        try:
+            return self._receive_or_eof(channels, timeout, read)
+        except EOFError:
+            pass  # a worker died in the middle of an answer: reported below
+        return self._report_failed_workers()
+
+    def _receive_or_eof(self, channels, timeout, read):
+        if len(channels) == 1:
+            if channels[0].ready(0):
+                return True, read(channels[0])
+            self._flush(force=True)  # about to wait: no worker may sit on unsent tasks
+            if channels[0].ready(timeout):
+                return True, read(channels[0])
+        else:
+            self._flush(force=True)
+            poller = select.poll()
+            by_fd = {}
+            for channel in channels:
+                by_fd[channel.result_conn.fileno()] = channel
+                poller.register(channel.result_conn.fileno(), select.POLLIN)
+                poller.register(channel.process.sentinel, select.POLLIN)
+            for fd, event in poller.poll(timeout * 1000):
+                if fd in by_fd and event & select.POLLIN:
+                    return True, read(by_fd[fd])
+        return self._report_failed_workers()
+
+    def _report_failed_workers(self):
+        """Raise if a worker died, else report that nothing arrived in time."""
+        failed_workers = []
+        for worker_id, w in enumerate(self._workers):
+            if self._workers_status[worker_id] and not w.is_alive():
+                failed_workers.append(w)
+                self._mark_worker_as_unavailable(worker_id)
+        if failed_workers:
+            pids = ", ".join(str(w.pid) for w in failed_workers)
+            raise RuntimeError(f"DataLoader worker (pid(s) {pids}) exited unexpectedly")
+        return False, None
+
+    def _resume_workers(self):
+        for channel in self._channels:
+            channel.send_control(_worker._ResumeIteration())
+        for channel in self._channels:
+            while True:
+                success, idx = self._receive([channel], _worker.MP_STATUS_CHECK_INTERVAL,
+                                             lambda channel: channel.discard())
+                if success and isinstance(idx, _worker._ResumeIteration):
+                    break
+
+    def _mark_worker_as_unavailable(self, worker_id):
+        try:
+            self._channels[worker_id].send_control(None)
+        except (OSError, IndexError):
+            pass  # the worker is gone (its pipe has no reader) or was never started
+        self._workers_status[worker_id] = False
+
+    def _close_results(self):
+        for channel in getattr(self, "_channels", ()):
+            channel.close()
 
