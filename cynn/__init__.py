@@ -27,7 +27,8 @@ from ._determinism import (are_deterministic_algorithms_enabled, get_determinist
 from ._matmul_precision import get_float32_matmul_precision, set_float32_matmul_precision
 
 _OPTIONAL = ("nn", "optim", "utils", "serialization", "registry", "hooks", "accelerator",
-             "backends", "cuda", "mps", "xpu", "testing", "distributed", "onnx", "linalg", "random", "sparse")
+             "backends", "cuda", "mps", "xpu", "testing", "distributed", "onnx", "linalg", "random", "sparse",
+             "multiprocessing", "profiler")
 
 
 def __getattr__(name):

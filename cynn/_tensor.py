@@ -395,6 +395,19 @@ class Tensor:
         _autograd_backward(self, gradient, retain_graph=retain_graph,
                            create_graph=create_graph, inputs=inputs)
 
+    def share_memory_(self):
+        """Move the data into shared memory, in place (cynn.multiprocessing then sends
+        the tensor to other processes as a handle to that memory); returns self."""
+        from . import _shared_storage
+        if not _shared_storage.is_shared_array(self._data):
+            self._data = _shared_storage.share_array(self._data)
+        return self
+
+    def is_shared(self):
+        """Whether the data lives in shared memory (see share_memory_)."""
+        from . import _shared_storage
+        return _shared_storage.is_shared_array(self._data)
+
     def detach(self):
         """A tensor sharing storage and version counter, outside the graph."""
         t = Tensor._wrap(self._data)

@@ -53,3 +53,11 @@ class set_multithreading_enabled:
 
 
 variable = Variable  # torch.autograd.variable: the module of the legacy Variable
+
+
+def __getattr__(name):
+    # the legacy profiler loads on first use: it sits on cynn.profiler, above autograd
+    if name == "profiler":
+        import importlib
+        return importlib.import_module(".profiler", __name__)
+    raise AttributeError(f"module 'cynn.autograd' has no attribute {name!r}")

@@ -1008,8 +1008,9 @@ class Module:
         return self._apply(lambda t: t.half() if t.is_floating_point() else t)
 
     def share_memory(self):
-        """No-op in cynn (one process; returns self)."""
-        return self
+        """Move every parameter, buffer and gradient into shared memory, in place
+        (see Tensor.share_memory_); returns self."""
+        return self._apply(lambda t: t.share_memory_())
 
     # ------------------------------------------------------------------ state dict
     def _save_to_state_dict(self, destination, prefix, keep_vars):
