@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import _dtype, autograd
 from .._tensor import Tensor
-from .optimizer import Optimizer, _kernel_threads, _multi_tensor
+from .optimizer import Optimizer, _kernel_threads, _multi_tensor, _to_scalar
 
 __all__ = []
 
@@ -101,6 +101,27 @@ def reciprocal(x):
     return x.reciprocal() if isinstance(x, Tensor) else 1 / x
 
 
+def add_zeros(state, p, names):
+    """A zero state tensor shaped like ``p`` under each of ``names``."""
+    for name in names:
+        state[name] = Tensor._wrap(np.zeros_like(p._data))
+
+
+def maximize_and_decay(group, p, g, lr=None):
+    """The start of most updates: ``g`` negated if ``maximize``, then the weight decay
+    added to ``g`` as an L2 term. Optimizers with a ``decoupled_weight_decay`` option
+    (NAdam, RAdam) pass ``lr``: with the option on, ``p`` decays directly, as in AdamW.
+    Returns the new ``(p, g)``."""
+    if group["maximize"]:
+        g = -g
+    if group["weight_decay"] != 0:
+        if lr is not None and group["decoupled_weight_decay"]:
+            p = p * (1 - lr * group["weight_decay"])
+        else:
+            g = g + p * group["weight_decay"]
+    return p, g
+
+
 class ElementwiseOptimizer(Optimizer):
     """Base of the optimizers whose update is elementwise given per-step scalars.
 
@@ -110,11 +131,14 @@ class ElementwiseOptimizer(Optimizer):
     float64 array whose first four columns go to the kernel), ``_kernel`` and
     ``_math`` (see the module docstring). They see only the group's options and the
     per-parameter state dicts, so that the functional forms (``rmsprop(...)``) run
-    the very same update without an optimizer object.
+    the very same update without an optimizer object. ``_init_state`` and
+    ``_scalars`` have defaults (a step counter and zero states; no constants).
     """
 
     def _init_state(self, group, p, state):
-        raise NotImplementedError
+        """By default a step counter, then zeros for each of ``_state_names``."""
+        state["step"] = new_scalar(0.0)
+        add_zeros(state, p, self._state_names(group))
 
     @staticmethod
     def _state_names(group):
@@ -122,7 +146,10 @@ class ElementwiseOptimizer(Optimizer):
 
     @staticmethod
     def _scalars(group, states):
-        raise NotImplementedError
+        """By default only bumps the step counters: the update needs no constants."""
+        for s in states:
+            bump(s["step"])
+        return np.zeros((len(states), 4))
 
     @staticmethod
     def _kernel(group, thetas, grads, arrays, scalars, n_threads):
@@ -240,6 +267,17 @@ def functional_step(cls, group, params, grads, lists):
         for name, values in lists.items():
             for i, state in enumerate(states):
                 values[i] = state[name]
+
+
+def adam_moments_kernel(kernel):
+    """The ``_kernel`` of NAdam and RAdam, whose fused kernels take the same arguments:
+    the two moments, the scalars, the group's betas, eps, weight decay, lr and flags."""
+    def run(group, thetas, grads, arrays, scalars, n_threads):
+        beta1, beta2 = group["betas"]
+        kernel(thetas, grads, arrays["exp_avg"], arrays["exp_avg_sq"], scalars, beta1, beta2,
+               group["eps"], group["weight_decay"], _to_scalar(group["lr"]),
+               group["decoupled_weight_decay"], group["maximize"], n_threads)
+    return staticmethod(run)
 
 
 def check_no_amp(grad_scale, found_inf):

@@ -1,10 +1,9 @@
 """Adadelta."""
-import numpy as np
 
 from .._kernels import optim as _kernels
 from .._tensor import Tensor
 from . import _elementwise as ew
-from .optimizer import _to_scalar
+from .optimizer import _check_lr, _to_scalar
 
 __all__ = ["Adadelta", "adadelta"]
 
@@ -42,10 +41,7 @@ class Adadelta(ew.ElementwiseOptimizer):
 
     def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, foreach=None, *,
                  capturable=False, maximize=False, differentiable=False):
-        if isinstance(lr, Tensor) and lr.numel() != 1:
-            raise ValueError("Tensor lr must be 1-element")
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
+        _check_lr(lr)
         if not 0.0 <= rho <= 1.0:
             raise ValueError(f"Invalid rho value: {rho}")
         if not 0.0 <= eps:
@@ -58,20 +54,9 @@ class Adadelta(ew.ElementwiseOptimizer):
                     "differentiable": differentiable}
         super().__init__(params, defaults)
 
-    def _init_state(self, group, p, state):
-        state["step"] = ew.new_scalar(0.0)
-        state["square_avg"] = Tensor._wrap(np.zeros_like(p._data))
-        state["acc_delta"] = Tensor._wrap(np.zeros_like(p._data))
-
     @staticmethod
     def _state_names(group):
         return ["square_avg", "acc_delta"]
-
-    @staticmethod
-    def _scalars(group, states):
-        for s in states:
-            ew.bump(s["step"])
-        return np.zeros((len(states), 4))
 
     @staticmethod
     def _kernel(group, thetas, grads, arrays, scalars, n_threads):
@@ -83,10 +68,7 @@ class Adadelta(ew.ElementwiseOptimizer):
     def _math(group, p, g, state, scalars):
         lr = group["lr"] if isinstance(p, Tensor) else _to_scalar(group["lr"])
         rho, eps = group["rho"], group["eps"]
-        if group["maximize"]:
-            g = -g
-        if group["weight_decay"] != 0:
-            g = g + p * group["weight_decay"]
+        p, g = ew.maximize_and_decay(group, p, g)
         square_avg = state["square_avg"] * rho + g * (1 - rho) * g
         delta = ew.sqrt(state["acc_delta"] + eps) / ew.sqrt(square_avg + eps) * g
         acc_delta = state["acc_delta"] * rho + delta * (1 - rho) * delta

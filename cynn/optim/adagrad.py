@@ -4,7 +4,7 @@ import numpy as np
 from .._kernels import optim as _kernels
 from .._tensor import Tensor
 from . import _elementwise as ew
-from .optimizer import _check_fused, _to_scalar
+from .optimizer import _check_fused, _check_lr, _to_scalar
 
 __all__ = ["Adagrad", "adagrad"]
 
@@ -46,10 +46,7 @@ class Adagrad(ew.ElementwiseOptimizer):
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0,
                  initial_accumulator_value=0, eps=1e-10, foreach=None, *, maximize=False,
                  differentiable=False, fused=None):
-        if isinstance(lr, Tensor) and lr.numel() != 1:
-            raise ValueError("Tensor lr must be 1-element")
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
+        _check_lr(lr)
         if not 0.0 <= lr_decay:
             raise ValueError(f"Invalid lr_decay value: {lr_decay}")
         if not 0.0 <= weight_decay:
@@ -107,10 +104,7 @@ class Adagrad(ew.ElementwiseOptimizer):
 
     @staticmethod
     def _math(group, p, g, state, scalars):
-        if group["maximize"]:
-            g = -g
-        if group["weight_decay"] != 0:
-            g = g + p * group["weight_decay"]
+        p, g = ew.maximize_and_decay(group, p, g)
         clr = scalars[0]
         if isinstance(p, Tensor) and isinstance(group["lr"], Tensor):
             clr = group["lr"] / scalars[1]  # keeps a learnable lr in the graph

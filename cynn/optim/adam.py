@@ -4,7 +4,8 @@ import numpy as np
 from .. import _dtype
 from .._tensor import Tensor
 from .._kernels import optim as _kernels
-from .optimizer import Optimizer, _check_fused, _kernel_threads, _multi_tensor, _to_scalar
+from .optimizer import (Optimizer, _check_adam_args, _check_fused, _kernel_threads,
+                        _multi_tensor, _to_scalar)
 from ._differentiable import adam_step
 
 __all__ = ["Adam", "AdamW", "adam"]
@@ -79,14 +80,7 @@ class Adam(Optimizer):
                 raise ValueError("Tensor lr must be 1-element")
         if not 0.0 <= lr:
             raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= betas[0] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-        if not 0.0 <= betas[1] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        _check_adam_args(eps, betas, weight_decay)
         if not ((isinstance(betas[0], float) and isinstance(betas[1], float))
                 or (isinstance(betas[0], Tensor) and isinstance(betas[1], Tensor))):
             raise ValueError("betas must be either both floats or both Tensors")

@@ -4,7 +4,7 @@ import numpy as np
 from .._kernels import optim as _kernels
 from .._tensor import Tensor
 from . import _elementwise as ew
-from .optimizer import _to_scalar
+from .optimizer import _check_adam_args, _check_lr, _to_scalar
 
 __all__ = ["Adamax", "adamax"]
 
@@ -43,28 +43,13 @@ class Adamax(ew.ElementwiseOptimizer):
 
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  foreach=None, *, maximize=False, differentiable=False, capturable=False):
-        if isinstance(lr, Tensor) and lr.numel() != 1:
-            raise ValueError("Tensor lr must be 1-element")
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= betas[0] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-        if not 0.0 <= betas[1] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        _check_lr(lr)
+        _check_adam_args(eps, betas, weight_decay)
         ew.check_capturable(capturable)
         defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
                     "foreach": foreach, "maximize": maximize,
                     "differentiable": differentiable, "capturable": capturable}
         super().__init__(params, defaults)
-
-    def _init_state(self, group, p, state):
-        state["step"] = ew.new_scalar(0.0)
-        state["exp_avg"] = Tensor._wrap(np.zeros_like(p._data))
-        state["exp_inf"] = Tensor._wrap(np.zeros_like(p._data))
 
     @staticmethod
     def _state_names(group):
@@ -94,10 +79,7 @@ class Adamax(ew.ElementwiseOptimizer):
         clr = scalars[0]
         if isinstance(p, Tensor) and isinstance(group["lr"], Tensor):
             clr = group["lr"] / scalars[1]  # keeps a learnable lr in the graph
-        if group["maximize"]:
-            g = -g
-        if group["weight_decay"] != 0:
-            g = g + p * group["weight_decay"]
+        p, g = ew.maximize_and_decay(group, p, g)
         exp_avg = ew.lerp(state["exp_avg"], g, 1 - beta1)
         exp_inf = ew.maximum(state["exp_inf"] * beta2, ew.absolute(g) + group["eps"])
         return p - exp_avg / exp_inf * clr, {"exp_avg": exp_avg, "exp_inf": exp_inf}

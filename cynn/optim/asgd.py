@@ -4,7 +4,7 @@ import numpy as np
 from .._kernels import optim as _kernels
 from .._tensor import Tensor
 from . import _elementwise as ew
-from .optimizer import _to_scalar
+from .optimizer import _check_lr, _to_scalar
 
 __all__ = ["ASGD", "asgd"]
 
@@ -44,10 +44,7 @@ class ASGD(ew.ElementwiseOptimizer):
 
     def __init__(self, params, lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0,
                  foreach=None, maximize=False, differentiable=False, capturable=False):
-        if isinstance(lr, Tensor) and lr.numel() != 1:
-            raise ValueError("Tensor lr must be 1-element")
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
+        _check_lr(lr)
         if not 0.0 <= weight_decay:
             raise ValueError(f"Invalid weight_decay value: {weight_decay}")
         ew.check_capturable(capturable)
@@ -99,10 +96,7 @@ class ASGD(ew.ElementwiseOptimizer):
     @staticmethod
     def _math(group, p, g, state, scalars):
         eta, mu, decay = scalars[0], scalars[1], scalars[2]
-        if group["maximize"]:
-            g = -g
-        if group["weight_decay"] != 0:
-            g = g + p * group["weight_decay"]
+        p, g = ew.maximize_and_decay(group, p, g)
         p = p * decay - g * eta
         ax = state["ax"] + (p - state["ax"]) * mu if mu != 1 else p * 1
         return p, {"ax": ax}

@@ -612,6 +612,28 @@ def _format_param(name, optimizer, param):
     return [_copy_value(p) for p in param]
 
 
+def _cycles_beta1(optimizer):
+    """For ``cycle_momentum``: whether the momentum cycled is beta1 (Adam and the like)
+    rather than ``momentum``; PyTorch's error for an optimizer with neither."""
+    if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
+        raise ValueError("optimizer must support momentum or beta1 with "
+                         "`cycle_momentum` option enabled")
+    return "betas" in optimizer.defaults
+
+
+def _start_momentums(optimizer, max_momentums, base_momentums, use_beta1):
+    """A cyclic schedule's first start: each group's momentum (or beta1) at its maximum,
+    and both bounds recorded in the group."""
+    for m_momentum, b_momentum, group in zip(max_momentums, base_momentums,
+                                             optimizer.param_groups):
+        if use_beta1:
+            group["betas"] = (m_momentum, *group["betas"][1:])
+        else:
+            group["momentum"] = m_momentum
+        group["max_momentum"] = m_momentum
+        group["base_momentum"] = b_momentum
+
+
 def _check_sub_schedulers(owner, optimizer, schedulers):
     for idx, scheduler in enumerate(schedulers):
         if not hasattr(scheduler, "optimizer"):
@@ -843,21 +865,12 @@ class CyclicLR(LRScheduler):
 
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
-            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-                raise ValueError("optimizer must support momentum or beta1 with "
-                                 "`cycle_momentum` option enabled")
-            self.use_beta1 = "betas" in self.optimizer.defaults
+            self.use_beta1 = _cycles_beta1(optimizer)
             self.base_momentums = _format_param("base_momentum", optimizer, base_momentum)
             self.max_momentums = _format_param("max_momentum", optimizer, max_momentum)
             if last_epoch == -1:
-                for m_momentum, b_momentum, group in zip(
-                        self.max_momentums, self.base_momentums, optimizer.param_groups):
-                    if self.use_beta1:
-                        group["betas"] = (m_momentum, *group["betas"][1:])
-                    else:
-                        group["momentum"] = m_momentum
-                    group["max_momentum"] = m_momentum
-                    group["base_momentum"] = b_momentum
+                _start_momentums(optimizer, self.max_momentums, self.base_momentums,
+                                 self.use_beta1)
 
         super().__init__(optimizer, last_epoch)
         self.base_lrs = base_lrs
@@ -1101,22 +1114,11 @@ class OneCycleLR(LRScheduler):
 
         self.cycle_momentum = cycle_momentum
         if self.cycle_momentum:
-            if ("momentum" not in self.optimizer.defaults
-                    and "betas" not in self.optimizer.defaults):
-                raise ValueError("optimizer must support momentum or beta1 with "
-                                 "`cycle_momentum` option enabled")
-            self.use_beta1 = "betas" in self.optimizer.defaults
+            self.use_beta1 = _cycles_beta1(self.optimizer)
             max_momentums = _format_param("max_momentum", optimizer, max_momentum)
             base_momentums = _format_param("base_momentum", optimizer, base_momentum)
             if last_epoch == -1:
-                for m_momentum, b_momentum, group in zip(max_momentums, base_momentums,
-                                                         optimizer.param_groups):
-                    if self.use_beta1:
-                        group["betas"] = (m_momentum, *group["betas"][1:])
-                    else:
-                        group["momentum"] = m_momentum
-                    group["max_momentum"] = m_momentum
-                    group["base_momentum"] = b_momentum
+                _start_momentums(optimizer, max_momentums, base_momentums, self.use_beta1)
 
         super().__init__(optimizer, last_epoch)
 

@@ -4,7 +4,7 @@ import numpy as np
 from .._kernels import optim as _kernels
 from .._tensor import Tensor
 from . import _elementwise as ew
-from .optimizer import _to_scalar
+from .optimizer import _check_adam_args, _check_lr, _to_scalar
 
 __all__ = ["NAdam", "nadam"]
 
@@ -49,18 +49,8 @@ class NAdam(ew.ElementwiseOptimizer):
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  momentum_decay=4e-3, decoupled_weight_decay=False, *, foreach=None,
                  maximize=False, capturable=False, differentiable=False):
-        if isinstance(lr, Tensor) and lr.numel() != 1:
-            raise ValueError("Tensor lr must be 1-element")
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= betas[0] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-        if not 0.0 <= betas[1] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        _check_lr(lr)
+        _check_adam_args(eps, betas, weight_decay)
         if not 0.0 <= momentum_decay:
             raise ValueError(f"Invalid momentum_decay value: {momentum_decay}")
         ew.check_capturable(capturable)
@@ -83,8 +73,7 @@ class NAdam(ew.ElementwiseOptimizer):
     def _init_state(self, group, p, state):
         state["step"] = ew.new_scalar(0.0)
         state["mu_product"] = ew.new_scalar(1.0)
-        state["exp_avg"] = Tensor._wrap(np.zeros_like(p._data))
-        state["exp_avg_sq"] = Tensor._wrap(np.zeros_like(p._data))
+        ew.add_zeros(state, p, self._state_names(group))
 
     @staticmethod
     def _state_names(group):
@@ -113,13 +102,7 @@ class NAdam(ew.ElementwiseOptimizer):
             out[i, 5] = mu_next / (1.0 - mu_product_next)
         return out
 
-    @staticmethod
-    def _kernel(group, thetas, grads, arrays, scalars, n_threads):
-        beta1, beta2 = group["betas"]
-        _kernels.nadam_update(thetas, grads, arrays["exp_avg"], arrays["exp_avg_sq"],
-                              scalars, beta1, beta2, group["eps"], group["weight_decay"],
-                              _to_scalar(group["lr"]), group["decoupled_weight_decay"],
-                              group["maximize"], n_threads)
+    _kernel = ew.adam_moments_kernel(_kernels.nadam_update)
 
     @staticmethod
     def _math(group, p, g, state, scalars):
@@ -128,13 +111,7 @@ class NAdam(ew.ElementwiseOptimizer):
         c_grad, c_avg = scalars[0], scalars[1]
         if isinstance(lr, Tensor):  # keep a learnable lr in the graph
             c_grad, c_avg = -lr * scalars[4], -lr * scalars[5]
-        if group["maximize"]:
-            g = -g
-        if group["weight_decay"] != 0:
-            if group["decoupled_weight_decay"]:
-                p = p * (1 - lr * group["weight_decay"])
-            else:
-                g = g + p * group["weight_decay"]
+        p, g = ew.maximize_and_decay(group, p, g, lr)
         exp_avg = ew.lerp(state["exp_avg"], g, 1 - beta1)
         exp_avg_sq = state["exp_avg_sq"] * beta2 + g * (1 - beta2) * g
         denom = ew.sqrt(exp_avg_sq / scalars[2]) + group["eps"]

@@ -4,7 +4,7 @@ import numpy as np
 from .._kernels import optim as _kernels
 from .._tensor import Tensor
 from . import _elementwise as ew
-from .optimizer import _to_scalar
+from .optimizer import _check_adam_args, _check_lr, _to_scalar
 
 __all__ = ["RAdam", "radam"]
 
@@ -49,18 +49,8 @@ class RAdam(ew.ElementwiseOptimizer):
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  decoupled_weight_decay=False, *, foreach=None, maximize=False,
                  capturable=False, differentiable=False):
-        if isinstance(lr, Tensor) and lr.numel() != 1:
-            raise ValueError("Tensor lr must be 1-element")
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= betas[0] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-        if not 0.0 <= betas[1] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        _check_lr(lr)
+        _check_adam_args(eps, betas, weight_decay)
         ew.check_capturable(capturable)
         defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
                     "maximize": maximize, "foreach": foreach, "capturable": capturable,
@@ -72,11 +62,6 @@ class RAdam(ew.ElementwiseOptimizer):
         super().__setstate__(state)
         for group in self.param_groups:
             group.setdefault("decoupled_weight_decay", False)
-
-    def _init_state(self, group, p, state):
-        state["step"] = ew.new_scalar(0.0)
-        state["exp_avg"] = Tensor._wrap(np.zeros_like(p._data))
-        state["exp_avg_sq"] = Tensor._wrap(np.zeros_like(p._data))
 
     @staticmethod
     def _state_names(group):
@@ -99,25 +84,13 @@ class RAdam(ew.ElementwiseOptimizer):
                              / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
         return out
 
-    @staticmethod
-    def _kernel(group, thetas, grads, arrays, scalars, n_threads):
-        beta1, beta2 = group["betas"]
-        _kernels.radam_update(thetas, grads, arrays["exp_avg"], arrays["exp_avg_sq"],
-                              scalars, beta1, beta2, group["eps"], group["weight_decay"],
-                              _to_scalar(group["lr"]), group["decoupled_weight_decay"],
-                              group["maximize"], n_threads)
+    _kernel = ew.adam_moments_kernel(_kernels.radam_update)
 
     @staticmethod
     def _math(group, p, g, state, scalars):
         beta1, beta2 = group["betas"]
         lr = group["lr"] if isinstance(p, Tensor) else _to_scalar(group["lr"])
-        if group["maximize"]:
-            g = -g
-        if group["weight_decay"] != 0:
-            if group["decoupled_weight_decay"]:
-                p = p * (1 - lr * group["weight_decay"])
-            else:
-                g = g + p * group["weight_decay"]
+        p, g = ew.maximize_and_decay(group, p, g, lr)
         exp_avg = ew.lerp(state["exp_avg"], g, 1 - beta1)
         exp_avg_sq = state["exp_avg_sq"] * beta2 + g * (1 - beta2) * g
         corrected = exp_avg / scalars[0]

@@ -4,7 +4,7 @@ import numpy as np
 from .._kernels import optim as _kernels
 from .._tensor import Tensor
 from . import _elementwise as ew
-from .optimizer import _to_scalar
+from .optimizer import _check_lr, _to_scalar
 
 __all__ = ["RMSprop", "rmsprop"]
 
@@ -51,10 +51,7 @@ class RMSprop(ew.ElementwiseOptimizer):
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
                  centered=False, capturable=False, foreach=None, maximize=False,
                  differentiable=False):
-        if isinstance(lr, Tensor) and lr.numel() != 1:
-            raise ValueError("Tensor lr must be 1-element")
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
+        _check_lr(lr)
         if not 0.0 <= eps:
             raise ValueError(f"Invalid epsilon value: {eps}")
         if not 0.0 <= momentum:
@@ -94,12 +91,6 @@ class RMSprop(ew.ElementwiseOptimizer):
         return names
 
     @staticmethod
-    def _scalars(group, states):
-        for s in states:
-            ew.bump(s["step"])
-        return np.zeros((len(states), 4))
-
-    @staticmethod
     def _kernel(group, thetas, grads, arrays, scalars, n_threads):
         _kernels.rmsprop_update(thetas, grads, arrays["square_avg"], arrays.get("grad_avg"),
                                 arrays.get("momentum_buffer"), _to_scalar(group["lr"]),
@@ -110,10 +101,7 @@ class RMSprop(ew.ElementwiseOptimizer):
     def _math(group, p, g, state, scalars):
         lr = group["lr"] if isinstance(p, Tensor) else _to_scalar(group["lr"])
         alpha, eps = group["alpha"], group["eps"]
-        if group["maximize"]:
-            g = -g
-        if group["weight_decay"] != 0:
-            g = g + p * group["weight_decay"]
+        p, g = ew.maximize_and_decay(group, p, g)
         new = {"square_avg": state["square_avg"] * alpha + g * (1 - alpha) * g}
         if group["centered"]:
             new["grad_avg"] = ew.lerp(state["grad_avg"], g, 1 - alpha)

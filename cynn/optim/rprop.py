@@ -5,7 +5,7 @@ from .. import autograd
 from .._kernels import optim as _kernels
 from .._tensor import Tensor
 from . import _elementwise as ew
-from .optimizer import _to_scalar
+from .optimizer import _check_lr, _to_scalar
 
 __all__ = ["Rprop", "rprop"]
 
@@ -45,10 +45,7 @@ class Rprop(ew.ElementwiseOptimizer):
 
     def __init__(self, params, lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), *,
                  capturable=False, foreach=None, maximize=False, differentiable=False):
-        if isinstance(lr, Tensor) and lr.numel() != 1:
-            raise ValueError("Tensor lr must be 1-element")
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
+        _check_lr(lr)
         if not 0.0 < etas[0] < 1.0 < etas[1]:
             raise ValueError(f"Invalid eta values: {etas[0]}, {etas[1]}")
         ew.check_capturable(capturable)
@@ -71,12 +68,6 @@ class Rprop(ew.ElementwiseOptimizer):
     @staticmethod
     def _state_names(group):
         return ["prev", "step_size"]
-
-    @staticmethod
-    def _scalars(group, states):
-        for s in states:
-            ew.bump(s["step"])
-        return np.zeros((len(states), 4))
 
     @staticmethod
     def _kernel(group, thetas, grads, arrays, scalars, n_threads):

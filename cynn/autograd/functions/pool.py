@@ -5,9 +5,11 @@ or ``(C, *spatial)`` arrays with one to three non-empty spatial axes. Each 1-d o
 2-d op views its input as ``(planes, h, w)`` with ``planes = N * C`` (1-d pooling
 as ``h = 1``) and runs the kernels of ``pyx/pool.pyx``; 3-d ops (and fractional
 2-d pooling, as ``d = 1``) view it as ``(planes, d, h, w)`` and run those of
-``pyx/pool3d.pyx`` and ``pyx/pool_fractional.pyx``. Kernels take float32 or float64.
-Other dtypes PyTorch pools (float16; integers for max pooling, int64 for average
-pooling) are computed in the wider float type and cast back.
+``pyx/pool3d.pyx`` and ``pyx/pool_fractional.pyx``; the index scatters and gathers
+of max pooling and unpooling, the same at any rank, are ``pyx/pool.pyx``'s for all.
+Kernels take float32 or float64. Other dtypes PyTorch pools (float16; integers for
+max pooling, int64 for average pooling) are computed in the wider float type and
+cast back.
 
 The forward keeps only what backward needs: max pooling the argmax (``indices``,
 flat offsets into each input plane, exactly what PyTorch returns), average
@@ -63,16 +65,22 @@ def _compute_dtype(dtype):
     return np.dtype(np.float64)
 
 
-def _as_planes(x, dims):
-    """``x`` as a C-contiguous ``(planes, h, w)`` float array of the compute dtype."""
+def _as_volumes(x, dims=3):
+    """``x`` as a C-contiguous ``(planes, d, h, w)`` array of the compute dtype; 2-d
+    inputs (``dims=2``) get ``d = 1``."""
     dtype = _compute_dtype(x.dtype)
     if x.dtype.kind in "iu" and x.size and (x.max() > _FLOAT64_EXACT_INT
                                              or x.min() < -_FLOAT64_EXACT_INT):
         raise RuntimeError("cynn pools integer tensors in float64, which holds them exactly "
                            "only up to 2**53 in magnitude; this input has larger values")
-    spatial = x.shape[-dims:]
-    h, w = (1, spatial[0]) if dims == 1 else spatial
-    return np.ascontiguousarray(x, dtype=dtype).reshape(-1, h, w)
+    spatial = (1,) * (3 - dims) + tuple(x.shape[-dims:])
+    return np.ascontiguousarray(x, dtype=dtype).reshape((-1,) + spatial)
+
+
+def _as_planes(x, dims):
+    """``x`` as a C-contiguous ``(planes, h, w)`` float array of the compute dtype."""
+    vol = _as_volumes(x, dims)
+    return vol.reshape(vol.shape[0], vol.shape[2], vol.shape[3])
 
 
 def _out_shape(x_shape, dims, out_size):
@@ -116,18 +124,11 @@ class MaxPool2d(Function):
         y = _result(y, x.dtype, shape)
         if indices is not None:
             indices = indices.reshape(shape)
-        if needs_grad:
-            ctx.save_for_backward(indices)
-            ctx.input_shape, ctx.plane_shape = x.shape, planes.shape
-        if return_indices:
-            ctx.mark_non_differentiable(indices)
-            return y, indices
-        return y
+        return _max_outputs(ctx, y, indices, return_indices, needs_grad, x.shape, planes.shape)
 
     @staticmethod
     def backward(ctx, gy, grad_indices=None):
-        (indices,) = ctx.saved_tensors
-        return _scatter_to_argmax(gy, indices, ctx.input_shape, ctx.plane_shape)
+        return _scatter_to_argmax(gy, ctx)
 
 
 class MaxPool1d(MaxPool2d):
@@ -135,16 +136,31 @@ class MaxPool1d(MaxPool2d):
     grad_fn_name = "SqueezeBackward1"
 
 
-def _scatter_to_argmax(gy, indices, input_shape, plane_shape):
-    """``gx[p, indices[p, o]] += gy[p, o]`` for the ``(planes, h, w)`` input planes."""
-    n_planes, h, w = plane_shape
+def _max_outputs(ctx, y, indices, return_indices, save, input_shape, plane_shape):
+    """The end of a max pool's forward: if ``save``, keep the argmax and the shapes
+    for backward (``plane_shape`` is ``(planes, *pooled axes)``); then the outputs,
+    ``(y, indices)`` with the indices non-differentiable if ``return_indices``."""
+    if save:
+        ctx.save_for_backward(indices)
+        ctx.input_shape, ctx.plane_shape = input_shape, plane_shape
+    if return_indices:
+        ctx.mark_non_differentiable(indices)
+        return y, indices
+    return y
+
+
+def _scatter_to_argmax(gy, ctx):
+    """A max pool's backward, ``gx[p, indices[p, o]] += gy[p, o]`` over the input
+    planes, from what ``_max_outputs`` saved."""
+    (indices,) = ctx.saved_tensors
+    n_planes, n_in = ctx.plane_shape[0], math.prod(ctx.plane_shape[1:])
     n_out = indices.size // n_planes if n_planes else 0
     dtype = _compute_dtype(np.dtype(gy.dtype))
-    gx = np.empty((n_planes, h * w), dtype)
+    gx = np.empty((n_planes, n_in), dtype)
     _pool.scatter_add_by_index(_grad_planes(gy, dtype, n_planes, n_out),
                                np.ascontiguousarray(indices).reshape(n_planes, n_out), gx,
                                kernel_threads())
-    return gx.astype(gy.dtype, copy=False).reshape(input_shape)
+    return gx.astype(gy.dtype, copy=False).reshape(ctx.input_shape)
 
 
 class AvgPool2d(Function):
@@ -262,19 +278,13 @@ class AdaptiveMaxPool2d(Function):
             _pool.adaptive_max_pool2d_forward(planes, y, indices, kernel_threads())
         shape = _out_shape(x.shape, 2, out_size)
         y, indices = _result(y, x.dtype, shape), indices.reshape(shape)
-        if any(ctx.needs_input_grad):
-            ctx.save_for_backward(indices)
-            ctx.input_shape, ctx.plane_shape = x.shape, planes.shape
-        if return_indices:
-            ctx.mark_non_differentiable(indices)
-            return y, indices
-        return y
+        return _max_outputs(ctx, y, indices, return_indices, any(ctx.needs_input_grad),
+                            x.shape, planes.shape)
 
     @staticmethod
     def backward(ctx, gy, grad_indices=None):
         _check_adaptive_grad("adaptive_max_pool2d_backward", gy)
-        (indices,) = ctx.saved_tensors
-        return _scatter_to_argmax(gy, indices, ctx.input_shape, ctx.plane_shape)
+        return _scatter_to_argmax(gy, ctx)
 
 
 def _first_out_of_range(indices, n):
@@ -286,10 +296,10 @@ def _first_out_of_range(indices, n):
 
 class MaxUnpool2d(Function):
     """``y[plane, indices[plane, i]] = x[plane, i]``, zeros elsewhere;
-    ``gx[plane, i] = gy[plane, indices[plane, i]]``.
+    ``gx[plane, i] = gy[plane, indices[plane, i]]``, on the last ``dims`` axes.
 
     ``indices`` must be int64 with ``x``'s shape and every entry in
-    ``[0, out_h * out_w)``. The caller checks that with PyTorch's message; the
+    ``[0, prod(out_size))``. The caller checks that with PyTorch's message; the
     kernels check every index again as they use it, because ``indices`` is the
     user's array: it can be changed behind the version counter (``.data``,
     ``.numpy()``) between the forward and the backward, or at any time.
@@ -297,28 +307,30 @@ class MaxUnpool2d(Function):
 
     fresh_gradients = True   # every backward below allocates the gradient it returns
     grad_fn_name = "MaxUnpool2DBackward0"
+    dims = 2
 
-    @staticmethod
-    def forward(ctx, x, indices, out_size):
-        planes = _as_planes(x, 2)
-        n_planes, n_in = planes.shape[0], planes.shape[1] * planes.shape[2]
-        n_out = out_size[0] * out_size[1]
+    @classmethod
+    def forward(cls, ctx, x, indices, out_size):
+        vol = _as_volumes(x, cls.dims)
+        n_planes, n_in = vol.shape[0], math.prod(vol.shape[1:])
+        n_out = math.prod(out_size)
         flat_indices = np.ascontiguousarray(indices).reshape(n_planes, n_in)
-        y = _empty((n_planes, n_out), planes.dtype)
-        n_bad = _pool.scatter_by_index(planes.reshape(n_planes, n_in), flat_indices, y,
+        y = _empty((n_planes, n_out), vol.dtype)
+        n_bad = _pool.scatter_by_index(vol.reshape(n_planes, n_in), flat_indices, y,
                                        kernel_threads())
         if n_bad and n_out:   # an empty output takes any index, as PyTorch's
             bad = _first_out_of_range(flat_indices, n_out)
+            size = "x".join(str(n) for n in out_size)
             raise RuntimeError(f"Found an invalid max index: {bad} (output volumes are of "
-                               f"size {out_size[0]}x{out_size[1]})")
+                               f"size {size})")
         if ctx.needs_input_grad[:1] == (True,):
             ctx.save_for_backward(indices)
             ctx.input_shape, ctx.n_out = x.shape, n_out
             ctx.n_planes, ctx.n_in = n_planes, n_in
-        return _result(y, x.dtype, _out_shape(x.shape, 2, out_size))
+        return _result(y, x.dtype, x.shape[:-cls.dims] + tuple(out_size))
 
-    @staticmethod
-    def backward(ctx, gy):
+    @classmethod
+    def backward(cls, ctx, gy):
         (indices,) = ctx.saved_tensors
         n_planes, n_in = ctx.n_planes, ctx.n_in
         dtype = _compute_dtype(np.dtype(gy.dtype))
@@ -327,10 +339,11 @@ class MaxUnpool2d(Function):
         n_bad = _pool.gather_by_index(_grad_planes(gy, dtype, n_planes, ctx.n_out),
                                       flat_indices, gx, kernel_threads())
         if n_bad:
-            # PyTorch's backward is a gather over the output flattened to (..., H * W).
+            # PyTorch's backward is a gather over the output flattened to (..., H * W)
+            # (..., D * H * W in 3-d).
             bad = _first_out_of_range(flat_indices, ctx.n_out)
             raise RuntimeError(f"index {bad} is out of bounds for dimension "
-                               f"{len(ctx.input_shape) - 2} with size {ctx.n_out}")
+                               f"{len(ctx.input_shape) - cls.dims} with size {ctx.n_out}")
         return gx.astype(gy.dtype, copy=False).reshape(ctx.input_shape), None
 
 
@@ -343,18 +356,6 @@ class Window3d(NamedTuple):
     dilation: tuple
     out_size: tuple
     dims = 3   # the pooled axes (a class attribute: PoolWindow's field of the same name)
-
-
-def _as_volumes(x, dims=3):
-    """``x`` as a C-contiguous ``(planes, d, h, w)`` array of the compute dtype; 2-d
-    inputs (``dims=2``) get ``d = 1``."""
-    dtype = _compute_dtype(x.dtype)
-    if x.dtype.kind in "iu" and x.size and (x.max() > _FLOAT64_EXACT_INT
-                                             or x.min() < -_FLOAT64_EXACT_INT):
-        raise RuntimeError("cynn pools integer tensors in float64, which holds them exactly "
-                           "only up to 2**53 in magnitude; this input has larger values")
-    spatial = (1,) * (3 - dims) + tuple(x.shape[-dims:])
-    return np.ascontiguousarray(x, dtype=dtype).reshape((-1,) + spatial)
 
 
 def _grad_volumes(g, dtype, n_planes, size):
@@ -379,30 +380,11 @@ class MaxPool3d(Function):
         y = _result(y, x.dtype, shape)
         if indices is not None:
             indices = indices.reshape(shape)
-        if needs_grad:
-            ctx.save_for_backward(indices)
-            ctx.input_shape, ctx.plane_shape = x.shape, (vol.shape[0], math.prod(vol.shape[1:]))
-        if return_indices:
-            ctx.mark_non_differentiable(indices)
-            return y, indices
-        return y
+        return _max_outputs(ctx, y, indices, return_indices, needs_grad, x.shape, vol.shape)
 
     @staticmethod
     def backward(ctx, gy, grad_indices=None):
-        (indices,) = ctx.saved_tensors
-        return _scatter_add(gy, indices, ctx.input_shape, ctx.plane_shape)
-
-
-def _scatter_add(gy, indices, input_shape, plane_shape):
-    """``gx[p, indices[p, o]] += gy[p, o]`` over ``(planes, n_in)`` input planes."""
-    n_planes, n_in = plane_shape
-    n_out = indices.size // n_planes if n_planes else 0
-    dtype = _compute_dtype(np.dtype(gy.dtype))
-    gx = np.empty((n_planes, n_in), dtype)
-    _pool3d.scatter_add_by_index(_grad_planes(gy, dtype, n_planes, n_out),
-                                 np.ascontiguousarray(indices).reshape(n_planes, n_out), gx,
-                                 kernel_threads())
-    return gx.astype(gy.dtype, copy=False).reshape(input_shape)
+        return _scatter_to_argmax(gy, ctx)
 
 
 class AvgPool3d(Function):
@@ -473,69 +455,18 @@ class AdaptiveMaxPool3d(Function):
         _pool3d.adaptive_pool3d_forward(vol, y, indices, kernel_threads())
         shape = x.shape[:-3] + tuple(out_size)
         y, indices = _result(y, x.dtype, shape), indices.reshape(shape)
-        if any(ctx.needs_input_grad):
-            ctx.save_for_backward(indices)
-            ctx.input_shape, ctx.plane_shape = x.shape, (vol.shape[0], math.prod(vol.shape[1:]))
-        if return_indices:
-            ctx.mark_non_differentiable(indices)
-            return y, indices
-        return y
+        return _max_outputs(ctx, y, indices, return_indices, any(ctx.needs_input_grad),
+                            x.shape, vol.shape)
 
     @staticmethod
     def backward(ctx, gy, grad_indices=None):
         _check_adaptive_grad("adaptive_max_pool3d_backward", gy)
-        (indices,) = ctx.saved_tensors
-        return _scatter_add(gy, indices, ctx.input_shape, ctx.plane_shape)
+        return _scatter_to_argmax(gy, ctx)
 
 
-class MaxUnpool3d(Function):
-    """``y[plane, indices[plane, i]] = x[plane, i]``, zeros elsewhere;
-    ``gx[plane, i] = gy[plane, indices[plane, i]]``.
-
-    ``indices`` must be int64 with ``x``'s shape and every entry in
-    ``[0, out_d * out_h * out_w)``. The caller checks that with PyTorch's message;
-    the kernels check every index again as they use it, since ``indices`` is the
-    user's array and can change behind the version counter (``.data``,
-    ``.numpy()``) between the forward and the backward.
-    """
-
-    fresh_gradients = True   # every backward below allocates the gradient it returns
+class MaxUnpool3d(MaxUnpool2d):
     grad_fn_name = "MaxUnpool3DBackward0"
-
-    @staticmethod
-    def forward(ctx, x, indices, out_size):
-        vol = _as_volumes(x)
-        n_planes, n_in = vol.shape[0], math.prod(vol.shape[1:])
-        n_out = math.prod(out_size)
-        flat_indices = np.ascontiguousarray(indices).reshape(n_planes, n_in)
-        y = _empty((n_planes, n_out), vol.dtype)
-        n_bad = _pool3d.scatter_by_index(vol.reshape(n_planes, n_in), flat_indices, y,
-                                         kernel_threads())
-        if n_bad and n_out:   # an empty output takes any index, as PyTorch's
-            bad = _first_out_of_range(flat_indices, n_out)
-            raise RuntimeError(f"Found an invalid max index: {bad} (output volumes are of "
-                               f"size {out_size[0]}x{out_size[1]}x{out_size[2]})")
-        if ctx.needs_input_grad[:1] == (True,):
-            ctx.save_for_backward(indices)
-            ctx.input_shape, ctx.n_out = x.shape, n_out
-            ctx.n_planes, ctx.n_in = n_planes, n_in
-        return _result(y, x.dtype, x.shape[:-3] + tuple(out_size))
-
-    @staticmethod
-    def backward(ctx, gy):
-        (indices,) = ctx.saved_tensors
-        n_planes, n_in = ctx.n_planes, ctx.n_in
-        dtype = _compute_dtype(np.dtype(gy.dtype))
-        gx = np.empty((n_planes, n_in), dtype)
-        flat_indices = np.ascontiguousarray(indices).reshape(n_planes, n_in)
-        n_bad = _pool3d.gather_by_index(_grad_planes(gy, dtype, n_planes, ctx.n_out),
-                                        flat_indices, gx, kernel_threads())
-        if n_bad:
-            # PyTorch's backward gathers from the output flattened to (..., D * H * W).
-            bad = _first_out_of_range(flat_indices, ctx.n_out)
-            raise RuntimeError(f"index {bad} is out of bounds for dimension "
-                               f"{len(ctx.input_shape) - 3} with size {ctx.n_out}")
-        return gx.astype(gy.dtype, copy=False).reshape(ctx.input_shape), None
+    dims = 3
 
 
 # ---------------------------------------------------------- fractional pooling
@@ -565,18 +496,12 @@ class FractionalMaxPool3d(Function):
                                                 n_threads)
         shape = x.shape[:-cls.dims] + tuple(out_size)
         y, indices = _result(y, x.dtype, shape), indices.reshape(shape)
-        if any(ctx.needs_input_grad):
-            ctx.save_for_backward(indices)
-            ctx.input_shape, ctx.plane_shape = x.shape, (n_planes, math.prod(vol.shape[1:]))
-        if return_indices:
-            ctx.mark_non_differentiable(indices)
-            return y, indices
-        return y
+        return _max_outputs(ctx, y, indices, return_indices, any(ctx.needs_input_grad),
+                            x.shape, vol.shape)
 
     @staticmethod
     def backward(ctx, gy, grad_indices=None):
-        (indices,) = ctx.saved_tensors
-        return _scatter_add(gy, indices, ctx.input_shape, ctx.plane_shape)
+        return _scatter_to_argmax(gy, ctx)
 
 
 class FractionalMaxPool2d(FractionalMaxPool3d):

@@ -26,6 +26,40 @@ __all__ = ["resample_function", "Resample", "ResampleTranspose", "GridSampler2D"
 
 
 # ---------------------------------------------------------------------------------------
+# Linear ops paired with their adjoints.
+
+class _LinearWithAdjoint(Function):
+    """A linear op ``y = _op(x, *args)`` whose backward is its adjoint,
+    ``gx = _adjoint_op(gy, *adjoint_args)``. ``_adjoint`` is the Function of that
+    adjoint, whose own adjoint is this op again: the recorded backward
+    (``create_graph=True``) applies it, so gradients of gradients stay exact.
+    ``_adjoint_args(x, *args)`` picks what the adjoint takes (by default ``args``)."""
+    fresh_gradients = True
+    _adjoint = None   # set once both Functions of a pair exist
+
+    @staticmethod
+    def _adjoint_args(x, *args):
+        return args
+
+    @classmethod
+    def forward(cls, ctx, x, *args):
+        ctx.adjoint_args, ctx.n_args = cls._adjoint_args(x, *args), len(args)
+        return cls._op(x, *args)
+
+    @classmethod
+    def backward(cls, ctx, g):
+        return (cls._adjoint_op(g, *ctx.adjoint_args),) + (None,) * ctx.n_args
+
+    @staticmethod
+    def grad_graph(ctx, inputs, g):
+        return (ctx._function._adjoint.apply(g, *ctx.adjoint_args),) + (None,) * ctx.n_args
+
+
+def _pair_adjoints(op, adjoint):
+    op._adjoint, adjoint._adjoint = adjoint, op
+
+
+# ---------------------------------------------------------------------------------------
 # Separable resampling.
 
 def _resample_pass(x, axis, idx, w):
@@ -63,44 +97,21 @@ def resample_transpose(g, passes):
     return g
 
 
-class Resample(Function):
+class Resample(_LinearWithAdjoint):
     """``F.interpolate`` for every mode but area: one separable pass per spatial axis.
     ``passes`` holds ``(axis, idx, w, n_in)`` per axis (see pyx/interpolate.pyx)."""
-    fresh_gradients = True
-    _transpose = None   # the Function of this op's backward, set below
-
-    @staticmethod
-    def forward(ctx, x, passes):
-        ctx.passes = passes
-        return resample(x, passes)
-
-    @staticmethod
-    def backward(ctx, gy):
-        return resample_transpose(gy, ctx.passes), None
-
-    @staticmethod
-    def grad_graph(ctx, inputs, gy):
-        return ctx._function._transpose.apply(gy, ctx.passes), None
+    _op = staticmethod(resample)
+    _adjoint_op = staticmethod(resample_transpose)
 
 
-class ResampleTranspose(Function):
+class ResampleTranspose(_LinearWithAdjoint):
     """The backward of a ``Resample``, as a differentiable op: its own backward is the
     resampling again."""
-    fresh_gradients = True
-    _forward = None
+    _op = staticmethod(resample_transpose)
+    _adjoint_op = staticmethod(resample)
 
-    @staticmethod
-    def forward(ctx, g, passes):
-        ctx.passes = passes
-        return resample_transpose(g, passes)
 
-    @staticmethod
-    def backward(ctx, gx):
-        return resample(gx, ctx.passes), None
-
-    @staticmethod
-    def grad_graph(ctx, inputs, gx):
-        return ctx._function._forward.apply(gx, ctx.passes), None
+_pair_adjoints(Resample, ResampleTranspose)
 
 
 def _cubic_weights(t):
@@ -129,7 +140,7 @@ def resample_function(name):
                                        "__module__": __name__})
         transpose = type(f"{name}Backward", (ResampleTranspose,),
                          {"grad_fn_name": f"{name}BackwardBackward0", "__module__": __name__})
-        cls._transpose, transpose._forward = transpose, cls
+        _pair_adjoints(cls, transpose)
         _RESAMPLE_FUNCTIONS[name] = cls
     return cls
 
@@ -374,44 +385,6 @@ class AffineGridGenerator(Function):
 # ---------------------------------------------------------------------------------------
 # im2col / col2im.
 
-class Im2Col(Function):
-    """``(N, C, H, W)`` -> ``(N, C * kh * kw, L)``; an unbatched ``(C, H, W)`` gives
-    ``(C * kh * kw, L)``."""
-    fresh_gradients = True
-
-    @staticmethod
-    def forward(ctx, x, kernel_size, dilation, padding, stride):
-        ctx.geometry = (x.shape[-2:], kernel_size, dilation, padding, stride)
-        return im2col(x, kernel_size, dilation, padding, stride)
-
-    @staticmethod
-    def backward(ctx, g):
-        return col2im(g, *ctx.geometry), None, None, None, None
-
-    @staticmethod
-    def grad_graph(ctx, inputs, g):
-        return Col2Im.apply(g, *ctx.geometry), None, None, None, None
-
-
-class Col2Im(Function):
-    """``(N, C * kh * kw, L)`` -> ``(N, C, H, W)``, overlapping taps summed; an
-    unbatched ``(C * kh * kw, L)`` gives ``(C, H, W)``."""
-    fresh_gradients = True
-
-    @staticmethod
-    def forward(ctx, col, output_size, kernel_size, dilation, padding, stride):
-        ctx.args = (kernel_size, dilation, padding, stride)
-        return col2im(col, output_size, kernel_size, dilation, padding, stride)
-
-    @staticmethod
-    def backward(ctx, g):
-        return im2col(g, *ctx.args), None, None, None, None, None
-
-    @staticmethod
-    def grad_graph(ctx, inputs, g):
-        return Im2Col.apply(g, *ctx.args), None, None, None, None, None
-
-
 def im2col(x, kernel_size, dilation, padding, stride):
     batched = x.ndim == 4
     n, c, h, w = x.shape if batched else (1,) + x.shape
@@ -440,6 +413,32 @@ def col2im(col, output_size, kernel_size, dilation, padding, stride):
     return x if batched else x[0]
 
 
+class Im2Col(_LinearWithAdjoint):
+    """``(N, C, H, W)`` -> ``(N, C * kh * kw, L)``; an unbatched ``(C, H, W)`` gives
+    ``(C * kh * kw, L)``. Arguments ``(kernel_size, dilation, padding, stride)``."""
+    _op = staticmethod(im2col)
+    _adjoint_op = staticmethod(col2im)
+
+    @staticmethod
+    def _adjoint_args(x, *geometry):
+        return (x.shape[-2:],) + geometry
+
+
+class Col2Im(_LinearWithAdjoint):
+    """``(N, C * kh * kw, L)`` -> ``(N, C, H, W)``, overlapping taps summed; an
+    unbatched ``(C * kh * kw, L)`` gives ``(C, H, W)``. Arguments
+    ``(output_size, kernel_size, dilation, padding, stride)``."""
+    _op = staticmethod(col2im)
+    _adjoint_op = staticmethod(im2col)
+
+    @staticmethod
+    def _adjoint_args(col, output_size, *geometry):
+        return geometry
+
+
+_pair_adjoints(Im2Col, Col2Im)
+
+
 # ---------------------------------------------------------------------------------------
 # Shuffles: pure permutations of elements, so each backward is the inverse permutation.
 
@@ -460,38 +459,19 @@ def _pixel_unshuffle(x, r):
     return y.copy().reshape(*lead, c * r * r, h // r, w // r)
 
 
-class PixelShuffle(Function):
-    fresh_gradients = True
-
-    @staticmethod
-    def forward(ctx, x, upscale_factor):
-        ctx.r = upscale_factor
-        return _pixel_shuffle(x, upscale_factor)
-
-    @staticmethod
-    def backward(ctx, g):
-        return _pixel_unshuffle(g, ctx.r), None
-
-    @staticmethod
-    def grad_graph(ctx, inputs, g):
-        return PixelUnshuffle.apply(g, ctx.r), None
+class PixelShuffle(_LinearWithAdjoint):
+    """Argument ``upscale_factor``; the adjoint is the unshuffle by the same factor."""
+    _op = staticmethod(_pixel_shuffle)
+    _adjoint_op = staticmethod(_pixel_unshuffle)
 
 
-class PixelUnshuffle(Function):
-    fresh_gradients = True
+class PixelUnshuffle(_LinearWithAdjoint):
+    """Argument ``downscale_factor``."""
+    _op = staticmethod(_pixel_unshuffle)
+    _adjoint_op = staticmethod(_pixel_shuffle)
 
-    @staticmethod
-    def forward(ctx, x, downscale_factor):
-        ctx.r = downscale_factor
-        return _pixel_unshuffle(x, downscale_factor)
 
-    @staticmethod
-    def backward(ctx, g):
-        return _pixel_shuffle(g, ctx.r), None
-
-    @staticmethod
-    def grad_graph(ctx, inputs, g):
-        return PixelShuffle.apply(g, ctx.r), None
+_pair_adjoints(PixelShuffle, PixelUnshuffle)
 
 
 def _channel_shuffle(x, groups):

@@ -284,6 +284,25 @@ def _remember(cache, key, window):
     cache[key] = window
 
 
+def _max_pool_args(fn, dims, kernel_size, stride, padding, dilation, ceil_mode):
+    """The argument checks of PyTorch's ``max_pool{dims}d`` binding, in its order:
+    int lists of length ``dims`` (``stride`` ``()`` when omitted), a bool."""
+    kernel = _int_list(fn, "kernel_size", 2, kernel_size, dims)
+    stride = () if stride is None else _int_list(fn, "stride", 3, stride, dims)
+    padding = _int_list(fn, "padding", 4, padding, dims)
+    dilation = _int_list(fn, "dilation", 5, dilation, dims)
+    return kernel, stride, padding, dilation, _check_bool(fn, "ceil_mode", 6, ceil_mode)
+
+
+def _check_divisor_override(fn, divisor_override):
+    """The binding's check of ``divisor_override``: None or an int64."""
+    if divisor_override is not None and not _is_int(divisor_override):
+        raise TypeError(f"{fn}(): argument 'divisor_override' must be int, "
+                        f"not {_type_name(divisor_override)}")
+    if divisor_override is not None and not _INT64_MIN <= divisor_override <= _INT64_MAX:
+        raise ValueError(_INT64_OVERFLOW)
+
+
 # ---------------------------------------------------------------- max pooling
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
@@ -313,11 +332,8 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     key = _window_key(x.shape, kernel_size, stride, padding, dilation, ceil_mode)
     window = _MAX_POOL2D_WINDOWS.get(key) if key is not None else None
     if window is None:
-        kernel = _int_list("max_pool2d", "kernel_size", 2, kernel_size, 2)
-        stride = () if stride is None else _int_list("max_pool2d", "stride", 3, stride, 2)
-        padding = _int_list("max_pool2d", "padding", 4, padding, 2)
-        dilation = _int_list("max_pool2d", "dilation", 5, dilation, 2)
-        ceil_mode = _check_bool("max_pool2d", "ceil_mode", 6, ceil_mode)
+        kernel, stride, padding, dilation, ceil_mode = _max_pool_args(
+            "max_pool2d", 2, kernel_size, stride, padding, dilation, ceil_mode)
         window = _pool2d_geometry("max_pool2d", x.shape, kernel, stride, padding, dilation,
                                   ceil_mode)
         if key is not None:
@@ -354,11 +370,8 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
         tensor([[[3., 5.]]])
     """
     x = _check_input("max_pool1d", input)
-    kernel = _int_list("max_pool1d", "kernel_size", 2, kernel_size, 1)
-    stride = () if stride is None else _int_list("max_pool1d", "stride", 3, stride, 1)
-    padding = _int_list("max_pool1d", "padding", 4, padding, 1)
-    dilation = _int_list("max_pool1d", "dilation", 5, dilation, 1)
-    ceil_mode = _check_bool("max_pool1d", "ceil_mode", 6, ceil_mode)
+    kernel, stride, padding, dilation, ceil_mode = _max_pool_args(
+        "max_pool1d", 1, kernel_size, stride, padding, dilation, ceil_mode)
     windows = None
     if not return_indices:
         windows = _max_pool1d_geometry(x, kernel, stride, padding, dilation, ceil_mode)
@@ -492,11 +505,7 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
     padding = _int_list("avg_pool2d", "padding", 4, padding, 2)
     ceil_mode = _check_bool("avg_pool2d", "ceil_mode", 5, ceil_mode)
     count_include_pad = _check_bool("avg_pool2d", "count_include_pad", 6, count_include_pad)
-    if divisor_override is not None and not _is_int(divisor_override):
-        raise TypeError("avg_pool2d(): argument 'divisor_override' must be int, "
-                        f"not {_type_name(divisor_override)}")
-    if divisor_override is not None and not _INT64_MIN <= divisor_override <= _INT64_MAX:
-        raise ValueError(_INT64_OVERFLOW)
+    _check_divisor_override("avg_pool2d", divisor_override)
     window = _avg_pool2d_window(x.shape, kernel, stride, padding, ceil_mode, divisor_override)
     _check_dtype("avg_pool2d", x, _FLOATS | {np.dtype(np.int64)})
     return P.AvgPool2d.apply(input, window=window, count_include_pad=count_include_pad,
@@ -552,9 +561,26 @@ def _list_with_default(output_size, shape):
     return [d if v is None else v for v, d in zip(output_size, shape[-len(output_size):])]
 
 
-def _adaptive_output_size(fn, output_size, shape):
+def _adaptive_output_size(fn, output_size, shape, dims=2):
     size = _list_with_default(output_size, shape)
-    return _int_list(fn, "output_size", 2, size, 2)
+    return _int_list(fn, "output_size", 2, size, dims)
+
+
+def _check_nonempty_axes(fn, x, axes):
+    """PyTorch's refusal of an empty non-batch axis in adaptive pooling."""
+    for axis in axes:
+        if x.shape[axis] == 0:
+            raise RuntimeError(f"{fn}(): Expected input to have non-zero size for "
+                               f"non-batch dimensions, but input has sizes {_size(x.shape)} "
+                               f"with dimension {axis} being empty")
+
+
+def _check_mean_dtype(x):
+    """The dtype check of ``mean``, which computes adaptive average pooling to ones."""
+    if x.dtype not in _FLOATS:
+        raise RuntimeError("mean(): could not infer output dtype. Input dtype must be "
+                           "either a floating point or complex dtype. Got: "
+                           f"{_SCALAR_NAMES.get(x.dtype, str(x.dtype))}")
 
 
 def adaptive_avg_pool2d(input, output_size):
@@ -583,10 +609,7 @@ def adaptive_avg_pool2d(input, output_size):
                            f"or equal to 0 but received {{{size[0]}, {size[1]}}}")
     if size == (1, 1):
         # PyTorch computes this as input.mean((-1, -2), keepdim=True), for any input.
-        if x.dtype not in _FLOATS:
-            raise RuntimeError("mean(): could not infer output dtype. Input dtype must be "
-                               "either a floating point or complex dtype. Got: "
-                               f"{_SCALAR_NAMES.get(x.dtype, str(x.dtype))}")
+        _check_mean_dtype(x)
         if x.ndim < 2:
             raise IndexError("Dimension out of range (expected to be in range of [-1, 0], "
                              "but got -2)")
@@ -594,11 +617,7 @@ def adaptive_avg_pool2d(input, output_size):
     if x.ndim not in (3, 4):
         raise RuntimeError(f"adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got "
                            f"{_size(x.shape)}")
-    for axis in (x.ndim - 2, x.ndim - 1):
-        if x.shape[axis] == 0:
-            raise RuntimeError("adaptive_avg_pool2d(): Expected input to have non-zero size for "
-                               f"non-batch dimensions, but input has sizes {_size(x.shape)} "
-                               f"with dimension {axis} being empty")
+    _check_nonempty_axes("adaptive_avg_pool2d", x, (x.ndim - 2, x.ndim - 1))
     _check_new_shape(x.shape[:-2] + size)
     if math.prod(x.shape[:-2]) * size[0] * size[1] > 0:   # PyTorch skips empty outputs
         _check_dtype("adaptive_avg_pool2d", x, _FLOATS)
@@ -627,11 +646,7 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
     if x.ndim not in (3, 4):
         raise RuntimeError(f"adaptive_max_pool2d(): Expected 3D or 4D tensor, but got: "
                            f"{_size(x.shape)}")
-    for axis in range(1, x.ndim):
-        if x.shape[axis] == 0:
-            raise RuntimeError("adaptive_max_pool2d(): Expected input to have non-zero size for "
-                               f"non-batch dimensions, but input has sizes {_size(x.shape)} "
-                               f"with dimension {axis} being empty")
+    _check_nonempty_axes("adaptive_max_pool2d", x, range(1, x.ndim))
     if len(size) != 2:
         raise RuntimeError("adaptive_max_pool2d(): internal error: output_size.size() must be 2")
     if size[0] < 0 or size[1] < 0:
@@ -728,26 +743,38 @@ def _max_unpool2d(input, indices, output_size):
     if x.ndim not in (3, 4):
         raise RuntimeError("Input to max_unpooling2d should be a 3d or 4d Tensor, but got a "
                            f"tensor with {x.ndim} dimensions.")
+    _check_unpool_shapes("max_unpooling2d_forward_out_cpu", x, idx)
+    _check_unpool_indices("max_unpool2d", x, idx, size)
+    return P.MaxUnpool2d.apply(input, indices, out_size=size)
+
+
+def _check_unpool_shapes(kernel_name, x, idx):
+    """PyTorch's max-unpooling checks of the input's shape: as the indices', and no
+    empty non-batch axis."""
     if x.shape != idx.shape:
         raise RuntimeError("Expected shape of indices to be same as that of the input tensor "
                            f"({_size(x.shape)}) but got indices tensor with shape: "
                            f"{_size(idx.shape)}")
     for axis in range(1, x.ndim):
         if x.shape[axis] == 0:
-            raise RuntimeError("max_unpooling2d_forward_out_cpu(): Expected input to have "
+            raise RuntimeError(f"{kernel_name}(): Expected input to have "
                                f"non-zero size for non-batch dimensions, but got "
                                f"{_size(x.shape)} with dimension {axis} being empty.")
-    _check_new_shape(x.shape[:-2] + tuple(size))
-    n_out = size[0] * size[1]
+
+
+def _check_unpool_indices(fn, x, idx, size):
+    """PyTorch's last max-unpooling checks: the output's shape, the dtype (when
+    there is anything to do), then every index within the output ``size``."""
+    _check_new_shape(x.shape[:-len(size)] + tuple(size))
+    n_out = math.prod(size)
     if x.size and n_out:   # PyTorch skips empty inputs and outputs
-        _check_dtype("max_unpool2d", x, _FLOATS)
+        _check_dtype(fn, x, _FLOATS)
     invalid = (idx < 0) | (idx >= n_out)
     if n_out and invalid.any():   # PyTorch does not look at indices for an empty output
         # PyTorch's loop keeps overwriting the error index: it reports the last one.
         bad = idx.reshape(-1)[np.flatnonzero(invalid.reshape(-1))[-1]]
         raise RuntimeError(f"Found an invalid max index: {bad} (output volumes are of size "
-                           f"{size[0]}x{size[1]})")
-    return P.MaxUnpool2d.apply(input, indices, out_size=size)
+                           f"{'x'.join(str(n) for n in size)})")
 
 
 # ----------------------------------------------------------------- 3-d pooling
@@ -842,11 +869,8 @@ def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
                    [25., 26.]]]]])
     """
     x = _check_input("max_pool3d", input)
-    kernel = _int_list("max_pool3d", "kernel_size", 2, kernel_size, 3)
-    stride = () if stride is None else _int_list("max_pool3d", "stride", 3, stride, 3)
-    padding = _int_list("max_pool3d", "padding", 4, padding, 3)
-    dilation = _int_list("max_pool3d", "dilation", 5, dilation, 3)
-    ceil_mode = _check_bool("max_pool3d", "ceil_mode", 6, ceil_mode)
+    kernel, stride, padding, dilation, ceil_mode = _max_pool_args(
+        "max_pool3d", 3, kernel_size, stride, padding, dilation, ceil_mode)
     window = _pool3d_geometry("max_pool3d", x.shape, kernel, stride, padding, dilation,
                               ceil_mode)
     _check_dtype("max_pool3d", x, _FLOATS | _INTEGERS)
@@ -894,11 +918,7 @@ def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
     if not isinstance(count_include_pad, (bool, np.bool_)):
         raise TypeError(f"avg_pool3d(): argument 'count_include_pad' must be bool, not "
                         f"{_type_name(count_include_pad)}")
-    if divisor_override is not None and not _is_int(divisor_override):
-        raise TypeError("avg_pool3d(): argument 'divisor_override' must be int, "
-                        f"not {_type_name(divisor_override)}")
-    if divisor_override is not None and not _INT64_MIN <= divisor_override <= _INT64_MAX:
-        raise ValueError(_INT64_OVERFLOW)
+    _check_divisor_override("avg_pool3d", divisor_override)
     window = _pool3d_geometry("avg_pool3d", x.shape, kernel, stride, padding, (1,),
                               bool(ceil_mode), divisor_override)
     _check_dtype("avg_pool3d_out_frame", x, {np.dtype(np.float32), np.dtype(np.float64),
@@ -954,11 +974,7 @@ def adaptive_max_pool1d(input, output_size, return_indices=False):
         tensor([[[5., 4.]]])
     """
     x, size = _parse_adaptive_1d("adaptive_max_pool1d", input, output_size)
-    for axis in range(1, x.ndim):
-        if x.shape[axis] == 0:
-            raise RuntimeError("adaptive_max_pool1d(): Expected input to have non-zero size for "
-                               f"non-batch dimensions, but input has sizes {_size(x.shape)} "
-                               f"with dimension {axis} being empty")
+    _check_nonempty_axes("adaptive_max_pool1d", x, range(1, x.ndim))
     y, indices = adaptive_max_pool2d(input.unsqueeze(-2), (1, size), return_indices=True)
     if return_indices:
         return y.squeeze(-2), indices.squeeze(-2)
@@ -968,11 +984,6 @@ def adaptive_max_pool1d(input, output_size, return_indices=False):
 def adaptive_max_pool1d_with_indices(input, output_size, return_indices=False):
     """``adaptive_max_pool1d(..., return_indices=True)``: returns ``(output, indices)``."""
     return adaptive_max_pool1d(input, output_size, return_indices=True)
-
-
-def _adaptive3d_size(fn, output_size, shape):
-    size = _list_with_default(output_size, shape)
-    return _int_list(fn, "output_size", 2, size, 3)
 
 
 def _fmt_triple(size):
@@ -998,7 +1009,7 @@ def adaptive_avg_pool3d(input, output_size):
         tensor([[[[[3., 4.]]]]])
     """
     x = _check_input("adaptive_avg_pool3d", input)
-    size = _adaptive3d_size("adaptive_avg_pool3d", output_size, x.shape)
+    size = _adaptive_output_size("adaptive_avg_pool3d", output_size, x.shape, 3)
     if len(size) != 3:
         raise RuntimeError("adaptive_avg_pool3d: output_size must be 3")
     if min(size) < 0:
@@ -1006,10 +1017,7 @@ def adaptive_avg_pool3d(input, output_size):
                            f"or equal to 0 but received {_fmt_triple(size)}")
     if size == (1, 1, 1):
         # PyTorch computes this as input.mean((-1, -2, -3), keepdim=True), for any input.
-        if x.dtype not in _FLOATS:
-            raise RuntimeError("mean(): could not infer output dtype. Input dtype must be "
-                               "either a floating point or complex dtype. Got: "
-                               f"{_SCALAR_NAMES.get(x.dtype, str(x.dtype))}")
+        _check_mean_dtype(x)
         if x.ndim < 3:
             raise IndexError(f"Dimension out of range (expected to be in range of "
                              f"[{-x.ndim}, {x.ndim - 1}], but got -3)")
@@ -1017,11 +1025,7 @@ def adaptive_avg_pool3d(input, output_size):
     if x.ndim not in (4, 5):
         raise RuntimeError(f"adaptive_avg_pool3d(): Expected 4D or 5D tensor, but got "
                            f"{_size(x.shape)}")
-    for axis in range(1, x.ndim):
-        if x.shape[axis] == 0:
-            raise RuntimeError("adaptive_avg_pool3d(): Expected input to have non-zero size for "
-                               f"non-batch dimensions, but input has sizes {_size(x.shape)} "
-                               f"with dimension {axis} being empty")
+    _check_nonempty_axes("adaptive_avg_pool3d", x, range(1, x.ndim))
     _check_new_shape(x.shape[:-3] + size)
     _check_dtype("adaptive_avg_pool3d_cpu", x, _FLOATS)
     return P.AdaptiveAvgPool3d.apply(input, out_size=size)
@@ -1055,15 +1059,11 @@ def adaptive_max_pool3d(input, output_size, return_indices=False):
         tensor([[[[[6., 7.]]]]])
     """
     x = _check_input("adaptive_max_pool3d", input)
-    size = _adaptive3d_size("adaptive_max_pool3d", output_size, x.shape)
+    size = _adaptive_output_size("adaptive_max_pool3d", output_size, x.shape, 3)
     if x.ndim not in (4, 5):
         raise RuntimeError(f"adaptive_max_pool3d(): Expected 4D or 5D tensor, but got: "
                            f"{_size(x.shape)}")
-    for axis in range(1, x.ndim):
-        if x.shape[axis] == 0:
-            raise RuntimeError("adaptive_max_pool3d(): Expected input to have non-zero size for "
-                               f"non-batch dimensions, but input has sizes {_size(x.shape)} "
-                               f"with dimension {axis} being empty")
+    _check_nonempty_axes("adaptive_max_pool3d", x, range(1, x.ndim))
     if len(size) != 3:
         raise RuntimeError("adaptive_max_pool3d(): internal error: output_size.size() must be 3")
     out_shape = x.shape[:-3] + size
@@ -1164,27 +1164,10 @@ def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_siz
         if len(values) != 3:
             raise RuntimeError("There should be exactly three elements (depth, height, width) "
                                f"in {arg}, but got: {len(values)} elements.")
-    if x.shape != idx.shape:
-        raise RuntimeError("Expected shape of indices to be same as that of the input tensor "
-                           f"({_size(x.shape)}) but got indices tensor with shape: "
-                           f"{_size(idx.shape)}")
-    for axis in range(1, x.ndim):
-        if x.shape[axis] == 0:
-            raise RuntimeError("max_unpooling3d_forward_out_cpu(): Expected input to have "
-                               f"non-zero size for non-batch dimensions, but got "
-                               f"{_size(x.shape)} with dimension {axis} being empty.")
+    _check_unpool_shapes("max_unpooling3d_forward_out_cpu", x, idx)
     if min(stride) <= 0:
         raise RuntimeError(f"strides should be greater than zero, but got stride: {_size(stride)}")
-    _check_new_shape(x.shape[:-3] + tuple(size))
-    n_out = size[0] * size[1] * size[2]
-    if x.size and n_out:   # PyTorch skips empty inputs and outputs
-        _check_dtype("max_unpool3d", x, _FLOATS)
-    invalid = (idx < 0) | (idx >= n_out)
-    if n_out and invalid.any():   # PyTorch does not look at indices for an empty output
-        # PyTorch's loop keeps overwriting the error index: it reports the last one.
-        bad = idx.reshape(-1)[np.flatnonzero(invalid.reshape(-1))[-1]]
-        raise RuntimeError(f"Found an invalid max index: {bad} (output volumes are of size "
-                           f"{size[0]}x{size[1]}x{size[2]})")
+    _check_unpool_indices("max_unpool3d", x, idx, size)
     return P.MaxUnpool3d.apply(input, indices, out_size=tuple(size))
 
 

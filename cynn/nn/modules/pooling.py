@@ -74,7 +74,25 @@ class MaxPool2d(_MaxPoolNd):
                             ceil_mode=self.ceil_mode, return_indices=self.return_indices)
 
 
-class MaxUnpool2d(Module):
+class _MaxUnpoolNd(Module):
+    """Max-unpooling; PyTorch keeps the arguments as tuples (``_expand``: ``_single``,
+    ``_pair`` or ``_triple``) and calls ``_unpool`` (``F.max_unpool{1,2,3}d``)."""
+
+    def __init__(self, kernel_size, stride=None, padding=0):
+        super().__init__()
+        self.kernel_size = self._expand(kernel_size)
+        self.stride = self._expand(stride if stride is not None else kernel_size)
+        self.padding = self._expand(padding)
+
+    def forward(self, input, indices, output_size=None):  # noqa: A002
+        return self._unpool(input, indices, self.kernel_size, self.stride, self.padding,
+                            output_size)
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class MaxUnpool2d(_MaxUnpoolNd):
     """Partial inverse of ``MaxPool2d``: puts each value at the position its index
     names and zeros elsewhere. ``forward(input, indices, output_size=None)``.
 
@@ -89,18 +107,8 @@ class MaxUnpool2d(Module):
         cynn.Size([1, 1, 4, 4])
     """
 
-    def __init__(self, kernel_size, stride=None, padding=0):
-        super().__init__()
-        self.kernel_size = _pair(kernel_size)
-        self.stride = _pair(stride if stride is not None else kernel_size)
-        self.padding = _pair(padding)
-
-    def forward(self, input, indices, output_size=None):  # noqa: A002
-        return F.max_unpool2d(input, indices, self.kernel_size, self.stride, self.padding,
-                              output_size)
-
-    def extra_repr(self):
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+    _unpool = staticmethod(F.max_unpool2d)
+    _expand = staticmethod(_pair)
 
 
 class AvgPool1d(Module):
@@ -137,7 +145,24 @@ class AvgPool1d(Module):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
-class AvgPool2d(Module):
+class _AvgPoolNd(Module):
+    """``AvgPool2d`` and ``AvgPool3d``: the arguments kept as given."""
+
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False,
+                 count_include_pad=True, divisor_override=None):
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = stride if stride is not None else kernel_size
+        self.padding = padding
+        self.ceil_mode = ceil_mode
+        self.count_include_pad = count_include_pad
+        self.divisor_override = divisor_override
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AvgPool2d(_AvgPoolNd):
     """2-D average pooling over ``(N, C, H, W)`` or ``(C, H, W)``; arguments as
     ``AvgPool1d`` plus ``divisor_override`` (divide every window by this instead).
 
@@ -151,25 +176,27 @@ class AvgPool2d(Module):
         cynn.Size([20, 16, 24, 31])
     """
 
-    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False,
-                 count_include_pad=True, divisor_override=None):
-        super().__init__()
-        self.kernel_size = kernel_size
-        self.stride = stride if stride is not None else kernel_size
-        self.padding = padding
-        self.ceil_mode = ceil_mode
-        self.count_include_pad = count_include_pad
-        self.divisor_override = divisor_override
-
     def forward(self, input):  # noqa: A002
         return F.avg_pool2d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
                             self.count_include_pad, self.divisor_override)
 
+
+class _AdaptivePoolNd(Module):
+    def __init__(self, output_size):
+        super().__init__()
+        self.output_size = output_size
+
     def extra_repr(self):
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+        return f"output_size={self.output_size}"
 
 
-class AdaptiveAvgPool2d(Module):
+class _AdaptiveMaxPoolNd(_AdaptivePoolNd):
+    def __init__(self, output_size, return_indices=False):
+        super().__init__(output_size)
+        self.return_indices = return_indices
+
+
+class AdaptiveAvgPool2d(_AdaptivePoolNd):
     """Average pooling to a fixed ``output_size`` (int, or ``(h, w)`` where ``None``
     keeps the input's size), whatever the input size.
 
@@ -184,18 +211,11 @@ class AdaptiveAvgPool2d(Module):
         cynn.Size([1, 64, 5, 9])
     """
 
-    def __init__(self, output_size):
-        super().__init__()
-        self.output_size = output_size
-
     def forward(self, input):  # noqa: A002
         return F.adaptive_avg_pool2d(input, self.output_size)
 
-    def extra_repr(self):
-        return f"output_size={self.output_size}"
 
-
-class AdaptiveMaxPool2d(Module):
+class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
     """Max pooling to a fixed ``output_size`` over the cells of ``AdaptiveAvgPool2d``;
     ``return_indices`` also returns the argmax positions.
 
@@ -209,16 +229,8 @@ class AdaptiveMaxPool2d(Module):
         cynn.Size([1, 64, 5, 7])
     """
 
-    def __init__(self, output_size, return_indices=False):
-        super().__init__()
-        self.output_size = output_size
-        self.return_indices = return_indices
-
     def forward(self, input):  # noqa: A002
         return F.adaptive_max_pool2d(input, self.output_size, self.return_indices)
-
-    def extra_repr(self):
-        return f"output_size={self.output_size}"
 
 
 class MaxPool3d(_MaxPoolNd):
@@ -240,7 +252,7 @@ class MaxPool3d(_MaxPoolNd):
                             ceil_mode=self.ceil_mode, return_indices=self.return_indices)
 
 
-class AvgPool3d(Module):
+class AvgPool3d(_AvgPoolNd):
     """3-D average pooling over ``(N, C, D, H, W)`` or ``(C, D, H, W)``.
 
     Args:
@@ -259,31 +271,9 @@ class AvgPool3d(Module):
         cynn.Size([20, 16, 24, 43, 15])
     """
 
-    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False,
-                 count_include_pad=True, divisor_override=None):
-        super().__init__()
-        self.kernel_size = kernel_size
-        self.stride = stride if stride is not None else kernel_size
-        self.padding = padding
-        self.ceil_mode = ceil_mode
-        self.count_include_pad = count_include_pad
-        self.divisor_override = divisor_override
-
     def forward(self, input):  # noqa: A002
         return F.avg_pool3d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
                             self.count_include_pad, self.divisor_override)
-
-    def extra_repr(self):
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
-
-
-class _AdaptivePoolNd(Module):
-    def __init__(self, output_size):
-        super().__init__()
-        self.output_size = output_size
-
-    def extra_repr(self):
-        return f"output_size={self.output_size}"
 
 
 class AdaptiveAvgPool1d(_AdaptivePoolNd):
@@ -321,7 +311,7 @@ class AdaptiveAvgPool3d(_AdaptivePoolNd):
         return F.adaptive_avg_pool3d(input, self.output_size)
 
 
-class AdaptiveMaxPool1d(_AdaptivePoolNd):
+class AdaptiveMaxPool1d(_AdaptiveMaxPoolNd):
     """Max pooling of ``(N, C, L)`` or ``(C, L)`` to a fixed ``output_size`` over the
     cells of ``AdaptiveAvgPool1d``; ``return_indices`` also returns the argmax positions.
 
@@ -334,15 +324,11 @@ class AdaptiveMaxPool1d(_AdaptivePoolNd):
         cynn.Size([1, 64, 5])
     """
 
-    def __init__(self, output_size, return_indices=False):
-        super().__init__(output_size)
-        self.return_indices = return_indices
-
     def forward(self, input):  # noqa: A002
         return F.adaptive_max_pool1d(input, self.output_size, self.return_indices)
 
 
-class AdaptiveMaxPool3d(_AdaptivePoolNd):
+class AdaptiveMaxPool3d(_AdaptiveMaxPoolNd):
     """Max pooling of ``(N, C, D, H, W)`` or ``(C, D, H, W)`` to a fixed
     ``output_size`` (as ``AdaptiveAvgPool3d``); ``return_indices`` also returns the
     argmax positions.
@@ -356,21 +342,8 @@ class AdaptiveMaxPool3d(_AdaptivePoolNd):
         cynn.Size([1, 64, 5, 9, 7])
     """
 
-    def __init__(self, output_size, return_indices=False):
-        super().__init__(output_size)
-        self.return_indices = return_indices
-
     def forward(self, input):  # noqa: A002
         return F.adaptive_max_pool3d(input, self.output_size, self.return_indices)
-
-
-class _MaxUnpoolNd(Module):
-    def forward(self, input, indices, output_size=None):  # noqa: A002
-        return self._unpool(input, indices, self.kernel_size, self.stride, self.padding,
-                            output_size)
-
-    def extra_repr(self):
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
 class MaxUnpool1d(_MaxUnpoolNd):
@@ -388,12 +361,7 @@ class MaxUnpool1d(_MaxUnpoolNd):
     """
 
     _unpool = staticmethod(F.max_unpool1d)
-
-    def __init__(self, kernel_size, stride=None, padding=0):
-        super().__init__()
-        self.kernel_size = _single(kernel_size)
-        self.stride = _single(stride if stride is not None else kernel_size)
-        self.padding = _single(padding)
+    _expand = staticmethod(_single)
 
 
 class MaxUnpool3d(_MaxUnpoolNd):
@@ -412,12 +380,7 @@ class MaxUnpool3d(_MaxUnpoolNd):
     """
 
     _unpool = staticmethod(F.max_unpool3d)
-
-    def __init__(self, kernel_size, stride=None, padding=0):
-        super().__init__()
-        self.kernel_size = _triple(kernel_size)
-        self.stride = _triple(stride if stride is not None else kernel_size)
-        self.padding = _triple(padding)
+    _expand = staticmethod(_triple)
 
 
 class _LPPoolNd(Module):
