@@ -269,7 +269,7 @@ MinDim = _dim_reduction("Min", np.argmin)
 
 
 def _softmax(x, dim):
-    if x.shape[dim] == 0:  # nothing to normalise over (torch returns the empty input)
+    if x.ndim and x.shape[dim] == 0:  # nothing to normalise over (torch returns it)
         return x.copy()
     shifted = x - np.max(x, axis=dim, keepdims=True)
     e = np.exp(shifted)
@@ -297,7 +297,7 @@ class LogSoftmax(Function):
     def forward(ctx, x, dim):
         if x.dtype.kind != "f":
             x = x.astype(get_default_dtype().numpy)
-        if x.shape[dim] == 0:
+        if x.ndim and x.shape[dim] == 0:
             y = x.copy()
         else:
             shifted = x - np.max(x, axis=dim, keepdims=True)
