@@ -64,10 +64,11 @@ def im2col(const floating[:, :, ::1] x,        # IN  (planes, h, w)
         raise ValueError("x and col must have the same number of planes")
     if planes == 0:
         return
+    # the team size before the parallel region: an expression inside prange's clause
+    # that reads a memoryview cannot raise there (the debug build's checks would)
+    cdef int team = _team(planes, <double>planes * col.shape[1] * col.shape[2], n_threads)
     with nogil:
-        for p in prange(planes, schedule="static",
-                        num_threads=_team(planes, <double>planes * col.shape[1] * col.shape[2],
-                                          n_threads)):
+        for p in prange(planes, schedule="static", num_threads=team):
             for i in range(g.kh):
                 for j in range(g.kw):
                     row = i * g.kw + j
@@ -97,10 +98,11 @@ def col2im(const floating[:, :, ::1] col,      # IN  (planes, kh * kw, h_out * w
         raise ValueError("x and col must have the same number of planes")
     if planes == 0 or g.h == 0 or g.w == 0:
         return
+    # the team size before the parallel region: an expression inside prange's clause
+    # that reads a memoryview cannot raise there (the debug build's checks would)
+    cdef int team = _team(planes, <double>planes * col.shape[1] * col.shape[2], n_threads)
     with nogil:
-        for p in prange(planes, schedule="static",
-                        num_threads=_team(planes, <double>planes * col.shape[1] * col.shape[2],
-                                          n_threads)):
+        for p in prange(planes, schedule="static", num_threads=team):
             memset(&x[p, 0, 0], 0, g.h * g.w * sizeof(floating))
             for i in range(g.kh):
                 for j in range(g.kw):
