@@ -130,8 +130,12 @@ def test_installed_entry_point_names_the_layer():
 
 
 def test_registry_finds_and_builds_the_layer():
-    info = cynn.registry.layers()["LocalResponseNorm"]
+    # cynn has its own LocalResponseNorm now: the built-in keeps the bare name, and the
+    # plugin's layer is reached by its qualified name
+    assert cynn.registry.layers()["LocalResponseNorm"].origin == "cynn"
+    info = cynn.registry.layers()["cynn-lrn:LocalResponseNorm"]
     assert info.origin.startswith("cynn-lrn ")
-    assert cynn.registry.get("LocalResponseNorm") is LocalResponseNorm
-    layer = cynn.nn.build({"type": "LocalResponseNorm", "args": [3], "kwargs": {"k": 2.0}})
+    assert cynn.registry.get("cynn-lrn:LocalResponseNorm") is LocalResponseNorm
+    layer = cynn.nn.build({"type": "cynn-lrn:LocalResponseNorm", "args": [3],
+                           "kwargs": {"k": 2.0}})
     assert isinstance(layer, LocalResponseNorm) and (layer.size, layer.k) == (3, 2.0)
