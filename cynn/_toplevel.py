@@ -139,8 +139,8 @@ def frombuffer(buffer, *, dtype, count=-1, offset=0, requires_grad=False):
 
 def empty_strided(size, stride, *, dtype=None, layout=None, device=None, requires_grad=False,
                   pin_memory=False):
-    """An uninitialised tensor of ``size``; ``stride`` is honoured when it describes a
-    dense layout of the same elements (numpy decides the strides otherwise)."""
+    """An uninitialised C-ordered tensor of ``size``; ``stride`` is accepted for torch's
+    signature but not applied (cynn allocates every new tensor C-ordered)."""
     from ._creation import empty
     t = empty(tuple(size), dtype=dtype)
     return t.requires_grad_() if requires_grad else t

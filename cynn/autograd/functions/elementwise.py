@@ -648,12 +648,7 @@ def _const(array):
     return _T()._wrap(np.asarray(array))
 
 
-def _value(x):
-    """A forward argument as an operand: Tensors stay Tensors, numbers stay numbers."""
-    return x
-
-
-def _floating(x, like=None):
+def _floating(x):
     """Integer Tensors promote to the default float, as the forward's did."""
     if isinstance(x, _T()) and not x.dtype.is_floating_point:
         from ... import _dtype
