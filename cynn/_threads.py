@@ -30,7 +30,7 @@ try:
 except ImportError:  # Windows: no rusage, no adaptation
     _resource = None
 
-__all__ = ["set_num_threads", "get_num_threads", "kernel_threads", "openmp_compiled"]
+__all__ = ["set_num_threads", "get_num_threads", "kernel_threads", "openmp_compiled", "usable_cpus"]
 
 # Variables through which a user has already decided how OpenMP should behave.
 _USER_SETTINGS = ("OMP_NUM_THREADS", "OMP_WAIT_POLICY", "GOMP_SPINCOUNT")
@@ -51,14 +51,26 @@ _MIN_HOLD = 1.0
 _MAX_HOLD = 16.0
 
 
+def usable_cpus() -> frozenset:
+    """The CPUs this process may run on (its affinity mask as the process started).
+
+    Not simply ``os.sched_getaffinity(0)``: with ``OMP_PROC_BIND``/``OMP_PLACES`` set,
+    libgomp pins the calling thread to the first OpenMP place as soon as it loads
+    (cynn's kernels or torch's), and the mask then names one CPU. The places are built
+    from the mask the process started with (a ``taskset`` restriction included).
+    """
+    try:
+        own = frozenset(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        return frozenset(range(os.cpu_count() or 1))
+    return own | _parallel.openmp_place_cpus()
+
+
 def _default_threads() -> int:
     env = os.environ.get("OMP_NUM_THREADS", "").split(",")[0].strip()
     if env.isdigit() and int(env) > 0:
         return int(env)
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # macOS, Windows
-        return max(1, os.cpu_count() or 1)
+    return max(1, len(usable_cpus()))
 
 
 def _process_usage():

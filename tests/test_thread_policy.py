@@ -211,3 +211,40 @@ def test_real_competitors_move_kernels_to_one_thread():
     """)
     configured, used = map(int, out.split())
     assert configured >= 2 and used == 1
+
+
+BINDINGS = [{"OMP_PROC_BIND": "close", "OMP_PLACES": "cores"}, {"OMP_PROC_BIND": "true"},
+            {"OMP_PLACES": "threads"}]
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_getaffinity"), reason="no affinity masks here")
+@pytest.mark.parametrize("binding", BINDINGS, ids=lambda b: ",".join(f"{k}={v}" for k, v in b.items()))
+@pytest.mark.parametrize("torch_first", [False, True], ids=["cynn_first", "torch_first"])
+def test_openmp_binding_keeps_every_cpu_usable(binding, torch_first):
+    """libgomp pins the main thread to one place as it loads; the default thread count
+    and usable_cpus() still see every CPU the process started with, as torch's count does."""
+    pytest.importorskip("torch")
+    out = run_python(f"""
+        import os
+        before = len(os.sched_getaffinity(0))
+        {"import torch" if torch_first else ""}
+        import cynn
+        from cynn import _threads
+        print(before, len(_threads.usable_cpus()), cynn.get_num_threads())
+    """, **binding)
+    before, usable, threads = map(int, out.split())
+    assert usable == before and threads == before
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity") or len(os.sched_getaffinity(0)) < 2,
+                    reason="needs two CPUs and affinity masks")
+def test_a_taskset_restriction_still_bounds_usable_cpus():
+    cpu = min(os.sched_getaffinity(0))
+    out = subprocess.run(
+        [sys.executable, "-c", "import os; os.sched_setaffinity(0, {%d}); "
+         "import cynn; from cynn import _threads; "
+         "print(sorted(_threads.usable_cpus()), cynn.get_num_threads())" % cpu],
+        env={**os.environ, "OMP_PROC_BIND": "close", "OMP_PLACES": "cores",
+             "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=120, check=True)
+    assert out.stdout.split("]")[0] + "]" == f"[{cpu}]"
+    assert out.stdout.split()[-1] == "1"

@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 import time
 
 import numpy as np
@@ -999,3 +1000,38 @@ def test_cheap_workers_get_their_tasks_in_chunks(monkeypatch, delays, chunked):
         assert len(messages) <= 0.6 * 36
     else:  # 2 ms per batch: every task is sent as soon as it is drawn, as in torch
         assert len(messages) == 36
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_getaffinity"), reason="no affinity masks here")
+@pytest.mark.parametrize("start_method", ["fork", "spawn"])
+def test_workers_run_on_every_cpu_when_openmp_binds_the_main_thread(start_method, tmp_path):
+    """With OMP_PROC_BIND set, libgomp pins the main thread to one CPU; workers must not
+    inherit that pin, or they would all share the main process's core."""
+    code = textwrap.dedent(f"""
+        import os
+        import cynn
+        from cynn.utils.data import DataLoader, Dataset
+
+        class Affinity(Dataset):
+            def __len__(self):
+                return 4
+            def __getitem__(self, i):
+                return len(os.sched_getaffinity(0))
+
+        if __name__ == "__main__":
+            from cynn import _threads
+            loader = DataLoader(Affinity(), batch_size=2, num_workers=2,
+                                multiprocessing_context="{start_method}")
+            seen = sorted(set(int(v) for batch in loader for v in batch.tolist()))
+            print(len(os.sched_getaffinity(0)), len(_threads.usable_cpus()), seen)
+    """)
+    env = {**os.environ, "OMP_PROC_BIND": "close", "OMP_PLACES": "cores",
+           "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    script = tmp_path / "affinity.py"  # spawn re-imports the main module: a file, not -c
+    script.write_text(code)
+    out = subprocess.run([sys.executable, str(script)], env=env, capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    main_mask, usable, seen = out.stdout.split(maxsplit=2)
+    assert main_mask == "1"  # the binding took: the test exercises the pin
+    assert seen.strip() == f"[{usable}]"

@@ -153,9 +153,27 @@ def _generate_state(base_seed, worker_id):
     return state
 
 
+def _spread_over(cpus):
+    """Let this worker run on every CPU the main process may use.
+
+    With ``OMP_PROC_BIND``/``OMP_PLACES`` set, libgomp pins the main process's thread to
+    one CPU, and a worker inherits that mask (forked or spawned): every worker would
+    then share the main process's core, and loading with workers would be slower than
+    without. ``cpus`` is the main process's ``_threads.usable_cpus()``, which a taskset
+    restriction still bounds.
+    """
+    if not cpus or not hasattr(os, "sched_setaffinity"):
+        return
+    try:
+        if frozenset(os.sched_getaffinity(0)) != frozenset(cpus):
+            os.sched_setaffinity(0, cpus)
+    except OSError:  # CPUs taken away since (cpuset changed): keep the inherited mask
+        pass
+
+
 def _worker_loop(is_iterable, dataset, index_queue, data_queue, done_event, auto_collation,
                  collate_fn, drop_last, base_seed, init_fn, worker_id, num_workers,
-                 shm_prefix, ring=False, parent_pid=None):
+                 shm_prefix, ring=False, parent_pid=None, cpus=None):
     """Body of worker ``worker_id``: seed, run ``init_fn``, then serve indices until
     ``None`` arrives or the main process dies.
 
@@ -176,6 +194,7 @@ def _worker_loop(is_iterable, dataset, index_queue, data_queue, done_event, auto
     try:
         # workers already run in parallel: a kernel's own threads would oversubscribe
         _threads.set_num_threads(1)
+        _spread_over(cpus)
         seed = base_seed + worker_id
         random.seed(seed)
         _random.manual_seed(seed)

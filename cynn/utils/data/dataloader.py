@@ -23,6 +23,7 @@ import threading
 import warnings
 import weakref
 
+from ... import _threads
 from . import _fetch, _ring, _shared_memory, _worker
 from ._collate import default_collate, default_convert
 from ._worker import ExceptionWrapper, get_worker_info
@@ -265,10 +266,8 @@ class DataLoader:
         """Warn, as torch does, when ``num_workers`` exceeds the CPUs this process may use."""
         if not self.num_workers:
             return
-        try:
-            max_workers, cpuset_checked = len(os.sched_getaffinity(0)), True
-        except AttributeError:  # macOS, Windows
-            max_workers, cpuset_checked = os.cpu_count(), False
+        # usable_cpus, not the calling thread's mask: OpenMP binding narrows that to one
+        max_workers, cpuset_checked = len(_threads.usable_cpus()), hasattr(os, "sched_getaffinity")
         if max_workers is not None and self.num_workers <= max_workers:
             return
         if max_workers is None:
@@ -424,7 +423,8 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         return (self._is_iterable, self._dataset, index_queue, data_queue,
                 self._workers_done_event, self._auto_collation, self._collate_fn,
                 self._drop_last, self._base_seed, loader.worker_init_fn, worker_id,
-                self._num_workers, self._shm_prefix, ring, self._parent_pid)
+                self._num_workers, self._shm_prefix, ring, self._parent_pid,
+                _threads.usable_cpus())
 
     def _start_workers(self, context, loader):
         self._worker_result_queue = self._data_queue = _worker._ResultQueue(ctx=context)
