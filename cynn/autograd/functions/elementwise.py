@@ -5,6 +5,7 @@ to each input's shape, so backward returns full-shape gradients.
 """
 import numpy as np
 
+from ... import _broadcast
 from ..._dtype import get_default_dtype, result_type
 from ..._kernels import elementwise as _ek
 from ..._threads import kernel_threads
@@ -39,16 +40,7 @@ def _float_result(a, b=None):
 
 def broadcast_error(*operands):
     """PyTorch's RuntimeError for operands whose shapes do not broadcast."""
-    shapes = [np.shape(o) for o in operands]
-    ndim = max(len(s) for s in shapes)
-    for i in range(1, ndim + 1):
-        sizes = [s[-i] for s in shapes if i <= len(s) and s[-i] != 1]
-        if len(set(sizes)) > 1:
-            a = sizes[0]
-            b = next(n for n in sizes if n != a)
-            return RuntimeError(f"The size of tensor a ({a}) must match the size of tensor b "
-                                f"({b}) at non-singleton dimension {ndim - i}")
-    return RuntimeError(f"shapes {shapes} cannot be broadcast together")
+    return _broadcast.broadcast_error([np.shape(o) for o in operands])
 
 
 class Add(Function):

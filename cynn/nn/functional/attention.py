@@ -13,6 +13,7 @@ import numbers
 import numpy as np
 
 from ... import _warnings
+from ..._broadcast import broadcast_error
 from .dropout import dropout as _dropout
 from .linear import linear
 from .padding import pad
@@ -124,14 +125,7 @@ def _broadcast_batch(*shapes):
 
 
 def _raise_broadcast_error(a, b):
-    """PyTorch's message for batch shapes that do not broadcast: the rightmost
-    mismatching dimension, counted in the broadcast result."""
-    ndim = max(len(a), len(b))
-    a, b = (1,) * (ndim - len(a)) + a, (1,) * (ndim - len(b)) + b
-    for i in range(ndim - 1, -1, -1):
-        if a[i] != b[i] and a[i] != 1 and b[i] != 1:
-            raise RuntimeError(f"The size of tensor a ({a[i]}) must match the size of tensor b "
-                               f"({b[i]}) at non-singleton dimension {i}")
+    raise broadcast_error([a, b])
 
 
 def _check_bmm_sizes(a_shape, b_shape):

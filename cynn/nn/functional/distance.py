@@ -2,9 +2,11 @@
 errors, plus ``cdist``, which PyTorch keeps in ``torch``)."""
 import numpy as np
 
+from ..._broadcast import broadcast_shapes
 from ..._dtype import from_numpy_dtype, result_type
-from ..._tensor import Tensor, _torch_type_name
+from ..._tensor import _torch_type_name
 from ...autograd.functions import loss as L
+from ._arguments import check_tensor
 
 __all__ = ["cosine_similarity", "pairwise_distance", "pdist", "cdist"]
 
@@ -13,25 +15,6 @@ _COMPUTE_MODES = ("use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist
 # With the default compute mode, p = 2 takes the matrix-product path above this many
 # rows on either side (PyTorch's threshold: below it the direct differences are faster).
 _MM_THRESHOLD = 25
-
-
-def _check_tensor(value, name, position, fn):
-    if not isinstance(value, Tensor):
-        raise TypeError(f"{fn}(): argument '{name}' (position {position}) must be Tensor, not "
-                        f"{type(value).__name__}")
-
-
-def _broadcast_shapes(a, b):
-    a, b = tuple(a), tuple(b)
-    n = max(len(a), len(b))
-    pa, pb = (1,) * (n - len(a)) + a, (1,) * (n - len(b)) + b
-    out = []
-    for i, (x, y) in enumerate(zip(pa, pb)):
-        if x != y and x != 1 and y != 1:
-            raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b "
-                               f"({y}) at non-singleton dimension {i}")
-        out.append(y if x == 1 else x)
-    return tuple(out)
 
 
 def _as_dtype(t, dt):
@@ -56,9 +39,9 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
         >>> F.cosine_similarity(cynn.tensor([[1., 0.]]), cynn.tensor([[1., 1.]]))
         tensor([0.7071])
     """
-    _check_tensor(x1, "x1", 1, "cosine_similarity")
-    _check_tensor(x2, "x2", 2, "cosine_similarity")
-    shape = _broadcast_shapes(x1.shape, x2.shape)
+    check_tensor(x1, "x1", 1, "cosine_similarity")
+    check_tensor(x2, "x2", 2, "cosine_similarity")
+    shape = broadcast_shapes(x1.shape, x2.shape)
     dt = result_type(x1._data, x2._data)
     if dt.kind != "f":
         raise RuntimeError(f"expected common dtype to be floating point, yet common dtype is "
@@ -96,9 +79,9 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
         >>> F.pairwise_distance(cynn.tensor([[0., 0.]]), cynn.tensor([[3., 4.]]), eps=0.0)
         tensor([5.])
     """
-    _check_tensor(x1, "x1", 1, "pairwise_distance")
-    _check_tensor(x2, "x2", 2, "pairwise_distance")
-    _broadcast_shapes(x1.shape, x2.shape)
+    check_tensor(x1, "x1", 1, "pairwise_distance")
+    check_tensor(x2, "x2", 2, "pairwise_distance")
+    broadcast_shapes(x1.shape, x2.shape)
     diff = x1 - x2 + eps
     return L.PairwiseNorm.apply(diff, float(p), bool(keepdim))
 
@@ -119,7 +102,7 @@ def pdist(input, p=2):  # noqa: A002 -- PyTorch's argument name
         >>> F.pdist(cynn.tensor([[0., 0.], [3., 4.], [0., 1.]]))
         tensor([5.0000, 1.0000, 4.2426])
     """
-    _check_tensor(input, "input", 1, "pdist")
+    check_tensor(input, "input", 1, "pdist")
     if input.dim() != 2:
         raise RuntimeError(f"pdist only supports 2D tensors, got: {input.dim()}D")
     if input._data.dtype.kind != "f":
@@ -154,8 +137,8 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
         >>> cynn.cdist(cynn.tensor([[0., 0.]]), cynn.tensor([[3., 4.], [0., 1.]]))
         tensor([[5., 1.]])
     """
-    _check_tensor(x1, "x1", 1, "cdist")
-    _check_tensor(x2, "x2", 2, "cdist")
+    check_tensor(x1, "x1", 1, "cdist")
+    check_tensor(x2, "x2", 2, "cdist")
     if compute_mode not in _COMPUTE_MODES:
         raise ValueError(f"{compute_mode} is not a valid value for compute_mode")
     for t, name in ((x1, "X1"), (x2, "X2")):
@@ -177,7 +160,7 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
                            f"{_torch_type_name(x2._data.dtype)}")
     if x1._data.dtype == np.float16:
         raise NotImplementedError("\"cdist\" not implemented for 'Half'")
-    batch = _broadcast_shapes(x1.shape[:-2], x2.shape[:-2])
+    batch = broadcast_shapes(x1.shape[:-2], x2.shape[:-2])
     n_p, n_r = x1.shape[-2], x2.shape[-2]
     n_batch = int(np.prod(batch, dtype=np.int64))
     a = x1.expand(*batch, n_p, m) if tuple(x1.shape[:-2]) != batch else x1

@@ -10,12 +10,14 @@ import math
 import numpy as np
 
 from ... import _warnings
+from ..._broadcast import broadcast_shapes
 from ..._creation import where
 from ..._dtype import from_numpy_dtype, result_type
 from ..._tensor import Size, Tensor, _torch_type_name
 from ...autograd.functions import loss as L
 from ...autograd.functions.ctc import CtcLoss
 from ...autograd.grad_mode import is_grad_enabled
+from ._arguments import check_tensor
 from .activation import logsigmoid
 from .distance import pairwise_distance
 from .linear import linear
@@ -59,26 +61,6 @@ def _reduction(reduction, size_average=None, reduce=None):
     if reduction == "sum":
         return L.SUM
     raise ValueError(f"{reduction} is not a valid value for reduction")
-
-
-def _check_tensor(value, name, position, fn):
-    if not isinstance(value, Tensor):
-        raise TypeError(f"{fn}(): argument '{name}' (position {position}) must be Tensor, not "
-                        f"{type(value).__name__}")
-
-
-def _broadcast_shapes(a, b):
-    """numpy's broadcast shape, with PyTorch's message when there is none."""
-    a, b = tuple(a), tuple(b)
-    n = max(len(a), len(b))
-    pa, pb = (1,) * (n - len(a)) + a, (1,) * (n - len(b)) + b
-    out = []
-    for i, (x, y) in enumerate(zip(pa, pb)):
-        if x != y and x != 1 and y != 1:
-            raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b "
-                               f"({y}) at non-singleton dimension {i}")
-        out.append(y if x == 1 else x)
-    return tuple(out)
 
 
 def _warn_size_mismatch(input, target):  # noqa: A002 -- PyTorch's argument names
@@ -127,11 +109,11 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean",  #
     Shape: input and target broadcastable (a size difference warns, as it usually
     is a mistake); output scalar, or the broadcast shape for ``reduction='none'``.
     """
-    _check_tensor(input, "input", 1, "mse_loss")
-    _check_tensor(target, "target", 2, "mse_loss")
+    check_tensor(input, "input", 1, "mse_loss")
+    check_tensor(target, "target", 2, "mse_loss")
     _warn_size_mismatch(input, target)
     red = _reduction(reduction, size_average, reduce)
-    _broadcast_shapes(input.shape, target.shape)
+    broadcast_shapes(input.shape, target.shape)
     input, target = _promote(input, target)
     if input._data.dtype.kind != "f":
         raise NotImplementedError(f"\"mse_cpu\" not implemented for "
@@ -144,11 +126,11 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean",  #
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean",  # noqa: A002
             weight=None):
     """Absolute error ``|input - target|``, reduced; shapes as ``mse_loss``."""
-    _check_tensor(input, "input", 1, "l1_loss")
-    _check_tensor(target, "target", 2, "l1_loss")
+    check_tensor(input, "input", 1, "l1_loss")
+    check_tensor(target, "target", 2, "l1_loss")
     _warn_size_mismatch(input, target)
     red = _reduction(reduction, size_average, reduce)
-    _broadcast_shapes(input.shape, target.shape)
+    broadcast_shapes(input.shape, target.shape)
     input, target = _promote(input, target)
     errors = (input - target).abs()
     if weight is not None:
@@ -160,12 +142,12 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None,  # noqa: A002
                    reduction="mean", beta=1.0):
     """0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (d = input - target);
     ``beta=0`` is the L1 loss."""
-    _check_tensor(input, "input", 1, "smooth_l1_loss")
+    check_tensor(input, "input", 1, "smooth_l1_loss")
     _warn_size_mismatch(input, target)
     red = _reduction(reduction, size_average, reduce)
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
-    _broadcast_shapes(input.shape, target.shape)
+    broadcast_shapes(input.shape, target.shape)
     input, target = _promote(input, target)
     if beta == 0:
         return _apply_reduction((input - target).abs(), red)
@@ -174,12 +156,12 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None,  # noqa: A002
 
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):  # noqa: A002
     """0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta) (d = input - target)."""
-    _check_tensor(input, "input", 1, "huber_loss")
+    check_tensor(input, "input", 1, "huber_loss")
     _warn_size_mismatch(input, target)
     red = _reduction(reduction)
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
-    _broadcast_shapes(input.shape, target.shape)
+    broadcast_shapes(input.shape, target.shape)
     input, target = _promote(input, target)
     if weight is None:
         return L.HuberLoss.apply(input, target, red, delta)
@@ -195,7 +177,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean",  # n
     target is 0. ``input`` holds log-probabilities; ``log_target`` says whether
     ``target`` does too. ``reduction='batchmean'`` divides the sum by the batch
     size (the true KL divergence); ``'mean'`` divides by every element."""
-    _check_tensor(input, "input", 1, "kl_div")
+    check_tensor(input, "input", 1, "kl_div")
     if size_average is not None or reduce is not None:
         reduction = _legacy_get_string(size_average, reduce)
     elif reduction == "mean":
@@ -238,8 +220,8 @@ def binary_cross_entropy(input, target, weight=None, size_average=None,  # noqa:
 
     Shape: input and target identical; ``weight`` broadcastable to them.
     """
-    _check_tensor(input, "input", 1, "binary_cross_entropy")
-    _check_tensor(target, "target", 2, "binary_cross_entropy")
+    check_tensor(input, "input", 1, "binary_cross_entropy")
+    check_tensor(target, "target", 2, "binary_cross_entropy")
     red = _reduction(reduction, size_average, reduce)
     if target.shape != input.shape:
         raise ValueError(f"Using a target size ({target.shape}) that is different to the input "
@@ -267,8 +249,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None,  # noqa: A002
 
     Shape: input and target identical; ``weight`` and ``pos_weight`` broadcastable.
     """
-    _check_tensor(input, "input", 1, "binary_cross_entropy_with_logits")
-    _check_tensor(target, "target", 2, "binary_cross_entropy_with_logits")
+    check_tensor(input, "input", 1, "binary_cross_entropy_with_logits")
+    check_tensor(target, "target", 2, "binary_cross_entropy_with_logits")
     red = _reduction(reduction, size_average, reduce)
     if target.shape != input.shape:
         raise ValueError(f"Target size ({target.shape}) must be the same as input size "
@@ -279,7 +261,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None,  # noqa: A002
     input, target = _promote(input, target)
     for extra in (weight, pos_weight):
         if extra is not None:
-            _broadcast_shapes(extra.shape, target.shape)
+            broadcast_shapes(extra.shape, target.shape)
     return L.BinaryCrossEntropyWithLogits.apply(input, target, weight, pos_weight, red)
 
 
@@ -353,8 +335,8 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100,  
         ``reduction='none'``. A mean divides by the summed weight of the targets
         that are not ignored.
     """
-    _check_tensor(input, "input", 1, "nll_loss")
-    _check_tensor(target, "target", 2, "nll_loss")
+    check_tensor(input, "input", 1, "nll_loss")
+    check_tensor(target, "target", 2, "nll_loss")
     if size_average is not None or reduce is not None:
         reduction = _legacy_get_string(size_average, reduce)
     red = _reduction(reduction)
@@ -385,8 +367,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     Shape: input ``(C,)``, ``(N, C)`` or ``(N, C, d1, ..., dK)``; output scalar, or
     ``(N, d1, ..., dK)`` (``()`` for 1-D input) for ``reduction='none'``.
     """
-    _check_tensor(input, "input", 1, "cross_entropy")
-    _check_tensor(target, "target", 2, "cross_entropy")
+    check_tensor(input, "input", 1, "cross_entropy")
+    check_tensor(target, "target", 2, "cross_entropy")
     if size_average is not None or reduce is not None:
         reduction = _legacy_get_string(size_average, reduce)
     red = _reduction(reduction)
@@ -483,10 +465,10 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
     Shape: input and target broadcastable; output scalar, or the broadcast shape for
     ``reduction='none'``.
     """
-    _check_tensor(input, "input", 1, "poisson_nll_loss")
-    _check_tensor(target, "target", 2, "poisson_nll_loss")
+    check_tensor(input, "input", 1, "poisson_nll_loss")
+    check_tensor(target, "target", 2, "poisson_nll_loss")
     red = _reduction(reduction, size_average, reduce)
-    _broadcast_shapes(target.shape, input.shape)  # PyTorch meets it first in target * input
+    broadcast_shapes(target.shape, input.shape)  # PyTorch meets it first in target * input
     if log_input:
         loss = input.exp() - target * input
     else:
@@ -509,8 +491,8 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
         variance shared by the last dimension), or a float. Output scalar, or the
         input's shape for ``reduction='none'``.
     """
-    _check_tensor(input, "input", 1, "gaussian_nll_loss")
-    _check_tensor(target, "target", 2, "gaussian_nll_loss")
+    check_tensor(input, "input", 1, "gaussian_nll_loss")
+    check_tensor(target, "target", 2, "gaussian_nll_loss")
     if not isinstance(var, Tensor):
         if not isinstance(var, float):
             raise TypeError(f"gaussian_nll_loss(): var must be a Tensor or a float, not "
@@ -531,7 +513,7 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
         raise ValueError(f"{reduction} is not valid")
     if bool((var._data < 0).any()):
         raise ValueError("var has negative entry/entries")
-    _broadcast_shapes(input.shape, target.shape)
+    broadcast_shapes(input.shape, target.shape)
     var = L.ClampKeepGrad.apply(var, eps)
     loss = 0.5 * (var.log() + (input - target) ** 2 / var)
     if full:
@@ -548,15 +530,15 @@ def margin_ranking_loss(input1, input2, target, margin=0, size_average=None,  # 
     Shape: input1, input2 and target with the same number of dimensions, broadcastable;
     output scalar, or the broadcast shape for ``reduction='none'``.
     """
-    _check_tensor(input1, "input1", 1, "margin_ranking_loss")
-    _check_tensor(input2, "input2", 2, "margin_ranking_loss")
-    _check_tensor(target, "target", 3, "margin_ranking_loss")
+    check_tensor(input1, "input1", 1, "margin_ranking_loss")
+    check_tensor(input2, "input2", 2, "margin_ranking_loss")
+    check_tensor(target, "target", 3, "margin_ranking_loss")
     red = _reduction(reduction, size_average, reduce)
     if input1.dim() != input2.dim() or input1.dim() != target.dim():
         raise RuntimeError(f"margin_ranking_loss : All input tensors should have same dimension "
                            f"but got sizes: input1: {input1.shape}, input2: {input2.shape}, "
                            f"target: {target.shape} ")
-    _broadcast_shapes(_broadcast_shapes(input1.shape, input2.shape), target.shape)
+    broadcast_shapes(broadcast_shapes(input1.shape, input2.shape), target.shape)
     return _apply_reduction((-target * (input1 - input2) + margin).clamp(min=0), red)
 
 
@@ -568,10 +550,10 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None,  # noqa: 
     Shape: input and target broadcastable; output scalar, or the broadcast shape for
     ``reduction='none'``.
     """
-    _check_tensor(input, "input", 1, "hinge_embedding_loss")
-    _check_tensor(target, "target", 2, "hinge_embedding_loss")
+    check_tensor(input, "input", 1, "hinge_embedding_loss")
+    check_tensor(target, "target", 2, "hinge_embedding_loss")
     red = _reduction(reduction, size_average, reduce)
-    _broadcast_shapes(target.shape, input.shape)
+    broadcast_shapes(target.shape, input.shape)
     # a target other than +-1 gets both terms, as in PyTorch
     below_margin = where(target != 1, (margin - input).clamp(min=0), 0.0)
     return _apply_reduction(below_margin + where(target != -1, input, 0.0), red)
@@ -585,9 +567,9 @@ def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None,  
     Shape: input1, input2 ``(N, D)`` or ``(D,)``; target ``(N,)`` or ``()``; output scalar,
     or the target's shape for ``reduction='none'``.
     """
-    _check_tensor(input1, "input1", 1, "cosine_embedding_loss")
-    _check_tensor(input2, "input2", 2, "cosine_embedding_loss")
-    _check_tensor(target, "target", 3, "cosine_embedding_loss")
+    check_tensor(input1, "input1", 1, "cosine_embedding_loss")
+    check_tensor(input2, "input2", 2, "cosine_embedding_loss")
+    check_tensor(target, "target", 3, "cosine_embedding_loss")
     red = _reduction(reduction, size_average, reduce)
     tdim = target.dim()
     if tdim not in (0, 1):
@@ -598,8 +580,8 @@ def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None,  
     if tdim == 0 and (input1.dim() != 1 or input2.dim() != 1):
         raise RuntimeError(f"0D target tensor expects 1D input tensors, but found inputs with "
                            f"sizes {list(input1.shape)} and {list(input2.shape)}.")
-    shape = _broadcast_shapes(input1.shape, input2.shape)
-    _broadcast_shapes(target.shape, shape[:-1])
+    shape = broadcast_shapes(input1.shape, input2.shape)
+    broadcast_shapes(target.shape, shape[:-1])
     # 1e-12 inside each squared norm keeps 0-vectors from dividing by zero
     dot = (input1 * input2).sum(tdim)
     squared1 = (input1 * input1).sum(tdim) + 1e-12
@@ -628,9 +610,9 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
     dimensions, broadcastable); output scalar, or ``(N,)`` / ``()`` for
     ``reduction='none'``.
     """
-    _check_tensor(anchor, "anchor", 1, "triplet_margin_loss")
-    _check_tensor(positive, "positive", 2, "triplet_margin_loss")
-    _check_tensor(negative, "negative", 3, "triplet_margin_loss")
+    check_tensor(anchor, "anchor", 1, "triplet_margin_loss")
+    check_tensor(positive, "positive", 2, "triplet_margin_loss")
+    check_tensor(negative, "negative", 3, "triplet_margin_loss")
     red = _reduction(reduction, size_average, reduce)
     if margin <= 0:
         raise ValueError(f"margin must be greater than 0, got {margin}")
@@ -688,8 +670,8 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None,  # noqa: A002
     Shape: input ``(N, C)`` or ``(C,)``; target ``(N,)`` or ``()`` (int64 in [0, C));
     weight ``(C,)``. Output scalar, or the target's shape for ``reduction='none'``.
     """
-    _check_tensor(input, "input", 1, "multi_margin_loss")
-    _check_tensor(target, "target", 2, "multi_margin_loss")
+    check_tensor(input, "input", 1, "multi_margin_loss")
+    check_tensor(target, "target", 2, "multi_margin_loss")
     red = _reduction(reduction, size_average, reduce)
     if p != 1 and p != 2:
         raise ValueError("only p == 1 and p == 2 supported")
@@ -729,8 +711,8 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None,  # noq
     Shape: input ``(N, C)`` or ``(C,)``; target the input's shape (int64 in [-1, C));
     output scalar, or ``(N,)`` / ``()`` for ``reduction='none'``.
     """
-    _check_tensor(input, "input", 1, "multilabel_margin_loss")
-    _check_tensor(target, "target", 2, "multilabel_margin_loss")
+    check_tensor(input, "input", 1, "multilabel_margin_loss")
+    check_tensor(target, "target", 2, "multilabel_margin_loss")
     red = _reduction(reduction, size_average, reduce)
     n_rows, n_classes = _check_margin_input(input)
     if input.dim() <= 1:
@@ -759,8 +741,8 @@ def multilabel_soft_margin_loss(input, target, weight=None, size_average=None,  
     weight broadcastable to it (e.g. ``(C,)``). Output scalar, or ``(N,)`` / ``()`` for
     ``reduction='none'``.
     """
-    _check_tensor(input, "input", 1, "multilabel_soft_margin_loss")
-    _check_tensor(target, "target", 2, "multilabel_soft_margin_loss")
+    check_tensor(input, "input", 1, "multilabel_soft_margin_loss")
+    check_tensor(target, "target", 2, "multilabel_soft_margin_loss")
     if size_average is not None or reduce is not None:
         reduction = _legacy_get_string(size_average, reduce)
     if input.dim() == 0:
@@ -782,13 +764,13 @@ def soft_margin_loss(input, target, size_average=None, reduce=None,  # noqa: A00
     Shape: input and target broadcastable; output scalar, or the broadcast shape for
     ``reduction='none'``.
     """
-    _check_tensor(input, "input", 1, "soft_margin_loss")
-    _check_tensor(target, "target", 2, "soft_margin_loss")
+    check_tensor(input, "input", 1, "soft_margin_loss")
+    check_tensor(target, "target", 2, "soft_margin_loss")
     red = _reduction(reduction, size_average, reduce)
     if target.requires_grad and is_grad_enabled():
         raise RuntimeError("The function 'soft_margin_loss' is not differentiable with respect "
                            "to argument 'target'. This input cannot have requires_grad True.")
-    _broadcast_shapes(input.shape, target.shape)
+    broadcast_shapes(input.shape, target.shape)
     input, target = _promote(input, target)
     return L.SoftMarginLoss.apply(input, target, red)
 
@@ -844,8 +826,8 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
         >>> loss = F.ctc_loss(logits.log_softmax(2), targets, lengths_in, lengths_out)
         >>> loss.backward()
     """
-    _check_tensor(log_probs, "log_probs", 1, "ctc_loss")
-    _check_tensor(targets, "targets", 2, "ctc_loss")
+    check_tensor(log_probs, "log_probs", 1, "ctc_loss")
+    check_tensor(targets, "targets", 2, "ctc_loss")
     red = _reduction(reduction)
     tensor_lengths = isinstance(input_lengths, Tensor)
     if tensor_lengths != isinstance(target_lengths, Tensor):
@@ -956,9 +938,9 @@ def linear_cross_entropy(input, linear_weight, target, *, linear_bias=None,  # n
         input); linear_bias ``(C,)`` or ``(C, d1, ..., dK)``; target and output as for
         ``cross_entropy`` of the logits.
     """
-    _check_tensor(input, "input", 1, "linear_cross_entropy")
-    _check_tensor(linear_weight, "linear_weight", 2, "linear_cross_entropy")
-    _check_tensor(target, "target", 3, "linear_cross_entropy")
+    check_tensor(input, "input", 1, "linear_cross_entropy")
+    check_tensor(linear_weight, "linear_weight", 2, "linear_cross_entropy")
+    check_tensor(target, "target", 3, "linear_cross_entropy")
     class_shape = tuple(linear_weight.shape[:-1])
     if len(class_shape) > 1 and input.dim() != 2:
         raise RuntimeError(f"K-dimensional loss defined by linear_weight shape "
