@@ -45,3 +45,18 @@ def interleaved_medians(runners, repeats, warmup=2, setup=None):
 
 def gflops(flop, seconds):
     return flop / seconds / 1e9 if seconds > 0 else float("nan")
+
+
+def add_thread_argument(parser):
+    """``--threads N``: one thread count for both libraries (default: cynn's)."""
+    parser.add_argument("--threads", type=int, default=None,
+                        help="threads for both libraries (default: cynn's default)")
+
+
+def same_threads(requested, cynn, torch):
+    """Give cynn ``requested`` threads (if not None) and torch as many; the count."""
+    if requested is not None:
+        cynn.set_num_threads(requested)
+    threads = cynn.get_num_threads()
+    torch.set_num_threads(threads)
+    return threads

@@ -16,9 +16,10 @@ import warnings
 import numpy as np
 
 try:
-    from _timing import environment_report, interleaved_medians
+    from _timing import add_thread_argument, environment_report, interleaved_medians, same_threads
 except ImportError:  # run as `python -m benchmarks.bench_attention`
-    from benchmarks._timing import environment_report, interleaved_medians
+    from benchmarks._timing import (add_thread_argument, environment_report, interleaved_medians,
+                                    same_threads)
 
 
 def _copy_into_torch(torch, c, t):
@@ -35,8 +36,7 @@ def _step(lib, module, x_np, g_np, is_mha):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--threads", type=int, default=None,
-                        help="threads for both libraries (default: cynn's default)")
+    add_thread_argument(parser)
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--embed", type=int, default=256)
     parser.add_argument("--heads", type=int, default=8)
@@ -53,10 +53,7 @@ def main(argv=None):
     from cynn.nn.modules.attention import MultiheadAttention
     from cynn.nn.modules.transformer import TransformerEncoderLayer
 
-    if args.threads is not None:
-        cynn.set_num_threads(args.threads)
-    threads = cynn.get_num_threads()
-    torch.set_num_threads(threads)
+    threads = same_threads(args.threads, cynn, torch)
     print(f"threads: {threads}  embed={args.embed} heads={args.heads} seq={args.seq} "
           f"batch={args.batch} ffn={args.ffn}  median of {args.repeats}")
     print(environment_report())

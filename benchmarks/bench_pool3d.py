@@ -20,7 +20,8 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _timing import environment_report, interleaved_medians  # noqa: E402
+from _timing import (add_thread_argument, environment_report, interleaved_medians,  # noqa: E402
+                     same_threads)
 
 # (name, op, input shape, keyword arguments)
 CASES = [
@@ -39,8 +40,7 @@ QUICK = [c for c in CASES if c[0].startswith(("small", "3x3x3"))]
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--threads", type=int, default=None,
-                        help="threads for both libraries (default: cynn's default)")
+    add_thread_argument(parser)
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--quick", action="store_true",
                         help="the smaller cases, 5 repeats: a smoke run")
@@ -50,10 +50,7 @@ def main():
 
     import cynn
     import cynn.nn.functional as F
-    if args.threads is not None:
-        cynn.set_num_threads(args.threads)
-    threads = cynn.get_num_threads()
-    torch.set_num_threads(threads)
+    threads = same_threads(args.threads, cynn, torch)
     cases, repeats = (QUICK, 5) if args.quick else (CASES, args.repeats)
 
     print(f"bench_pool3d: cynn {cynn.__version__}, torch {torch.__version__}, "

@@ -14,9 +14,10 @@ import argparse
 import numpy as np
 
 try:
-    from _timing import environment_report, interleaved_medians
+    from _timing import add_thread_argument, environment_report, interleaved_medians, same_threads
 except ImportError:  # run as `python -m benchmarks.bench_rnn`
-    from benchmarks._timing import environment_report, interleaved_medians
+    from benchmarks._timing import (add_thread_argument, environment_report, interleaved_medians,
+                                    same_threads)
 
 
 def _pair(cynn, torch, mode, input_size, hidden, layers):
@@ -37,8 +38,7 @@ def _step(lib, layer, x_np, g_np, mode):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--threads", type=int, default=None,
-                        help="threads for both libraries (default: cynn's default)")
+    add_thread_argument(parser)
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--seq", type=int, default=50)
     parser.add_argument("--batch", type=int, default=16)
@@ -54,10 +54,7 @@ def main(argv=None):
     import cynn.nn.modules.rnn  # noqa: F401 -- until cynn.nn exports the layers
     import torch
 
-    if args.threads is not None:
-        cynn.set_num_threads(args.threads)
-    threads = cynn.get_num_threads()
-    torch.set_num_threads(threads)
+    threads = same_threads(args.threads, cynn, torch)
     print(f"threads: {threads}  seq={args.seq} batch={args.batch} input={args.input} "
           f"hidden={args.hidden} layers={args.layers}  median of {args.repeats}")
     print(environment_report())
