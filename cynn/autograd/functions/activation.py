@@ -134,6 +134,40 @@ class RreluWithNoise(Function):
         (x,) = ctx.saved_tensors
         return np.where(x > 0, gy, gy * ctx.slope), None, None
 
+    @staticmethod
+    def grad_graph(ctx, inputs, gy):
+        if ctx.slope is None:
+            (slopes,) = ctx.saved_tensors
+        else:
+            (x,) = ctx.saved_tensors
+            slopes = np.where(x > 0, 1.0, ctx.slope).astype(x.dtype)
+        return RreluWithNoiseBackward.apply(gy, inputs[0], slopes), None, None
+
+
+class RreluWithNoiseBackward(Function):
+    """rrelu's input gradient ``gy * slopes`` as an op of ``gy`` and ``x``: linear in
+    ``gy``, and ``x`` only chose the slopes, so its derivative in ``x`` is 0 -- a zero
+    tensor, not None, as torch's ``RreluWithNoiseBackwardBackward0`` gives."""
+    fresh_gradients = True
+    grad_fn_name = "RreluWithNoiseBackwardBackward0"
+
+    @staticmethod
+    def forward(ctx, gy, x, slopes):
+        ctx.slopes = slopes
+        ctx.x_meta = (x.shape, x.dtype)
+        return gy * slopes
+
+    @staticmethod
+    def backward(ctx, u):
+        shape, dtype = ctx.x_meta
+        return u * ctx.slopes, np.zeros(shape, dtype), None
+
+    @staticmethod
+    def grad_graph(ctx, inputs, u):
+        shape, dtype = ctx.x_meta
+        return (RreluWithNoiseBackward.apply(u, inputs[1], ctx.slopes),
+                u._wrap(np.zeros(shape, dtype)), None)
+
 
 class Hardtanh(Function):
     """y = clamp(x, min_val, max_val); the gradient passes strictly inside."""

@@ -4,12 +4,17 @@ Arguments arrive validated by ``cynn/nn/functional/loss.py``: ``log_probs`` is a
 floating ``(T, N, C)`` array, ``targets`` the concatenated int64 targets with
 ``offsets`` giving each sample's start, lengths int64 and within range, ``blank``
 in [0, C).
+
+torch does not differentiate the CTC gradient (``_ctc_loss_backward`` has no
+derivative): under ``create_graph=True`` the gradient is exact and a second
+derivative raises torch's error.
 """
 import numpy as np
 
 from ..._kernels import ctc as _ctc
 from ..._threads import kernel_threads
 from ..function import Function
+from ..recorded_formulas import NotImplementedDerivative, grad_graph_raising
 
 __all__ = ["CtcLoss"]
 
@@ -46,3 +51,7 @@ class CtcLoss(Function):
                           log_alpha, nll, scale, ctx.zero_infinity, log_beta, grad,
                           kernel_threads())
         return grad, None, None, None, None, None, None
+
+    grad_graph = staticmethod(grad_graph_raising(
+        (NotImplementedDerivative, RuntimeError,
+         "derivative for aten::_ctc_loss_backward is not implemented")))

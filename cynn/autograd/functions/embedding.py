@@ -13,14 +13,24 @@ and as private int64 arrays, so they are keyword arguments: the only graph edges
 the differentiable inputs, as in PyTorch (``EmbeddingBackward0`` has one).
 float32/float64 run on ``pyx/embedding.pyx``, whose scatter-adds give every weight
 row to one thread (the same bits at any thread count); other dtypes use numpy.
+
+Second derivatives (``create_graph=True``): embedding's weight gradient is its own op,
+``EmbeddingDenseBackward``, linear in ``gy``; its adjoint is the lookup again, times
+each entry's coefficient (0 for padding, 1 / count(row) with scale_grad_by_freq), so
+every order is exact. (torch's own double backward leaves out the 1 / count factor;
+cynn's is the derivative.) embedding_bag's gradients have no derivative in torch: they
+come out of nodes that raise torch's errors.
 """
 import numpy as np
 
 from ..._kernels import embedding as _kernel
 from ..._threads import kernel_threads
 from ..function import Function
+from ..recorded_formulas import (DelayedError, NotImplementedDerivative,
+                                  grad_graph_raising)
 
-__all__ = ["Embedding", "EmbeddingBag", "MODE_SUM", "MODE_MEAN", "MODE_MAX"]
+__all__ = ["Embedding", "EmbeddingDenseBackward", "EmbeddingBag", "MODE_SUM", "MODE_MEAN",
+           "MODE_MAX"]
 
 MODE_SUM, MODE_MEAN, MODE_MAX = _kernel.MODE_SUM, _kernel.MODE_MEAN, _kernel.MODE_MAX
 
@@ -80,6 +90,62 @@ class Embedding(Function):
         return _scatter_rows(gy2, dst, ctx.n_rows, ctx.padding_idx, ctx.scale_grad_by_freq,
                              src_row=np.arange(dst.shape[0], dtype=np.int64))
 
+    @staticmethod
+    def grad_graph(ctx, inputs, gy):
+        (indices,) = ctx.saved_tensors
+        return EmbeddingDenseBackward.apply(gy, indices=indices, n_rows=ctx.n_rows,
+                                            padding_idx=ctx.padding_idx,
+                                            scale_grad_by_freq=ctx.scale_grad_by_freq)
+
+
+class EmbeddingDenseBackward(Function):
+    """Embedding's weight gradient as an op of ``gy`` (*, d) -> (n_rows, d):
+    ``gW[r] = coef_r * sum over i with idx[i] = r of gy[i]``, ``coef`` 0 for the
+    padding row and 1 / count(r) with ``scale_grad_by_freq``. Its adjoint is
+    ``u -> u[idx] * coef[idx]``."""
+    fresh_gradients = True
+
+    @staticmethod
+    def forward(ctx, gy, *, indices, n_rows, padding_idx, scale_grad_by_freq):
+        d = gy.shape[-1]
+        dst = indices.reshape(-1)
+        if ctx.needs_input_grad and ctx.needs_input_grad[0]:
+            ctx.save_for_backward(indices)
+            ctx.coef = _entry_coefficients(dst, n_rows, padding_idx, scale_grad_by_freq,
+                                           gy.dtype)
+        return _scatter_rows(np.ascontiguousarray(gy).reshape(-1, d), dst, n_rows,
+                             padding_idx, scale_grad_by_freq,
+                             src_row=np.arange(dst.shape[0], dtype=np.int64))
+
+    @staticmethod
+    def backward(ctx, u):
+        (indices,) = ctx.saved_tensors
+        rows = np.take(u, indices, axis=0)
+        return rows if ctx.coef is None else rows * ctx.coef.reshape(indices.shape + (1,))
+
+    @staticmethod
+    def grad_graph(ctx, inputs, u):
+        (indices,) = ctx.saved_tensors
+        rows = Embedding.apply(u, indices=indices, padding_idx=_NO_ROW, scale_grad_by_freq=False)
+        if ctx.coef is None:
+            return rows
+        return rows * u._wrap(ctx.coef.reshape(indices.shape + (1,)))
+
+
+def _entry_coefficients(dst, n_rows, padding_idx, scale_grad_by_freq, dtype):
+    """Per entry of ``dst``, the factor its row's gradient carries: 0 for the padding
+    row, 1 / count(row) with ``scale_grad_by_freq``; None when every factor is 1."""
+    padded = padding_idx != _NO_ROW and bool(np.any(dst == padding_idx))
+    if not padded and not scale_grad_by_freq:
+        return None
+    coef = np.ones(dst.shape[0], dtype)
+    if scale_grad_by_freq:
+        counts = np.bincount(dst, minlength=n_rows)
+        coef = (coef / counts[dst]).astype(dtype)
+    if padded:
+        coef[dst == padding_idx] = 0
+    return coef
+
 
 class EmbeddingBag(Function):
     """``F.embedding_bag``'s reduction; ``indices`` (n,) int64 rows, ``bag_start``
@@ -128,6 +194,18 @@ class EmbeddingBag(Function):
         if ctx.needs_input_grad[1]:
             gpsw = _per_sample_weights_grad(ctx, gy, used, w, bag_of).reshape(ctx.psw_shape)
         return gw, gpsw
+
+
+class EmbeddingBagBackward(DelayedError):
+    """torch's node for embedding_bag's weight gradient, whose derivative it lacks."""
+    grad_fn_name = "EmbeddingBagBackwardBackward0"
+
+
+EmbeddingBag.grad_graph = staticmethod(grad_graph_raising(
+    (EmbeddingBagBackward, NotImplementedError,
+     "the derivative for '_embedding_bag_backward' is not implemented."),
+    (NotImplementedDerivative, RuntimeError,
+     "derivative for aten::_embedding_bag_per_sample_weights_backward is not implemented")))
 
 
 def _flat(psw):

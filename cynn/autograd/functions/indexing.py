@@ -21,7 +21,10 @@ def along(index, dim):
 
 def _head(src, shape):
     """The leading block of ``src`` with ``shape`` (torch lets a scatter index be
-    smaller than its source: the rest of the source is not read)."""
+    smaller than its source: the rest of the source is not read); ``src`` itself when
+    it has that shape, so that a saved source stays the argument's own array."""
+    if src.shape == tuple(shape):
+        return src
     return src[tuple(slice(0, n) for n in shape)]
 
 
@@ -131,7 +134,11 @@ _REDUCE_UFUNC = {"sum": np.add, "prod": np.multiply, "mean": np.add, "amax": np.
 
 class ScatterReduce(Function):
     """torch's ``scatter_reduce``: each target position reduces the sources scattered
-    to it (and itself when ``include_self``); ``mean`` divides by that count."""
+    to it (and itself when ``include_self``); ``mean`` divides by that count.
+
+    The forward's count of sources per target (``touched``) is kept for backward;
+    ``sum`` and ``mean`` save only the index, the others the values they compare or
+    multiply (input, source, result)."""
     fresh_gradients = True
 
     @staticmethod
@@ -160,18 +167,21 @@ class ScatterReduce(Function):
             if not include_self:
                 out = np.where(touched > 0, out, x)
             ctx.count = count
-        ctx.save_for_backward(x, index, src, out)
+        if reduce in ("sum", "mean"):
+            ctx.save_for_backward(index)
+        else:
+            ctx.save_for_backward(index, x, src, out)
+        ctx.touched = touched
         ctx.meta = (dim, reduce, include_self, scalar)
         return out.reshape(()) if scalar else out
 
     @staticmethod
     def backward(ctx, g):
-        x, index, src, out = ctx.saved_tensors
+        index = ctx.saved_tensors[0]
         dim, reduce, include_self, scalar = ctx.meta
-        g = g.reshape(out.shape)
+        touched = ctx.touched
+        g = g.reshape(touched.shape)
         where = along(index, dim)
-        touched = np.zeros(x.shape, np.int64)
-        np.add.at(touched, where, 1)
         if reduce == "sum":
             gx = g.copy() if include_self else np.where(touched > 0, 0, g)
             gsrc = g[where]
@@ -179,23 +189,31 @@ class ScatterReduce(Function):
             gx = g / ctx.count if include_self else np.where(touched > 0, 0, g)
             gsrc = (g / ctx.count)[where]
         elif reduce in ("amax", "amin"):
-            # the gradient is shared evenly by every value equal to the result; torch
-            # counts the input's own value among them even with include_self=False
-            # (and then gives it no gradient), so the shares match torch's
-            hits_self = x == out
-            hits_src = src == out[where]
-            n_hits = hits_self.astype(g.dtype)
-            np.add.at(n_hits, where, hits_src.astype(g.dtype))
-            share = g / np.maximum(n_hits, 1)
+            _, x, src, out = ctx.saved_tensors
+            hits_self, hits_src, n_hits = _extreme_hits(x, src, out, where, g.dtype)
+            share = g / n_hits
             gx = np.where(hits_self & (include_self | (touched == 0)), share, 0)
             gsrc = np.where(hits_src, share[where], 0)
         else:
+            _, x, src, out = ctx.saved_tensors
             gx, gsrc = _prod_grads(x, src, out, where, g, include_self, touched)
-        gx = gx.astype(g.dtype, copy=False).reshape(() if scalar else x.shape)
+        gx = gx.astype(g.dtype, copy=False).reshape(() if scalar else touched.shape)
         gsrc_full = None
         if ctx.needs_input_grad[3]:
             gsrc_full = _zero_padded(np.asarray(gsrc, g.dtype), ctx.src_shape)
         return gx, None, None, gsrc_full, None, None
+
+
+def _extreme_hits(x, src, out, where, dtype):
+    """amax/amin share a target's gradient evenly among the values equal to the result:
+    which input and source elements are, and how many per target (at least 1). torch
+    counts the input's own value among them even with include_self=False (and then
+    gives it no gradient), so the shares match torch's."""
+    hits_self = x == out
+    hits_src = src == out[where]
+    n_hits = hits_self.astype(dtype)
+    np.add.at(n_hits, where, hits_src.astype(dtype))
+    return hits_self, hits_src, np.maximum(n_hits, 1)
 
 
 def _zero_padded(head, shape):
@@ -446,6 +464,21 @@ class IndexPut(Function):
         return gx, None, gvalues, None
 
 
+def _padded_to(head, shape):
+    """A differentiable ``_zero_padded``: ``head`` (Tensor) at the start of zeros of
+    ``shape``."""
+    full = head._wrap(np.zeros(shape, head._data.dtype))
+    if full.dim() == 0:
+        return head.reshape(-1)[0] if head.numel() else full
+    flat = head.reshape(-1) if head.dim() != full.dim() else head
+    if flat is not head:
+        return IndexPut.apply(full.reshape(-1), (np.arange(head.numel()),), flat,
+                              False).reshape(*shape)
+    region = tuple(np.arange(n).reshape((-1,) + (1,) * (head.dim() - 1 - i))
+                   for i, n in enumerate(head.shape))
+    return IndexPut.apply(full, region, head, False)
+
+
 def _sum_to(g, shape):
     lead = g.ndim - len(shape)
     g = g.sum(axis=tuple(range(lead))) if lead > 0 else g
@@ -517,7 +550,8 @@ MaskedSelect.grad_graph = staticmethod(_masked_select_grad)
 
 
 def _attach_writes():
-    from .elementwise import _const
+    from ..recorded_formulas import DelayedError
+    from .elementwise import _const, where
 
     def scatter(ctx, inputs, g):
         (index,) = ctx.saved_tensors
@@ -561,7 +595,74 @@ def _attach_writes():
         from ..graph_backward import sum_to
         return gx, None, sum_to(gv, values_shape, g._data.dtype), None
 
+    def scatter_reduce(ctx, inputs, g):
+        # torch's formulas (scatter_reduce_backward): sum, mean, amax and amin route g
+        # by constants; prod divides the result by each factor, with masks for zeros
+        x, _, _, src, reduce, include_self = inputs
+        index = ctx.saved_tensors[0]
+        dim, _, _, scalar = ctx.meta
+        touched = ctx.touched
+        if scalar:
+            x, g = x.reshape(1), g.reshape(1)
+            src = src.reshape(-1)
+        if tuple(src.shape) != index.shape:  # only the leading block is read
+            src = src[tuple(slice(0, n) for n in index.shape)]
+        untouched = _const(touched == 0)
+        if reduce == "sum":
+            gx = g if include_self else g * untouched
+            gsrc = Gather.apply(g, dim, index)
+        elif reduce == "mean":
+            g_mean = g / _const(ctx.count.astype(g._data.dtype))
+            gx = g_mean if include_self else g * untouched
+            gsrc = Gather.apply(g_mean, dim, index)
+        elif reduce in ("amax", "amin"):
+            _, x_a, src_a, out_a = ctx.saved_tensors
+            hits_self, hits_src, n_hits = _extreme_hits(x_a, src_a, out_a, along(index, dim),
+                                                        g._data.dtype)
+            share = g / _const(n_hits)
+            gx = share * _const(hits_self & (include_self | (touched == 0)))
+            gsrc = Gather.apply(share, dim, index) * _const(hits_src)
+        else:
+            gx, gsrc = _prod_grad_graph(x, dim, index, src, include_self, g)
+            if not include_self:
+                gx = gx * untouched
+        if scalar:
+            gx = gx.reshape(())
+        if not ctx.needs_input_grad[3]:
+            gsrc = None
+        elif scalar or tuple(src.shape) != tuple(ctx.src_shape):
+            gsrc = _padded_to(gsrc, ctx.src_shape)
+        return gx, None, None, gsrc, None, None
+
+    def _prod_grad_graph(x, dim, index, src, include_self, g):
+        """A factor's gradient is g times the product of the other factors of its
+        target: result / factor where it is not 0; where it is, the product with that
+        zero replaced by 1 (only one zero: with more, the product is 0 anyway, and its
+        derivative in the sources is not defined by this formula -- torch raises)."""
+        x_a, src_a = x._data, src._data
+        x_zero = _const(x_a == 0)
+        masked_self = where(x_zero, 1.0, x)
+        gx = g * ScatterReduce.apply(masked_self, dim, index, src, "prod", include_self) \
+            / masked_self
+        src_zero = src_a == 0
+        n_zeros = np.zeros(x_a.shape, np.int64)
+        np.add.at(n_zeros, along(index, dim), src_zero)
+        n_zeros = n_zeros[along(index, dim)]
+        single_zero = _const(src_zero & (n_zeros == 1))
+        result = ScatterReduce.apply(x, dim, index, src, "prod", include_self)
+        masked_src_result = ScatterReduce.apply(x, dim, index, where(single_zero, 1.0, src),
+                                                "prod", include_self)
+        gsrc = where(single_zero, Gather.apply(g * masked_src_result, dim, index),
+                     Gather.apply(g * result, dim, index) / where(_const(src_zero), 1.0, src))
+        if np.any(n_zeros > 1):
+            gsrc = DelayedError.apply(
+                gsrc, error_type=RuntimeError,
+                message="scatter_reduce(): Double backward is unsupported for src when >1 "
+                        "zeros in src are scattered to the same position in self")
+        return gx, gsrc
+
     Scatter.grad_graph = staticmethod(scatter)
+    ScatterReduce.grad_graph = staticmethod(scatter_reduce)
     IndexFill.grad_graph = staticmethod(index_fill)
     IndexCopy.grad_graph = staticmethod(index_copy)
     IndexPut.grad_graph = staticmethod(index_put)

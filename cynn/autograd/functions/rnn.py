@@ -21,6 +21,11 @@ filled ``dG`` for every step:
     gW_ih = dG^T @ X,  gW_hh = dG^T @ H_prev,  gX = dG @ W_ih   one product each
 
 (``dG`` of the hidden side for GRU, whose ``b_hn`` sits inside ``r * (...)``.)
+
+A backward with ``create_graph=True`` (second derivatives: gradient penalties, Hessian
+products through an RNN) instead differentiates ``_stack_composite``, the same
+recurrence written step by step in differentiable Tensor ops, as torch's CPU RNNs are
+built; only that recorded backward pays for the many small ops.
 """
 import numpy as np
 
@@ -28,6 +33,9 @@ from ..._kernels import gemm as _gemm
 from ..._kernels import rnn as _kernel
 from ..._threads import kernel_threads
 from ..function import Function
+from ..recorded_formulas import grad_graph_via
+from .elementwise import _const
+from .shape import Cat, Stack
 
 __all__ = ["RNNStack", "LSTMStack", "GRUStack", "RNNTanhStack", "RNNReluStack",
            "gate_count"]
@@ -302,3 +310,81 @@ class RNNTanhStack(RNNStack):
 
 class RNNReluStack(RNNStack):
     grad_fn_name = "RNNReluBackward0"
+
+
+def _stack_composite(ctx, x, h0, c0, *weights):
+    """``RNNStack``'s forward (the arguments and keywords the node was given) in
+    differentiable Tensor ops, one step at a time: the recorded backward's formula."""
+    kw = ctx._kwargs
+    mode, num_layers, batch_sizes = kw["mode"], kw["num_layers"], kw["batch_sizes"]
+    masks = kw.get("dropout_masks")
+    D = 2 if kw["bidirectional"] else 1
+    lay = _Layout(kw["has_bias"], kw["proj_size"])
+    weights = [w if w.dtype == x.dtype else w.to(x.dtype) for w in weights]
+    H = weights[lay.per - 1].shape[1] if lay.proj else weights[1].shape[0] // gate_count(mode)
+    H_out = kw["proj_size"] or H
+    B = int(batch_sizes[0]) if len(batch_sizes) else 0
+    zeros = x._wrap(np.zeros((B, H_out), x._data.dtype))
+    X, h_n, c_n = x, [], []
+    for layer in range(num_layers):
+        outs = []
+        for d in range(D):
+            k = layer * D + d
+            h = zeros if h0 is None else h0[k]
+            c = None
+            if mode == "LSTM":
+                c = x._wrap(np.zeros((B, H), x._data.dtype)) if c0 is None else c0[k]
+            Y, h, c = _direction(mode, X, h, c, lay.unpack(weights, k), batch_sizes, d == 1, H)
+            outs.append(Y)
+            h_n.append(h)
+            c_n.append(c)
+        X = outs[0] if D == 1 else Cat.apply(1, *outs)
+        if masks is not None and layer < num_layers - 1:
+            X = X * _const(masks[layer])
+    if mode == "LSTM":
+        return X, Stack.apply(0, *h_n), Stack.apply(0, *c_n)
+    return X, Stack.apply(0, *h_n)
+
+
+def _direction(mode, X, h, c, layer_weights, batch_sizes, reverse, H):
+    """One layer-direction over the packed rows of ``X``: its output rows (in packed
+    order) and final ``h`` (and ``c``); rows past a step's batch size keep their state."""
+    w_ih, w_hh, b_ih, b_hh, w_hr = layer_weights
+    G = X @ w_ih.t()
+    if b_ih is not None:
+        G = G + b_ih if mode == "GRU" else G + b_ih + b_hh
+    rows = {}
+    for _, o, n in _steps(batch_sizes, reverse):
+        g, h_prev = G[o:o + n], h[:n]
+        if mode == "LSTM":
+            gates = g + h_prev @ w_hh.t()
+            i, f = gates[:, :H].sigmoid(), gates[:, H:2 * H].sigmoid()
+            cell, out = gates[:, 2 * H:3 * H].tanh(), gates[:, 3 * H:].sigmoid()
+            c_new = f * c[:n] + i * cell
+            h_new = out * c_new.tanh()
+            if w_hr is not None:
+                h_new = h_new @ w_hr.t()
+            c = _keep_rest(c_new, c, n)
+        elif mode == "GRU":
+            gh = h_prev @ w_hh.t()
+            if b_hh is not None:
+                gh = gh + b_hh
+            r = (g[:, :H] + gh[:, :H]).sigmoid()
+            z = (g[:, H:2 * H] + gh[:, H:2 * H]).sigmoid()
+            cand = (g[:, 2 * H:] + r * gh[:, 2 * H:]).tanh()
+            h_new = (1 - z) * cand + z * h_prev
+        else:
+            pre = g + h_prev @ w_hh.t()
+            h_new = pre.relu() if mode == "RNN_RELU" else pre.tanh()
+        rows[o] = h_new
+        h = _keep_rest(h_new, h, n)
+    Y = Cat.apply(0, *(rows[o] for o in sorted(rows)))
+    return Y, h, c
+
+
+def _keep_rest(new, state, n):
+    """``state`` with its first ``n`` rows replaced by ``new``."""
+    return new if n == state.shape[0] else Cat.apply(0, new, state[n:])
+
+
+RNNStack.grad_graph = staticmethod(grad_graph_via(_stack_composite))

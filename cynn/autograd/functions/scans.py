@@ -165,32 +165,33 @@ class Cumprod(Function):
     @staticmethod
     def backward(ctx, g):
         x, out = ctx.saved_tensors
-        dim = ctx.dim
-        xs, ys, gs = (np.moveaxis(a, dim, -1) for a in (x, out, g))
-        lead = xs.shape[:-1]
-        n = xs.shape[-1]
-        xs, ys, gs = (a.reshape(-1, n) for a in (xs, ys, gs))
-        gx = np.empty_like(gs)
-        for row in range(xs.shape[0]):
-            gx[row] = _cumprod_row_grad(xs[row], ys[row], gs[row])
-        return np.moveaxis(gx.reshape(lead + (n,)), -1, dim), None
+        return _cumprod_grad(x, out, g, ctx.dim), None
 
 
-def _cumprod_row_grad(x, y, g):
-    """d/dx_i of sum_j g_j prod_{m<=j} x_m. Before the first zero k it is
-    sum_{j>=i} g_j y_j / x_i restricted to j < k (later terms hold x_k = 0); at k it is
-    sum_{j>=k} g_j y_{k-1} prod_{k<m<=j} x_m; after k every term holds x_k: zero."""
-    zeros = np.flatnonzero(x == 0)
-    k = zeros[0] if zeros.size else x.shape[0]
-    grad = np.zeros_like(g)
-    if k > 0:
-        tail = np.cumsum((g[:k] * y[:k])[::-1])[::-1]
-        grad[:k] = tail / x[:k]
-    if k < x.shape[0]:
-        before = y[k - 1] if k > 0 else np.ones((), y.dtype)
-        rest = np.cumprod(np.concatenate([[1], x[k + 1:]]).astype(x.dtype))
-        grad[k] = np.sum(g[k:] * before * rest)
-    return grad
+def _cumprod_grad(x, y, g, dim):
+    """d/dx_i of sum_j g_j y_j, y = cumprod(x), zero-aware (torch's gradient).
+
+    With z the first zero along ``dim``: before it, sum_{j>=i} g_j y_j / x_i (terms
+    j >= z vanish with y_j); at z, y_{z-1} sum_{j>=z} g_j prod_{z<m<=j} x_m, whose
+    terms past the second zero vanish; after z every term holds x_z = 0."""
+    zeros_seen = np.cumsum(x == 0, axis=dim)
+    before = zeros_seen == 0
+    one = np.ones((), x.dtype)
+    tail = np.flip(np.cumsum(np.flip(np.where(before, g * y, 0), dim), axis=dim), dim)
+    gx = np.where(before, tail / np.where(before, x, one), 0).astype(g.dtype, copy=False)
+    if before.all():
+        return gx
+    # position z: y_{z-1} times sum_j g_j prod_{z<m<=j} x_m, the products running
+    # only up to the second zero (later g are masked out, as torch does)
+    first = zeros_seen == 1
+    at_zero = first & (x == 0)
+    after = first & ~at_zero       # strictly between the first and the second zero
+    run = np.cumprod(np.where(after, x, one), axis=dim)
+    through = np.sum(np.where(first, g, 0) * run, axis=dim, keepdims=True)
+    # y_{z-1}: the product before the first zero, 1 when the row starts with it
+    exclusive = np.concatenate([np.ones_like(np.take(y, [0], axis=dim)),
+                                np.delete(y, -1, axis=dim)], axis=dim)
+    return np.where(at_zero, exclusive * through, gx).astype(g.dtype, copy=False)
 
 
 class Logcumsumexp(Function):
@@ -223,10 +224,11 @@ class Logcumsumexp(Function):
 
 # ---------------------------------------------------------------------------------------
 # Gradients in differentiable ops, for a recorded backward (create_graph=True): the
-# selections route g by constants (masks, indices), so their formulas are linear in g.
+# selections route g by constants (masks, indices), so their formulas are linear in g;
+# the scans' formulas call the scan again, so every order of derivative is exact.
 
 def _attach():
-    from .elementwise import _const
+    from .elementwise import _const, where
     from .indexing import ScatterAdd
 
     def amax_amin(ctx, inputs, g):
@@ -257,6 +259,49 @@ def _attach():
         zeros = g._wrap(np.zeros(shape, g._data.dtype))
         return ScatterAdd.apply(zeros, dim, indices, g), None, None
 
+    def cumprod(ctx, inputs, g):
+        x, dim = inputs
+        n = x.shape[dim]
+        if n <= 1:
+            return g, None
+        if not np.any(x._data == 0):
+            y = Cumprod.apply(x, dim)
+            return (y * g).flip(dim).cumsum(dim).flip(dim) / x, None
+        # a zero factor: sum_{j>=k} g_j prod_{i<=j, i!=k} x_i, whose products are a
+        # cumprod of x with x_k set to 1, one row per k (n^2 terms, as torch's
+        # differentiable formula; the quotient form above would divide by zero)
+        last = x.dim() - 1
+        xs, gs = x.transpose(dim, last), g.transpose(dim, last)
+        eye = np.eye(n, dtype=x._data.dtype)
+        omitted = xs.unsqueeze(-2) * _const(1 - eye) + _const(eye)   # [..., k, i]
+        partial = Cumprod.apply(omitted, last + 1)
+        from_k = _const(np.triu(np.ones((n, n), x._data.dtype)))      # j >= k
+        gx = (partial * from_k * gs.unsqueeze(-2)).sum(-1)
+        return gx.transpose(dim, last), None
+
+    def logcumsumexp(ctx, inputs, g):
+        # torch's formula: sum_{j>=i} g_j exp(x_i - out_j), the positive and negative
+        # g summed apart in log space, log|g| where g is 0 replaced by the lowest finite
+        # value (-inf would make x - out nan). Unlike torch, log is never taken of 0,
+        # even in the branch where() drops: its derivative there, 0 * (1 / 0), would be
+        # nan -- torch's third derivatives (where the g here has zeros) are nan
+        x, dim = inputs
+        if g.numel() == 0:
+            return g, None
+        out = Logcumsumexp.apply(x, dim)
+        lowest = float(np.finfo(g._data.dtype).min)
+        positive, negative = g._data > 0, g._data < 0
+        log_g = where(positive | negative, g, 1.0).abs().log()
+
+        def reverse_lse(a):
+            return Logcumsumexp.apply(a.flip(dim), dim).flip(dim)
+
+        pos = reverse_lse(where(positive, log_g, lowest) - out)
+        neg = reverse_lse(where(negative, log_g, lowest) - out)
+        return (pos + x).exp() - (neg + x).exp(), None
+
+    Cumprod.grad_graph = staticmethod(cumprod)
+    Logcumsumexp.grad_graph = staticmethod(logcumsumexp)
     AmaxAmin.grad_graph = staticmethod(amax_amin)
     EvenlyShared.grad_graph = staticmethod(evenly)
     ValuesAtIndices.grad_graph = staticmethod(at_indices)
