@@ -13,16 +13,20 @@ and AlexNet (3x224x224, batch 4: 2 per rank), SGD with momentum. Per model:
   without overlap would.
 * ``2x1 compute``: the same job under ``no_sync()``: forward, backward and step with no
   communication at all.
-* ``reduce``: DDP's whole reduction alone (copy the gradients into the buckets,
-  all-reduce every bucket, average, write ``.grad``), outside any backward.
+* ``reduce``: DDP's whole reduction alone (copy the gradients into the buckets divided
+  by the world size, all-reduce every bucket, copy the averages into ``.grad``),
+  outside any backward; ``reduce (views)``: the same with
+  ``gradient_as_bucket_view=True`` (scale the bucket in place, all-reduce it: ``.grad``
+  is a view of it).
 
 ``exposed`` = DDP step - compute step is what the all-reduce adds to a step;
 ``hidden`` = (no-overlap step - DDP step) / (no-overlap step - compute step) is the
 part of the communication the overlap takes off the critical path.
 
 The bandwidth table times, for each model's gradient bytes: DDP's reduction (as
-``reduce``), ``cynn.distributed.all_reduce`` on one tensor of that size, and
-``MPI.COMM_WORLD.Allreduce`` (in place, one numpy array); GB/s = bytes / time.
+``reduce`` and ``reduce (views)``), ``cynn.distributed.all_reduce`` on one tensor of
+that size, and ``MPI.COMM_WORLD.Allreduce`` (in place, one numpy array); GB/s = bytes
+/ time.
 
 Every time is the median over interleaved repeats (the modes of a job take turns, a
 barrier before each); a 2-rank time is the slower rank's median. The script starts
@@ -121,6 +125,7 @@ def distributed_worker(name, repeats):
     import cynn.distributed as dist
     from _timing import interleaved_medians
     from cynn.nn.parallel import DistributedDataParallel
+    from cynn.nn.parallel._reducer import Reducer
     from mpi4py import MPI
 
     dist.init_process_group("mpi")
@@ -144,6 +149,10 @@ def distributed_worker(name, repeats):
         reducer.prepare_for_backward()
         reducer._finalize()
 
+    def ddp_reduction_in_views():
+        view_reducer.prepare_for_backward()
+        view_reducer._finalize()
+
     grad_bytes = sum(p._data.nbytes for p in model.parameters())
     flat = np.ones(grad_bytes // 4, np.float32)
     tensor = cynn.from_numpy(flat.copy())
@@ -160,8 +169,14 @@ def distributed_worker(name, repeats):
     steps = interleaved_medians({"ddp": step, "no_overlap": without_overlap,
                                  "compute": compute_only}, repeats, setup=barrier)
     step()   # every .grad exists: the reduction below copies real gradients
-    reductions = interleaved_medians({"reduce": ddp_reduction, "all_reduce": cynn_all_reduce,
+    # a second reducer over the same parameters, whose buckets the .grads become views
+    # of (DDP's own reducer then copies from and into those views)
+    view_reducer = Reducer(reducer.params, ddp.process_group, gradient_as_bucket_view=True)
+    reductions = interleaved_medians({"reduce": ddp_reduction,
+                                      "reduce_views": ddp_reduction_in_views,
+                                      "all_reduce": cynn_all_reduce,
                                       "Allreduce": mpi4py_allreduce}, repeats, setup=barrier)
+    view_reducer.close()
     slowest = {key: comm.allreduce(value, op=MPI.MAX)
                for key, value in {**steps, **reductions}.items()}
     if comm.Get_rank() == 0:
@@ -226,8 +241,9 @@ def bandwidth_row(name, ddp):
     def rate(key):
         return f"{_ms(ddp[key])} ms, {ddp['bytes'] / ddp[key] / 1e9:.2f} GB/s"
     return (f"| {name} | {ddp['bytes'] / 1e6:.2f} MB in {ddp['buckets']} bucket"
-            f"{'s' if ddp['buckets'] > 1 else ''} | {rate('reduce')} | {rate('all_reduce')} | "
-            f"{rate('Allreduce')} |")
+            f"{'s' if ddp['buckets'] > 1 else ''} | {rate('reduce')} | "
+            f"{rate('reduce_views')} | {rate('all_reduce')} | {rate('Allreduce')} | "
+            f"{ddp['reduce'] / ddp['Allreduce']:.2f} |")
 
 
 def main():
@@ -263,8 +279,9 @@ def main():
     for name in args.models:
         print(step_row(name, single[name], ddp[name]))
     print("\nall-reduce of each model's gradient bytes on 2 ranks\n")
-    print("| gradient | DDP reduction | cynn.distributed.all_reduce | mpi4py Allreduce |")
-    print("|---|---|---|---|")
+    print("| gradient | DDP reduction | DDP reduction, grads as bucket views | "
+          "cynn.distributed.all_reduce | mpi4py Allreduce | DDP / Allreduce |")
+    print("|---|---|---|---|---|---|")
     for name in args.models:
         print(bandwidth_row(name, ddp[name]))
 

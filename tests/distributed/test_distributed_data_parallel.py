@@ -1,6 +1,7 @@
-"""DistributedDataParallel on 2 MPI ranks: LeNet trained on a global batch of 32 ends
-with the weights of one process training on that batch; mismatched models raise on
-every rank; a failing rank ends the job."""
+"""DistributedDataParallel on 2 MPI ranks: wrapping copies rank 0's parameters and
+buffers; LeNet trained on a global batch of 32 ends with the weights of one process
+training on that batch; mismatched models raise on every rank; a failing rank ends the
+job."""
 import json
 import sys
 
@@ -16,16 +17,27 @@ from cynn.nn.parallel import DistributedDataParallel
 sys.path.insert(0, WORKERS)
 import lenet_training  # noqa: E402
 
-VARIANTS = ["plain", "buckets", "batchnorm", "no_sync", "unused"]
+VARIANTS = ["plain", "buckets", "batchnorm", "no_sync", "unused", "bucket_view",
+            "unused_view"]
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_two_ranks_train_like_one_process(tmp_path, variant):
     finished = run_workers("lenet_training.py", variant, tmp_path, timeout=240)
     assert finished.returncode == 0, finished.describe()
+    # wrapping copied rank 0's parameters and buffers to rank 1
+    initial = lenet_training.state_of(lenet_training.make_model(variant, seed=100))
+    for r in range(2):
+        wrapped = dict(np.load(tmp_path / f"wrapped{r}.npz"))
+        assert set(wrapped) == set(initial)
+        for name, expected in initial.items():
+            np.testing.assert_array_equal(wrapped[name], expected, err_msg=f"rank {r} {name}")
     ranks = [dict(np.load(tmp_path / f"rank{r}.npz")) for r in range(2)]
-    reference = lenet_training.train_reference(
-        variant if variant in ("batchnorm", "unused") else "plain")
+    reference = lenet_training.train_reference(lenet_training.reference_variant(variant))
+    if variant.endswith("_view"):   # .grads before the wrap and after every step live
+        for rank in ranks:          # in the buckets
+            assert rank.pop("grads_adopted")
+            assert rank.pop("grads_are_views").tolist() == [True] * lenet_training.STEPS
     assert set(ranks[0]) == set(reference)
     for name, expected in reference.items():
         np.testing.assert_array_equal(ranks[0][name], ranks[1][name], err_msg=name)
@@ -36,7 +48,7 @@ def test_two_ranks_train_like_one_process(tmp_path, variant):
         scale = float(np.abs(expected).max()) if expected.size else 0.0
         np.testing.assert_allclose(ranks[0][name], expected, rtol=1e-5, atol=1e-5 * scale,
                                    err_msg=name)
-    if variant == "unused":   # a layer no rank used keeps grad None, as in one process
+    if variant.startswith("unused"):   # a layer no rank used keeps grad None, as in one process
         assert ranks[0]["grad_is_none.never_used.weight"]
         assert not ranks[0]["grad_is_none.extra.weight"]
     if variant == "buckets":

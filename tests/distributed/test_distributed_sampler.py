@@ -1,51 +1,55 @@
-"""``DistributedSampler`` against torch's: identical shards without shuffling, and the
-partition and padding properties of shuffled ones (cynn's generator is not torch's)."""
-import collections
+"""``DistributedSampler`` against torch's: the same shards, shuffled or not, for every
+rank and the same arguments (torch is the oracle)."""
+import itertools
 
 import pytest
 import torch.utils.data.distributed as torch_distributed
 
+import cynn
 import cynn.distributed as dist
 from cynn.utils.data.distributed import DistributedSampler
 
-SIZES = [0, 1, 5, 7, 10, 12]
+SIZES = [0, 1, 2, 3, 5, 7, 10, 12, 100, 1001]
 REPLICAS = [1, 2, 3, 4, 8]
+SEEDS = [0, 3, 2 ** 32 + 1]
+EPOCHS = [0, 1, 5]
 
 
-def shards(cls, n, replicas, **kwargs):
-    return [list(cls(range(n), num_replicas=replicas, rank=r, **kwargs)) for r in range(replicas)]
+def shards(cls, n, replicas, epoch=0, **kwargs):
+    samplers = [cls(range(n), num_replicas=replicas, rank=r, **kwargs) for r in range(replicas)]
+    for sampler in samplers:
+        sampler.set_epoch(epoch)
+    return [list(sampler) for sampler in samplers], [len(sampler) for sampler in samplers]
 
 
+@pytest.mark.parametrize("shuffle", [True, False])
 @pytest.mark.parametrize("drop_last", [False, True])
 @pytest.mark.parametrize("replicas", REPLICAS)
 @pytest.mark.parametrize("n", SIZES)
-def test_unshuffled_shards_and_lengths_equal_torch(n, replicas, drop_last):
-    ours = shards(DistributedSampler, n, replicas, shuffle=False, drop_last=drop_last)
-    if n == 0 and not drop_last:   # torch divides by zero padding an empty dataset
-        assert ours == [[]] * replicas
-        return
-    theirs = shards(torch_distributed.DistributedSampler, n, replicas, shuffle=False,
-                    drop_last=drop_last)
-    assert ours == theirs
-    assert [len(DistributedSampler(range(n), replicas, r, drop_last=drop_last))
-            for r in range(replicas)] == [len(s) for s in theirs]
+def test_shards_and_lengths_equal_torchs(n, replicas, drop_last, shuffle):
+    for seed, epoch in itertools.product(SEEDS, EPOCHS):
+        kwargs = dict(shuffle=shuffle, seed=seed, drop_last=drop_last)
+        assert (shards(DistributedSampler, n, replicas, epoch, **kwargs)
+                == shards(torch_distributed.DistributedSampler, n, replicas, epoch, **kwargs)), \
+            (seed, epoch)
 
 
-@pytest.mark.parametrize("drop_last", [False, True])
-@pytest.mark.parametrize("replicas", REPLICAS)
-@pytest.mark.parametrize("n", [1, 5, 7, 10, 12])
-def test_shuffled_shards_partition_like_torch(n, replicas, drop_last):
-    ours = shards(DistributedSampler, n, replicas, seed=3, drop_last=drop_last)
-    theirs = shards(torch_distributed.DistributedSampler, n, replicas, seed=3,
-                    drop_last=drop_last)
-    assert [len(s) for s in ours] == [len(s) for s in theirs]
-    counts = collections.Counter(i for shard in ours for i in shard)
-    # every index at least once (padding) or at most once (dropping), as in torch's
-    expected = collections.Counter(i for shard in theirs for i in shard)
-    assert sorted(counts.values()) == sorted(expected.values())
-    assert set(counts) <= set(range(n))
-    if not drop_last:
-        assert set(counts) == set(range(n))
+@pytest.mark.parametrize("n, replicas, drop_last", [
+    (60000, 8, False), (60001, 7, True), (60001, 7, False), (10 ** 6, 3, False)])
+def test_large_dataset_shards_equal_torchs(n, replicas, drop_last):
+    kwargs = dict(seed=17, drop_last=drop_last)
+    for rank in (0, replicas - 1):
+        ours = DistributedSampler(range(n), replicas, rank, **kwargs)
+        theirs = torch_distributed.DistributedSampler(range(n), replicas, rank, **kwargs)
+        ours.set_epoch(2)
+        theirs.set_epoch(2)
+        assert list(ours) == list(theirs)
+
+
+def test_cynn_seed_does_not_change_the_order():
+    first = list(DistributedSampler(range(50), num_replicas=2, rank=0, seed=7))
+    cynn.manual_seed(123)
+    assert list(DistributedSampler(range(50), num_replicas=2, rank=0, seed=7)) == first
 
 
 def test_epochs_reshuffle_reproducibly_and_agree_across_ranks():

@@ -4,13 +4,22 @@ non-blocking MPI all-reduces while backward is still running.
 Parameters are grouped, in reverse registration order (roughly the order backward
 produces their gradients), into flat buckets of one dtype: the first closes at about
 1 MB so that communication starts early, later ones at about 25 MB. A parameter's
-post-accumulate hook copies its ``.grad`` into its bucket; the bucket's Iallreduce
-starts as soon as its last gradient is in, and only after every earlier bucket's
-(MPI matches non-blocking collectives by the order they are started, so every rank
-must start the same buckets in the same order even when its gradients arrive in
-another). A callback queued for the end of backward starts whatever is left (a
-parameter that got no gradient on this rank contributes its existing ``.grad`` or
-zeros), waits for everything, and writes the averages into ``.grad``.
+post-accumulate hook copies its ``.grad`` into its bucket, multiplied by 1 / world size
+in the same pass (as torch's reducer does: the all-reduced sum is then the average);
+the bucket's Iallreduce starts as soon as its last gradient is in, and only after
+every earlier bucket's (MPI matches non-blocking collectives by the order they are
+started, so every rank must start the same buckets in the same order even when its
+gradients arrive in another). A callback queued for the end of backward starts
+whatever is left (a parameter that got no gradient on this rank contributes its
+existing ``.grad`` or zeros), waits for everything, and copies the averages into
+``.grad``: two passes over the gradients besides MPI's own.
+
+With ``gradient_as_bucket_view`` each ``.grad`` is a view into its bucket (torch's
+option of that name): autograd accumulates straight into the bucket, the hook only
+scales it in place, the all-reduce leaves the average in ``.grad``: one pass.
+``zero_grad()`` keeps the views (zeros written in place); after
+``zero_grad(set_to_none=True)`` the next gradient arrives in a new array, is copied
+into the bucket and ``.grad`` becomes the view again.
 """
 import numpy as np
 
@@ -52,16 +61,20 @@ def assign_buckets(params, bucket_cap_bytes=DEFAULT_BUCKET_BYTES, first_bucket_b
 class _Bucket:
     """One flat array holding the gradients of some parameters of one dtype."""
 
-    def __init__(self, params):
+    def __init__(self, params, world_size, as_view):
         self.params = params
         # MPI has no half type: half gradients travel (and are summed) as float32
         dtype = params[0]._data.dtype
         self.dtype = np.dtype(np.float32) if dtype == np.float16 else dtype
-        self.slices, start = [], 0
+        # a float32 bucket cannot be the .grad of half parameters: those are copied
+        self.as_view = as_view and self.dtype == dtype
+        self.scale = self.dtype.type(1 / world_size)
+        self.flat = np.zeros(sum(p._data.size for p in params), self.dtype)
+        self.views, start = [], 0
         for p in params:
-            self.slices.append(slice(start, start + p._data.size))
+            self.views.append(self.flat[start:start + p._data.size].reshape(p._data.shape))
             start += p._data.size
-        self.flat = np.empty(start, self.dtype)
+        self.grads = [Tensor._wrap(view) for view in self.views] if self.as_view else None
         self.ready = [False] * len(params)
         self.n_ready = 0
         self.request = None
@@ -72,24 +85,48 @@ class _Bucket:
         self.request = None
 
     def copy_in(self, i, grad):
-        """Slot ``i`` := ``grad`` (zeros for None)."""
-        target = self.flat[self.slices[i]]
+        """Slot ``i`` := ``grad`` / world size (zeros for None), in one pass; in place
+        when ``grad`` already is the slot."""
+        view = self.views[i]
         if grad is None:
-            target.fill(0)
+            view.fill(0)
         else:
-            np.copyto(target, grad._data.reshape(-1), casting="unsafe")
+            np.multiply(grad._data, self.scale, out=view, casting="unsafe")
         self.ready[i] = True
         self.n_ready += 1
 
     def complete(self):
         return self.n_ready == len(self.params)
 
+    def write_grad(self, i):
+        """``.grad`` of parameter ``i`` := the reduced slot: the view itself, or a copy
+        into the existing ``.grad``."""
+        param, view = self.params[i], self.views[i]
+        if self.as_view:
+            if param.grad is not self.grads[i]:
+                param.grad = self.grads[i]
+            param.grad._version[0] += 1
+        elif param.grad is None:
+            param.grad = Tensor._wrap(view.astype(param._data.dtype))
+        else:
+            np.copyto(param.grad._data, view, casting="unsafe")
+            param.grad._version[0] += 1
+
+    def adopt_grads(self):
+        """Make existing ``.grad``s views of this bucket, keeping their values (torch's
+        reducer does the same when built with ``gradient_as_bucket_view``)."""
+        for param, view, grad in zip(self.params, self.views, self.grads):
+            if param.grad is not None and param.grad is not grad:
+                np.copyto(view, param.grad._data, casting="unsafe")
+                param.grad = grad
+
 
 class Reducer:
     """Averages the ``.grad`` of ``params`` over the ranks of ``process_group`` at the
     end of each armed backward pass (see the module docstring)."""
 
-    def __init__(self, params, process_group, bucket_cap_bytes=DEFAULT_BUCKET_BYTES):
+    def __init__(self, params, process_group, bucket_cap_bytes=DEFAULT_BUCKET_BYTES,
+                 gradient_as_bucket_view=False):
         self.process_group = process_group
         # A communicator of its own: a bucket may start on one rank before a blocking
         # collective that runs inside backward (SyncBatchNorm's) and after it on another
@@ -97,8 +134,13 @@ class Reducer:
         # wrong operations.
         self.comm = process_group.comm.Dup()
         self.params = params
-        self.buckets = [_Bucket([params[i] for i in indices])
+        world_size = process_group.size()
+        self.buckets = [_Bucket([params[i] for i in indices], world_size,
+                                gradient_as_bucket_view)
                         for indices in assign_buckets(params, bucket_cap_bytes)]
+        for bucket in self.buckets:
+            if bucket.as_view:
+                bucket.adopt_grads()
         self._slot = {}
         for b, bucket in enumerate(self.buckets):
             for i, p in enumerate(bucket.params):
@@ -169,19 +211,8 @@ class Reducer:
         has_grad = np.array([p.grad is not None for p in self.params])
         has_grad_request = self.comm.Iallreduce(mpi.IN_PLACE, has_grad, op=mpi.LOR)
         mpi.Request.Waitall([bucket.request for bucket in self.buckets] + [has_grad_request])
-        world_size = self.process_group.size()
         any_grad = dict(zip(map(id, self.params), has_grad))
         for bucket in self.buckets:
-            np.divide(bucket.flat, world_size, out=bucket.flat)
-            for p, where in zip(bucket.params, bucket.slices):
+            for i, p in enumerate(bucket.params):
                 if any_grad[id(p)]:
-                    _write_grad(p, bucket.flat[where])
-
-
-def _write_grad(param, flat):
-    average = flat.reshape(param._data.shape)
-    if param.grad is None:
-        param.grad = Tensor._wrap(average.astype(param._data.dtype))
-    else:
-        np.copyto(param.grad._data, average, casting="unsafe")
-        param.grad._version[0] += 1
+                    bucket.write_grad(i)

@@ -21,9 +21,11 @@ class DistributedDataParallel(Module):
     (else a RuntimeError on every rank names the first differing parameter and the
     ranks). During backward, gradients are averaged in buckets (about 1 MB first, then
     ``bucket_cap_mb``) whose all-reduces start while backward still runs;
-    ``backward()`` returns once every average is in ``.grad``. A parameter that got no
-    gradient on a rank contributes zeros there (its ``.grad`` if it has one); one with
-    no gradient on any rank keeps ``.grad`` None.
+    ``backward()`` returns once every average is in ``.grad``. Each gradient is divided
+    by the world size as it is copied into its bucket, so the all-reduced sum is the
+    average (torch's order of operations). A parameter that got no gradient on a rank
+    contributes zeros there (its ``.grad`` if it has one); one with no gradient on any
+    rank keeps ``.grad`` None.
 
     Args:
         module (Module): the replica on this rank.
@@ -35,9 +37,16 @@ class DistributedDataParallel(Module):
         process_group: the group to average over (default: the world).
         bucket_cap_mb (float, optional): bucket size in MiB after the first.
             Default: 25.
+        gradient_as_bucket_view (bool): make every ``.grad`` a view into its bucket,
+            as torch's option does: backward accumulates straight into the buckets and
+            the average is reduced in place, saving a copy of every gradient each step
+            (and the memory of a second copy). ``zero_grad()`` writes zeros into the
+            views; after ``zero_grad(set_to_none=True)`` (or a ``.grad`` replaced by
+            another tensor) the next synchronised backward copies the gradient into
+            its bucket and makes ``.grad`` the view again. Default: ``False``.
         device_ids, output_device, dim, find_unused_parameters, check_reduction,
-        gradient_as_bucket_view, static_graph: accepted for torch compatibility
-            (unused parameters are always handled; cynn runs on the CPU).
+        static_graph: accepted for torch compatibility (unused parameters are always
+            handled; cynn runs on the CPU).
 
     Attributes:
         module (Module): the wrapped module; ``state_dict`` keys carry the
@@ -82,7 +91,8 @@ class DistributedDataParallel(Module):
             _broadcast_from_rank0(self.process_group,
                                   list(module.parameters()) + list(module.buffers()))
         cap = DEFAULT_BUCKET_BYTES if bucket_cap_mb is None else int(bucket_cap_mb * 1024 ** 2)
-        self.reducer = Reducer([p for _, p in named], self.process_group, cap)
+        self.reducer = Reducer([p for _, p in named], self.process_group, cap,
+                               gradient_as_bucket_view=gradient_as_bucket_view)
 
     def forward(self, *inputs, **kwargs):
         if self.broadcast_buffers and self.training and self.process_group.size() > 1:

@@ -1,7 +1,7 @@
 """``DistributedSampler``: each rank's share of a dataset's indices, as torch's."""
 import math
 
-from ... import _random
+from . import _torch_randperm
 from .sampler import Sampler
 
 __all__ = ["DistributedSampler"]
@@ -11,7 +11,7 @@ class DistributedSampler(Sampler):
     """The indices rank ``rank`` of ``num_replicas`` visits in one epoch: a disjoint,
     equally long share of the dataset for every rank.
 
-    The index list (shuffled when ``shuffle``, by a generator seeded with
+    The index list (shuffled when ``shuffle`` by ``randperm`` under the seed
     ``seed + epoch``, the same on every rank) is made a multiple of ``num_replicas``
     long, by repeating its start (default) or, with ``drop_last``, by cutting its tail;
     rank ``r`` takes every ``num_replicas``-th index from position ``r``. Call
@@ -28,8 +28,11 @@ class DistributedSampler(Sampler):
     ``len(sampler)`` is ``ceil(len(dataset) / num_replicas)``, or with ``drop_last``
     ``ceil((len(dataset) - num_replicas) / num_replicas)`` (the floor of the quotient).
 
-    The shuffled order comes from cynn's generator, so it differs from torch's for the
-    same seed; the unshuffled shards are torch's.
+    Every shard, shuffled or not, is the one torch's ``DistributedSampler`` gives for the
+    same arguments: the permutation comes from a copy of torch's CPU generator and
+    ``randperm`` (``_torch_randperm``), not from cynn's own generator, so that a job
+    can move between torch and cynn mid-training without a sample seen twice or
+    missed, and ``cynn.manual_seed`` does not change the order.
 
     Example::
 
@@ -68,8 +71,7 @@ class DistributedSampler(Sampler):
     def __iter__(self):
         n = len(self.dataset)
         if self.shuffle:
-            generator = _random.Generator(self.seed + self.epoch)
-            indices = generator.numpy.permutation(n).tolist()
+            indices = _torch_randperm.randperm(n, self.seed + self.epoch).tolist()
         else:
             indices = list(range(n))
         if self.drop_last:
@@ -80,7 +82,8 @@ class DistributedSampler(Sampler):
             repeats = math.ceil(missing / len(indices)) if indices else 0
             indices += (indices * repeats)[:missing]
         if len(indices) != self.total_size:
-            raise AssertionError(f"{len(indices)} indices for total size {self.total_size}")
+            raise AssertionError(f"Number of indices ({len(indices)}) does not match "
+                                 f"total_size ({self.total_size})")
         return iter(indices[self.rank:self.total_size:self.num_replicas])
 
     def __len__(self):

@@ -1,6 +1,7 @@
 """LeNet trained for 20 SGD-momentum steps on a fixed global batch of 32: on N ranks
 with DistributedDataParallel (``mpiexec -n N python -m mpi4py lenet_training.py
-<variant> <out_dir>``: each rank saves its final state to ``<out_dir>/rank<r>.npz``),
+<variant> <out_dir>``: each rank saves its state right after wrapping to
+``<out_dir>/wrapped<r>.npz`` and its final state to ``<out_dir>/rank<r>.npz``),
 or in one process without any of cynn.distributed (``train_reference``), which the
 test compares with.
 
@@ -11,6 +12,12 @@ Variants:
     no_sync    each rank's step is two micro-batches, the first under no_sync().
     unused     an extra head only rank 1's samples use (rank 0 computes no gradient
                for it), and a layer no rank uses.
+    bucket_view  gradient_as_bucket_view=True, ~4 kB buckets; steps alternate
+               zero_grad(set_to_none=False) and (True), every third step
+               accumulates a micro-batch under no_sync() first; records whether
+               the .grads set before wrapping moved into the buckets with their values,
+               and whether every .grad is a view of its bucket after each step.
+    unused_view  unused with gradient_as_bucket_view=True.
 """
 import json
 import os
@@ -49,9 +56,18 @@ class LeNet(nn.Module):
         return out + self.extra(h) if use_extra else out
 
 
+# the one-process run each variant must reproduce
+REFERENCE = {"batchnorm": "batchnorm", "unused": "unused", "unused_view": "unused"}
+SMALL_BUCKETS = ("buckets", "unused", "bucket_view", "unused_view")
+
+
+def reference_variant(variant):
+    return REFERENCE.get(variant, "plain")
+
+
 def make_model(variant, seed):
     cynn.manual_seed(seed)
-    return LeNet(batchnorm=variant == "batchnorm", extra_heads=variant == "unused")
+    return LeNet(batchnorm=variant == "batchnorm", extra_heads=variant.startswith("unused"))
 
 
 def global_batch():
@@ -65,8 +81,12 @@ def optimizer_for(params):
     return cynn.optim.SGD(params, lr=0.05, momentum=0.9)
 
 
+def state_of(model):
+    return {name: t.detach().numpy().copy() for name, t in model.state_dict().items()}
+
+
 def final_state(model):
-    state = {name: t.detach().numpy().copy() for name, t in model.state_dict().items()}
+    state = state_of(model)
     for name, p in model.named_parameters():
         state["grad_is_none." + name] = np.array(p.grad is None)
     return state
@@ -97,35 +117,57 @@ def train_distributed(variant, out_dir):
 
     dist.init_process_group("mpi")
     rank, world = dist.get_rank(), dist.get_world_size()
-    # every rank starts from other weights: DDP must copy rank 0's
+    # every rank starts from other weights and buffers: DDP must copy rank 0's
     model = make_model(variant, seed=100 + rank)
+    for buffer in model.buffers():
+        buffer._data[...] += rank
     if variant == "batchnorm":
         model = SyncBatchNorm.convert_sync_batchnorm(model)
-    small = variant in ("buckets", "unused")
+    small = variant in SMALL_BUCKETS
     if small:
         _reducer.FIRST_BUCKET_BYTES = SMALL_BUCKET_BYTES
+    as_view = variant.endswith("_view")
+    if as_view:   # gradients from before the wrap: DDP must move them into its buckets
+        for p in model.parameters():
+            p.grad = cynn.full_like(p, 3.0)
     ddp = DistributedDataParallel(model, bucket_cap_mb=SMALL_BUCKET_BYTES / 2 ** 20 if small
-                                  else None)
+                                  else None, gradient_as_bucket_view=as_view)
+    np.savez(os.path.join(out_dir, f"wrapped{rank}.npz"), **state_of(ddp.module))
+    grads_adopted = as_view and all_grads_are_bucket_views(ddp) and all(
+        (p.grad.numpy() == 3.0).all() for p in ddp.parameters())
     events = record_bucket_starts(ddp.reducer) if variant == "buckets" else None
     optimizer = optimizer_for(ddp.parameters())
     x, y = global_batch()
     per_rank = GLOBAL_BATCH // world
     x, y = x[rank * per_rank:(rank + 1) * per_rank], y[rank * per_rank:(rank + 1) * per_rank]
-    for _ in range(STEPS):
-        optimizer.zero_grad()
-        if variant == "no_sync":
+    grads_are_views = []
+    for step in range(STEPS):
+        optimizer.zero_grad(set_to_none=not (as_view and step % 2))
+        if variant == "no_sync" or (variant == "bucket_view" and step % 3 == 0):
             half = per_rank // 2
             with ddp.no_sync():
                 (F.cross_entropy(ddp(x[:half]), y[:half]) / 2).backward()
             (F.cross_entropy(ddp(x[half:]), y[half:]) / 2).backward()
         else:
-            F.cross_entropy(ddp(x, use_extra=variant == "unused" and rank == 1), y).backward()
+            use_extra = variant.startswith("unused") and rank == 1
+            F.cross_entropy(ddp(x, use_extra=use_extra), y).backward()
+        grads_are_views.append(all_grads_are_bucket_views(ddp))
         optimizer.step()
-    np.savez(os.path.join(out_dir, f"rank{rank}.npz"), **final_state(ddp.module))
+    state = final_state(ddp.module)
+    if as_view:
+        state["grads_are_views"] = np.array(grads_are_views)
+        state["grads_adopted"] = np.array(grads_adopted)
+    np.savez(os.path.join(out_dir, f"rank{rank}.npz"), **state)
     if events is not None:
         with open(os.path.join(out_dir, f"events{rank}.json"), "w") as f:
             json.dump({"events": events, "n_buckets": len(ddp.reducer.buckets)}, f)
     dist.destroy_process_group()
+
+
+def all_grads_are_bucket_views(ddp):
+    """Whether every parameter that has a ``.grad`` holds it in its bucket's memory."""
+    return all(p.grad is None or np.shares_memory(p.grad._data, bucket.flat)
+               for bucket in ddp.reducer.buckets for p in bucket.params)
 
 
 def record_bucket_starts(reducer):
