@@ -11,7 +11,7 @@ from ..autograd.grad_mode import enable_grad
 from .errors import OnnxExporterError
 from .graph import GraphBuilder, Value, onnx_type
 from ._tensor_methods import tracing_tensor_methods
-from ._tracer import Tracer, _array_key
+from ._tracer import ShapeRecorder, Tracer, _array_key, diverged
 
 __all__ = ["export", "DEFAULT_OPSET", "SUPPORTED_OPSETS"]
 
@@ -67,21 +67,20 @@ def export(model, args, f, input_names=None, output_names=None, dynamic_axes=Non
     opset = _check_opset(opset_version)
     inputs = _as_inputs(args)
     input_names = _names("input_names", input_names, _default_input_names(model, len(inputs)))
+    input_axes = {name: _axes_of(name, dynamic_axes[name], x.dim())
+                  for name, x in zip(input_names, inputs) if name in (dynamic_axes or {})}
+    shadow = _shadow_run(model, inputs, input_names, input_axes, opset) if input_axes else None
+
     graph = GraphBuilder(opset)
     for name in input_names:
         graph.fresh_name(name)
-    tracer = Tracer(graph, _state_names(model))
-    traced_inputs = [_graph_input(tracer, x, name) for x, name in zip(inputs, input_names)]
-
-    was_training = getattr(model, "training", None)
-    if was_training:
-        model.eval()
-    try:
-        with enable_grad(), observe_dispatch(tracer), tracing_tensor_methods(tracer):
-            result = model(*traced_inputs)
-    finally:
-        if was_training:
-            model.train(True)
+    tracer = Tracer(graph, _state_names(model), shadow=shadow.events if shadow else None)
+    other_shapes = shadow.input_shapes if shadow else [None] * len(inputs)
+    traced_inputs = [_graph_input(tracer, x, name, other)
+                     for x, name, other in zip(inputs, input_names, other_shapes)]
+    result = _run(model, traced_inputs, tracer)
+    if shadow is not None and len(tracer.events) != len(shadow.events):
+        raise diverged(f"the end of forward, after {len(tracer.events)} ops")
 
     outputs = _as_outputs(result)
     default_outputs = ["output"] if len(outputs) == 1 else \
@@ -90,6 +89,9 @@ def export(model, args, f, input_names=None, output_names=None, dynamic_axes=Non
     output_values = [_output_value(tracer, t) for t in outputs]
     axes = _dynamic_axes(dynamic_axes, input_names, output_names,
                          [x.dim() for x in inputs] + [t.dim() for t in outputs])
+    if shadow is not None:
+        _follow_dynamic_axes(axes, input_names, inputs, shadow.input_shapes, output_names,
+                             output_values)
     proto = _model_proto(onnx, model, graph, list(zip(input_names, inputs)),
                          list(zip(output_names, output_values)), axes)
     if isinstance(f, (str, os.PathLike)):
@@ -171,7 +173,65 @@ def _state_names(model):
     return names
 
 
-def _graph_input(tracer, x, name):
+def _run(model, inputs, tracer):
+    """``model(*inputs)`` in eval mode, traced by ``tracer``; the mode is restored."""
+    was_training = getattr(model, "training", None)
+    if was_training:
+        model.eval()
+    try:
+        with enable_grad(), observe_dispatch(tracer), tracing_tensor_methods(tracer):
+            return model(*inputs)
+    finally:
+        if was_training:
+            model.train(True)
+
+
+# how much each named dynamic axis grows by in the second run: distinct primes, so that
+# sizes of different axes (and their products) seldom coincide
+_SHADOW_GROWTH = (3, 5, 7, 11, 13, 17, 19, 23, 29, 31)
+
+
+def _shadow_run(model, inputs, input_names, input_axes, opset):
+    """Run the model once more with every dynamic axis of its inputs at another size,
+    logging each op's shapes (``ShapeRecorder``); returns the recorder, its
+    ``input_shapes`` set. The random generator is left as one forward leaves it."""
+    from .. import random as _rng
+    dim_names = list(dict.fromkeys(d for name in input_names
+                                   for d in input_axes.get(name, {}).values()))
+    growth = {d: _SHADOW_GROWTH[k % len(_SHADOW_GROWTH)] * (1 + k // len(_SHADOW_GROWTH))
+              for k, d in enumerate(dim_names)}
+    recorder = ShapeRecorder(GraphBuilder(opset), {})
+    recorder.input_shapes, grown = [], []
+    for x, name in zip(inputs, input_names):
+        array = x._data
+        for axis, dim_name in input_axes.get(name, {}).items():
+            array = _grown(array, axis, array.shape[axis] + growth[dim_name])
+        recorder.input_shapes.append(array.shape)
+        grown.append(_graph_input(recorder, Tensor._wrap(array), name))
+    state = _rng.get_rng_state()
+    try:
+        _run(model, grown, recorder)
+    except OnnxExporterError:
+        raise
+    except Exception as error:
+        shapes = ", ".join(str(list(shape)) for shape in recorder.input_shapes)
+        raise OnnxExporterError(
+            f"cannot export with dynamic axes: the model failed when its inputs' dynamic "
+            f"axes had other sizes ({shapes}): {type(error).__name__}: {error}") from error
+    finally:
+        _rng.set_rng_state(state)
+    return recorder
+
+
+def _grown(array, axis, size):
+    """``array`` with ``size`` entries along ``axis``: its own entries repeated, so that
+    the values stay those the model was given (an index input stays in range)."""
+    if array.shape[axis] == 0:
+        return np.zeros(array.shape[:axis] + (size,) + array.shape[axis + 1:], array.dtype)
+    return np.take(array, np.arange(size) % array.shape[axis], axis=axis)
+
+
+def _graph_input(tracer, x, name, other_shape=None):
     """A copy of ``x`` that the trace follows, bound to the graph input ``name``.
 
     A float input requires grad, so that the trace records the graph, and is cloned
@@ -183,16 +243,30 @@ def _graph_input(tracer, x, name):
         traced = leaf.clone()
     else:
         traced = leaf
-    tracer.bind(traced, Value(name, x.shape, x._data.dtype))
+    tracer.bind(traced, Value(name, x.shape, x._data.dtype, other_shape=other_shape))
     return traced
 
 
 def _as_outputs(result):
-    outputs = result if isinstance(result, (tuple, list)) else (result,)
-    for i, t in enumerate(outputs):
-        if not isinstance(t, Tensor):
-            raise OnnxExporterError(f"the model returned {type(t).__name__} as output {i}; "
-                                    f"only Tensors (or a tuple of them) can be exported")
+    """The graph's outputs: ``result`` flattened in order, nested tuples and lists
+    included (an LSTM's ``(output, (h_n, c_n))`` is three outputs), without the Nones
+    (``MultiheadAttention(need_weights=False)``'s weights)."""
+    outputs = []
+
+    def flatten(item):
+        if item is None:
+            return
+        if isinstance(item, (tuple, list)):
+            for part in item:
+                flatten(part)
+        elif isinstance(item, Tensor):
+            outputs.append(item)
+        else:
+            raise OnnxExporterError(f"the model returned {type(item).__name__} as output "
+                                    f"{len(outputs)}; only Tensors (or nested tuples and "
+                                    f"lists of them) can be exported")
+
+    flatten(result)
     return tuple(outputs)
 
 
@@ -212,20 +286,39 @@ def _dynamic_axes(dynamic_axes, input_names, output_names, ranks):
             warnings.warn(f"Provided key {name} for dynamic axes is not a valid input/output "
                           f"name", stacklevel=3)
             continue
-        if isinstance(spec, dict):
-            named = {int(axis): str(dim) for axis, dim in spec.items()}
-        elif isinstance(spec, (list, tuple)):
-            named = {int(axis): f"{name}_dynamic_axes_{k}" for k, axis in enumerate(spec, 1)}
-        else:
-            raise TypeError(f"export(): dynamic_axes['{name}'] must be a dict or a list of "
-                            f"axes, not {type(spec).__name__}")
-        rank = rank_of[name]
-        for axis in named:
-            if not -rank <= axis < rank:
-                raise ValueError(f"export(): dynamic_axes['{name}'] names axis {axis}, but "
-                                 f"'{name}' has {rank} dimensions")
-        axes[name] = {axis % rank: dim for axis, dim in named.items()}
+        axes[name] = _axes_of(name, spec, rank_of[name])
     return axes
+
+
+def _follow_dynamic_axes(axes, input_names, inputs, other_shapes, output_names, values):
+    """Leave symbolic, in ``axes``, every axis of an output whose size follows a dynamic
+    input axis: named as that input axis when its size is that axis's, else
+    ``<output>_dim_<axis>`` (a runtime would otherwise check it against the traced
+    size)."""
+    symbol = {}
+    for name, x, other in zip(input_names, inputs, other_shapes):
+        for axis, dim_name in axes.get(name, {}).items():
+            symbol.setdefault((x.shape[axis], other[axis]), dim_name)
+    for name, value in zip(output_names, values):
+        for axis in value.dynamic:
+            pair = (value.shape[axis], value.other_shape[axis])
+            axes.setdefault(name, {}).setdefault(axis, symbol.get(pair, f"{name}_dim_{axis}"))
+
+
+def _axes_of(name, spec, rank):
+    """One entry of ``dynamic_axes``, checked: ``{axis: dim name}``."""
+    if isinstance(spec, dict):
+        named = {int(axis): str(dim) for axis, dim in spec.items()}
+    elif isinstance(spec, (list, tuple)):
+        named = {int(axis): f"{name}_dynamic_axes_{k}" for k, axis in enumerate(spec, 1)}
+    else:
+        raise TypeError(f"export(): dynamic_axes['{name}'] must be a dict or a list of "
+                        f"axes, not {type(spec).__name__}")
+    for axis in named:
+        if not -rank <= axis < rank:
+            raise ValueError(f"export(): dynamic_axes['{name}'] names axis {axis}, but "
+                             f"'{name}' has {rank} dimensions")
+    return {axis % rank: dim for axis, dim in named.items()}
 
 
 # ---------------------------------------------------------------- the ModelProto

@@ -538,23 +538,11 @@ def _index_pad(g, x, pairs, mode):
 
 
 # -------------------------------------------------------------------- shapes
-def _reshape_target(in_shape, out_shape):
-    """Reshape's target: ``0`` (copy) for the leading dimensions the reshape keeps,
-    ``-1`` for the first one it changes, the traced sizes for the rest. A dynamic
-    dimension is then either copied or inferred, never frozen at its traced size."""
-    target = list(out_shape)
-    kept = 0
-    while kept < min(len(in_shape), len(out_shape)) and in_shape[kept] == out_shape[kept]:
-        target[kept] = 0
-        kept += 1
-    if kept < len(target):
-        target[kept] = -1
-    return target
-
-
 @builtin(S.View, S.UnsafeView)
 def _view(g, x, shape):
-    return g.op("Reshape", x, _ints(g, _reshape_target(x.shape, g.results[0].shape)))
+    # static sizes as traced; a size that follows a dynamic axis copied from x (0),
+    # inferred (-1) or read from the graph
+    return g.op("Reshape", x, g.sizes.shape_of(g.results[0], reshape_of=x))
 
 
 @builtin(S.Permute)
@@ -585,11 +573,60 @@ def _unsqueeze(g, x, dim):
 
 @builtin(S.Expand)
 def _expand(g, x, shape):
-    # 1 where the input has the dimension already: Expand keeps it (however large
-    # it is at run time)
+    # 1 where the input has the dimension already: Expand keeps it (however large it
+    # is at run time); a size it grows to that follows a dynamic axis is read
     lead = len(shape) - x.ndim
-    target = [1 if i >= lead and x.shape[i - lead] == s else s for i, s in enumerate(shape)]
-    return g.op("Expand", x, _ints(g, target))
+    out = g.results[0]
+    kept = [i >= lead and x.shape[i - lead] == out.shape[i] and
+            x.other_shape[i - lead] == out.other_shape[i] for i in range(len(shape))]
+    target = Value(None, [1 if k else s for k, s in zip(kept, out.shape)], out.dtype,
+                   other_shape=[1 if k else s for k, s in zip(kept, out.other_shape)])
+    return g.op("Expand", x, g.sizes.shape_of(target))
+
+
+@builtin(S.Repeat)
+def _repeat(g, x, repeats):
+    lead = len(repeats) - x.ndim
+    if lead:
+        x = Value(g.op("Unsqueeze", x, _ints(g, list(range(lead)))),
+                  (1,) * lead + x.shape, x.dtype,
+                  other_shape=(1,) * lead + x.other_shape)
+    out = g.results[0]
+    counts = []
+    for axis, count in enumerate(repeats):
+        if out.other_shape[axis] == x.other_shape[axis] * count:
+            counts.append(int(count))
+            continue
+        # a count that follows a dynamic axis (bias_k.repeat(1, batch, 1)): the output's
+        # run-time size over the input's static one
+        size = g.sizes.size((out.shape[axis], out.other_shape[axis]))
+        if x.shape[axis] != x.other_shape[axis] or size is None:
+            raise _unsupported("repeat", f"a repeat count of axis {axis} that follows a "
+                                         f"dynamic axis")
+        counts.append(g.op("Div", size, _ints(g, [x.shape[axis]])))
+    return g.op("Tile", x, g.sizes.concat(counts))
+
+
+def _split_parts(g, x, sizes, dim, op):
+    """``Split`` of ``x`` into parts of ``sizes`` along ``dim`` (a static axis)."""
+    axis = dim % x.ndim
+    if x.shape[axis] != x.other_shape[axis]:
+        raise _unsupported(op, "splitting along a dynamic axis")
+    if len(sizes) == 1:
+        return axis, (g.op("Identity", x),)
+    return axis, g.op("Split", x, _ints(g, sizes), axis=axis, outputs=len(sizes))
+
+
+@builtin(S.Split, S.SplitWithSizes)
+def _split(g, x, sizes, dim):
+    return tuple(_split_parts(g, x, [int(s) for s in sizes], dim, "split")[1])
+
+
+@builtin(S.Unbind)
+def _unbind(g, x, dim):
+    axis, parts = _split_parts(g, x, [1] * x.shape[dim % x.ndim], dim, "unbind")
+    squeeze = _ints(g, [axis])
+    return tuple(g.op("Squeeze", part, squeeze) for part in parts)
 
 
 @builtin(S.Cat)
@@ -613,6 +650,53 @@ def _flip(g, x, dims):
     dims = list(dims)
     return g.op("Slice", x, _ints(g, [-1] * len(dims)), _ints(g, [-_INT64_MAX] * len(dims)),
                 _ints(g, dims), _ints(g, [-1] * len(dims)))
+
+
+@builtin(S.Index)
+def _advanced_index(g, x, index):
+    """Indexing with constant integer (or boolean) arrays and full slices, as numpy
+    does it: ``Gather`` for one array, ``GatherND`` over the indexed axes moved to the
+    front for several."""
+    items = list(index) if isinstance(index, tuple) else [index]
+    ellipsis = [i for i, item in enumerate(items) if item is Ellipsis]
+    if ellipsis:
+        at = ellipsis[0]
+        items[at:at + 1] = [slice(None)] * (x.ndim - len(items) + 1)
+    items += [slice(None)] * (x.ndim - len(items))
+    arrays, axes = [], []
+    for axis, item in enumerate(items):
+        if isinstance(item, Value):
+            item = item.constant
+        if isinstance(item, (list, np.ndarray)):
+            item = np.asarray(item)
+            if item.dtype == np.bool_:
+                # a boolean mask over len(shape) axes is its nonzero positions
+                arrays.extend(np.nonzero(item))
+                axes.extend(range(axis, axis + item.ndim))
+                continue
+            arrays.append(item.astype(np.int64))
+            axes.append(axis)
+        elif not (isinstance(item, slice) and item == slice(None)):
+            raise _unsupported("indexing", "an index mixing arrays with ints, slices or None")
+    # Gather and GatherND take negative indices as numpy does
+    arrays = np.broadcast_arrays(*arrays)
+    adjacent = axes == list(range(axes[0], axes[0] + len(axes)))
+    first, m = (axes[0] if adjacent else 0), arrays[0].ndim
+    out = g.results[0]
+    if any(out.shape[i] != out.other_shape[i] for i in range(first, first + m)):
+        raise _unsupported("indexing", "an index array whose size follows a dynamic axis")
+    if len(arrays) == 1:
+        return g.op("Gather", x, g.constant(arrays[0]), axis=axes[0])
+    rest = [a for a in range(x.ndim) if a not in axes]
+    front = x.name if axes == list(range(len(axes))) else \
+        g.op("Transpose", x, perm=axes + rest)
+    y = g.op("GatherND", front, g.constant(np.stack(arrays, axis=-1)))
+    if not adjacent or axes[0] == 0:
+        return y
+    # numpy keeps adjacent index axes in place: move the gathered axes back there
+    k = axes[0]
+    perm = list(range(m, m + k)) + list(range(m)) + list(range(m + k, m + len(rest)))
+    return g.op("Transpose", y, perm=perm)
 
 
 @builtin(S.Slice, S.Select, S.UnsqueezeIndex)

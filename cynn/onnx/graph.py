@@ -7,6 +7,8 @@ import itertools
 
 import numpy as np
 
+from ._sizes import SizeSources
+
 __all__ = ["Value", "GraphBuilder", "onnx_type"]
 
 
@@ -21,19 +23,35 @@ class Value:
         dtype (numpy.dtype): its element type.
         constant (numpy.ndarray or None): its value when it is a constant of the
             graph (a parameter, a buffer, a tensor made inside forward), else None.
+        other_shape (tuple): its shape when the model ran a second time with every
+            dynamic axis of the inputs at another size (``shape`` when nothing is
+            dynamic). The axes where the two differ are the ``dynamic`` ones.
     """
 
-    __slots__ = ("name", "shape", "dtype", "constant")
+    __slots__ = ("name", "shape", "dtype", "constant", "other_shape")
 
-    def __init__(self, name, shape, dtype, constant=None):
+    def __init__(self, name, shape, dtype, constant=None, other_shape=None):
         self.name = name
         self.shape = tuple(shape)
         self.dtype = np.dtype(dtype)
         self.constant = constant
+        self.other_shape = self.shape if other_shape is None else tuple(other_shape)
 
     @property
     def ndim(self):
         return len(self.shape)
+
+    @property
+    def dynamic(self):
+        """The axes whose size follows a dynamic axis of the graph's inputs."""
+        return tuple(axis for axis, (a, b) in enumerate(zip(self.shape, self.other_shape))
+                     if a != b)
+
+    def with_other_shape(self, other_shape):
+        """This value, known to have ``other_shape`` at the other input sizes."""
+        if other_shape is None or tuple(other_shape) == self.other_shape:
+            return self
+        return Value(self.name, self.shape, self.dtype, self.constant, other_shape)
 
     def __repr__(self):
         kind = "constant" if self.constant is not None else "traced"
@@ -46,12 +64,16 @@ class GraphBuilder:
     Attributes:
         opset (int): the ONNX opset of the default domain being targeted.
         results (tuple of Value): while a mapping runs, the outputs of the op being
-            mapped as they were traced (``shape`` and ``dtype``; ``name`` is None).
+            mapped as they were traced (``shape``, ``other_shape`` and ``dtype``;
+            ``name`` is None).
+        sizes (SizeSources): run-time sizes of dynamic axes (``g.sizes.shape_of``,
+            ``g.sizes.reshape_target``), for mappings that need a shape as an input.
     """
 
     def __init__(self, opset):
         self.opset = opset
         self.results = ()
+        self.sizes = SizeSources(self)
         self.nodes = []          # (op_type, input names, output names, attributes, domain, name)
         self.initializers = {}   # name -> numpy array
         self.domains = set()     # custom operator domains used
@@ -93,7 +115,8 @@ class GraphBuilder:
 
     def add_initializer(self, name, array):
         """Store ``array`` under the (already reserved) ``name``; returns ``name``."""
-        self.initializers[name] = np.ascontiguousarray(array)
+        # np.require keeps a 0-d array 0-d (ascontiguousarray makes it 1-d)
+        self.initializers[name] = np.require(array, requirements="C")
         return name
 
     def _input_name(self, value):

@@ -111,6 +111,17 @@ CASES = {
     "pad_crop": (fn(lambda x: F.pad(x, (-1, 2))), (5,)),
     "pad_reflect": (fn(lambda x: F.pad(x, (2, 1, 1, 0), mode="reflect")), (2, 4, 5)),
     "clone_identity": (fn(lambda x: x.clone()), (4,)),
+    # advanced indexing with constant index arrays, the batch axis left whole
+    "index_one_array": (fn(lambda x: x[:, [2, 0, 2]] + x[..., np.array([-1, 0])].sum(-1, True)),
+                        (3, 4)),
+    "index_adjacent_arrays": (fn(lambda x: x[:, [0, 2], [1, -1]]), (3, 4)),
+    "index_boolean_mask": (fn(lambda x: x[:, np.array([True, False, True, True])]), (4,)),
+    # split, chunk, unbind, repeat
+    "split_chunk_unbind": (fn(lambda x: cynn.cat([x.split([1, 3], 1)[1] * x.chunk(2, 1)[0]
+                                                   .sum(1, True), x[:, :1]], 1)
+                              + cynn.stack(x.unbind(1), -1)), (4,)),
+    "repeat": (fn(lambda x: x.repeat(1, 2) + x[:, :1].repeat(1, 8) + x.repeat(3, 1, 2)[1]),
+               (4,)),
 }
 
 

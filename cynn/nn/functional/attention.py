@@ -273,9 +273,8 @@ def _canonical_mask(mask, mask_name, other_type, other_name, target_type, check_
                        "Use same type for both instead.")
     if is_float:
         return mask
-    out = np.zeros(mask.shape, dtype=np.dtype(str(target_type).replace("cynn.", "")))
-    out[mask._data] = -np.inf
-    return _creation.from_numpy(out)
+    # Tensor ops, not numpy: a traced mask (cynn.onnx.export) stays a computation
+    return _creation.zeros(mask.shape, dtype=target_type).masked_fill(mask, float("-inf"))
 
 
 def _mha_shape_check(query, key, value, key_padding_mask, attn_mask, num_heads):
