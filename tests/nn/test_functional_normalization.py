@@ -4,6 +4,7 @@ gradchecks and PyTorch's errors."""
 import numpy as np
 import pytest
 
+import cynn
 import cynn.nn.functional as F
 from _nn_parity import (assert_close, assert_same_error, check_parity, cy, gradcheck, rng, th,
                         torch)
@@ -157,3 +158,81 @@ def _errors():
 @pytest.mark.parametrize("call", [c for _, c in _errors()], ids=[n for n, _ in _errors()])
 def test_errors_match_torch(call):
     assert_same_error(lambda: call(F, cy), lambda: call(TF, th))
+
+
+# Shapes that take each kernel path: long segments across the 2048-element statistics
+# block, the column kernels of short segments ((N, C) with N across blocks of 64 rows),
+# one sample, float16 (computed in float32, as torch's CPU kernels do).
+KERNEL_PATH_CASES = {
+    "bn_long_segments": (lambda M: lambda a, w, b: M.batch_norm(a, None, None, w, b, True),
+                         (3, 4, 50, 45), (4,)),
+    "bn_columns": (lambda M: lambda a, w, b: M.batch_norm(a, None, None, w, b, True),
+                   (150, 300), (300,)),
+    "bn_columns_3d": (lambda M: lambda a, w, b: M.batch_norm(a, None, None, w, b, True),
+                      (70, 9, 5), (9,)),
+    "gn_long_groups": (lambda M: lambda a, w, b: M.group_norm(a, 2, w, b), (2, 4, 40, 40),
+                       (4,)),
+    "ln_long_rows": (lambda M: lambda a, w, b: M.layer_norm(a, (3000,), w, b), (70, 3000),
+                     (3000,)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(KERNEL_PATH_CASES))
+def test_kernel_paths_match_torch(name):
+    make, shape, wshape = KERNEL_PATH_CASES[name]
+    arrays = [_randn(shape, 1, loc=3.0), _randn(wshape, 2), _randn(wshape, 3)]
+    check_parity(make(F), make(TF), arrays)
+
+
+@pytest.mark.parametrize("name", ["bn_columns_3d", "gn_long_groups"])
+def test_kernel_paths_in_float16_match_torch(name):
+    make, shape, wshape = KERNEL_PATH_CASES[name]
+    arrays = [_randn(shape, 1).astype(np.float16), _randn(wshape, 2).astype(np.float16),
+              _randn(wshape, 3).astype(np.float16)]
+    check_parity(make(F), make(TF), arrays, rtol=1e-2, atol=1e-2)
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_batch_norm_eval_and_train_paths_gradcheck_across_blocks(training):
+    # 2 x 2 x 1030: each channel spans 2060 elements, more than one statistics block
+    x = rng(7).standard_normal((2, 2, 1030))
+    stats = (None, None) if training else (cy(np.array([0.3, -0.2])), cy(np.array([1.5, 0.7])))
+    gradcheck(lambda a, w, b: F.batch_norm(a, *stats, w, b, training=training),
+              [x, np.array([1.5, -0.5]), np.array([0.2, 0.1])])
+
+
+def _in_place_change_after_forward(lib, fn, requires):
+    x = lib.tensor(_randn((4, 3, 5, 5), 8), requires_grad="x" in requires)
+    w = lib.tensor(_randn((3,), 9), requires_grad="w" in requires)
+    b = lib.tensor(_randn((3,), 10), requires_grad="b" in requires)
+    hidden = x * 1.0
+    y = fn(lib, hidden, w, b)
+    with lib.no_grad():
+        hidden.add_(1.0)
+    try:
+        y.sum().backward()
+    except RuntimeError as error:
+        return "raised: " + str(error).split(":")[0]
+    return "ran"
+
+
+SAVED_CASES = {
+    "batch_norm": lambda lib, a, w, b: lib.nn.functional.batch_norm(a, None, None, w, b, True),
+    "group_norm": lambda lib, a, w, b: lib.nn.functional.group_norm(a, 3, w, b),
+    "layer_norm": lambda lib, a, w, b: lib.nn.functional.layer_norm(
+        a, (5,), w[:1].expand(5), b[:1].expand(5)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SAVED_CASES))
+@pytest.mark.parametrize("requires", ["x", "w", "b"])
+def test_in_place_change_of_the_input_after_forward(name, requires):
+    """The input is kept only when a requested gradient reads it (x's and the weight's):
+    changing it then raises as in torch; a bias gradient alone keeps nothing (torch
+    keeps the input anyway and raises)."""
+    mine = _in_place_change_after_forward(cynn, SAVED_CASES[name], requires)
+    if requires == "b":
+        assert mine == "ran"
+    else:
+        theirs = _in_place_change_after_forward(torch, SAVED_CASES[name], requires)
+        assert mine == theirs and mine.startswith("raised")
