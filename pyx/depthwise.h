@@ -10,7 +10,9 @@
    Geometry arrays are (depth, height, width): k kernel, s stride, d dilation,
    out output size; the scratch volume is (bd, bh, bw). GCC compiles each
    function for AVX-512, AVX2+FMA and the baseline and picks one at load time
-   (target_clones); the build's own flags only guarantee SSE2. */
+   (target_clones); the build's own flags only guarantee SSE2. The AVX2 clone is
+   "arch=x86-64-v3", a feature level: GCC's resolver picks an "arch=haswell" clone by
+   CPU model, so AMD CPUs with AVX2 and FMA got the SSE2 baseline. */
 #ifndef CYNN_DEPTHWISE_H
 #define CYNN_DEPTHWISE_H
 
@@ -20,7 +22,7 @@
 #include <Python.h>
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__INTEL_COMPILER) && !defined(__clang__)
-#define CYNN_DW_CLONES __attribute__((target_clones("avx512f", "arch=haswell", "default")))
+#define CYNN_DW_CLONES __attribute__((target_clones("avx512f", "arch=x86-64-v3", "default")))
 #else
 #define CYNN_DW_CLONES
 #endif
