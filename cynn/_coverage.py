@@ -50,6 +50,8 @@ EXCLUDED = (
     ("*:*complex*", "complex tensors: cynn's kernels and autograd are real-valued"),
     ("torch:*chalf*", "complex tensors"),
     ("torch:cfloat", "complex tensors"), ("torch:cdouble", "complex tensors"),
+    ("torch.Tensor:cfloat", "complex tensors"), ("torch.Tensor:cdouble", "complex tensors"),
+    ("torch.Tensor:chalf", "complex tensors"),
     ("torch:*conj*", "complex tensors"), ("torch.Tensor:*conj*", "complex tensors"),
     ("torch:view_as_real*", "complex tensors"),
     ("torch:polar", "complex tensors"), ("torch:is_complex", "complex tensors"),
@@ -144,7 +146,14 @@ EXCLUDED = (
     # The serialized-archive and storage objects of torch's C++ core (cynn.serialization
     # reads and writes the same files in Python).
     ("torch:PyTorchFile*", "C++ zip archive objects"),
-    ("torch:*SerializationStorageContext", "C++ archive storage contexts"),
+    ("torch:*erializationStorageContext", "C++ archive storage contexts"),
+    # TorchScript's own types and containers that leak into the torch namespace from C++
+    ("torch:ComplexType", "a TorchScript/JIT type"),
+    ("torch:ModuleDict", "TorchScript's C++ container type (nn.ModuleDict is cynn.nn's)"),
+    ("torch:ParameterDict", "TorchScript's C++ container type (nn.ParameterDict is cynn.nn's)"),
+    ("torch:bit", "a bit-packed dtype"),
+    ("torch.Tensor:index", "functorch first-class dims (binds Dim objects; not indexing)"),
+    ("torch.Tensor:to_padded_tensor", "nested tensors"),
     # SyncBatchNorm's CUDA statistics kernels and ATen-internal op forms.
     ("torch:batch_norm_*", "SyncBatchNorm's CUDA kernels (cynn's SyncBatchNorm reduces over MPI)"),
     ("torch:native_*", "ATen-internal forms of the F.* ops cynn exposes"),
@@ -152,6 +161,13 @@ EXCLUDED = (
     # Compressed and hybrid sparse layouts (COO only, issue 20).
     ("torch:*_indices_copy", "compressed sparse layouts"),
     ("torch:values_copy", "sparse tensors' values"),
+    ("torch:indices_copy", "sparse tensors' indices"),
+    ("torch.Tensor:*col_indices", "compressed sparse layouts"),
+    ("torch.Tensor:*row_indices", "compressed sparse layouts"),
+    ("torch.Tensor:resize_as_sparse_", "sparse tensors"),
+    ("torch.Tensor:sparse_resize_*", "sparse tensors"),
+    ("torch.Tensor:smm", "sparse-dense products of hybrid layouts"),
+    ("torch.Tensor:sspaddmm", "sparse-dense products of hybrid layouts"),
     ("torch:resize_as_sparse_", "sparse tensors"),
     ("torch:sparse_compressed_tensor", "compressed sparse layouts"),
     ("torch:dsmm", "sparse-dense products of hybrid layouts"),

@@ -4,7 +4,8 @@ import builtins
 import numpy as np
 
 __all__ = ["dtype", "float32", "float64", "float16", "int64", "int32", "int16", "int8",
-           "uint8", "bool", "float", "double", "long", "int", "half",
+           "uint8", "uint16", "uint32", "uint64", "bool", "float", "double", "long", "int",
+           "half",
            "get_default_dtype", "set_default_dtype"]
 
 
@@ -34,12 +35,17 @@ int32 = dtype("int32", np.int32)
 int16 = dtype("int16", np.int16)
 int8 = dtype("int8", np.int8)
 uint8 = dtype("uint8", np.uint8)
+# torch's "shell" unsigned types: storage and conversion, no promotion with other types
+uint16 = dtype("uint16", np.uint16)
+uint32 = dtype("uint32", np.uint32)
+uint64 = dtype("uint64", np.uint64)
 bool = dtype("bool", np.bool_)  # noqa: A001 -- mirrors torch.bool
 float, double, half = float32, float64, float16  # noqa: A001
 long, int = int64, int32  # noqa: A001
 
 _BY_NUMPY = {d.numpy: d
-             for d in (float32, float64, float16, int64, int32, int16, int8, uint8, bool)}
+             for d in (float32, float64, float16, int64, int32, int16, int8, uint8, uint16,
+                       uint32, uint64, bool)}
 _BY_NAME = {d.name: d for d in _BY_NUMPY.values()}
 
 _default = float32
@@ -83,7 +89,7 @@ def from_numpy_dtype(np_dtype):
     except KeyError:
         raise TypeError(f"can't convert np.ndarray of type {np.dtype(np_dtype)}. The only "
                         "supported types are: float64, float32, float16, int64, int32, "
-                        "int16, int8, uint8, and bool.") from None
+                        "int16, int8, uint64, uint32, uint16, uint8, and bool.") from None
 
 
 # --- PyTorch's type promotion ----------------------------------------------------------
@@ -96,11 +102,21 @@ def _category(np_dtype):
     return _CATEGORY[np_dtype.kind]
 
 
+_SHELL_UNSIGNED = frozenset(np.dtype(t) for t in (np.uint16, np.uint32, np.uint64))
+_TORCH_NAMES = {"uint16": "UInt16", "uint32": "UInt32", "uint64": "UInt64", "uint8": "Byte",
+                "int8": "Char", "int16": "Short", "int32": "Int", "int64": "Long", "bool": "Bool"}
+
+
 def _promote(a, b):
     """Two tensor dtypes: the higher category wins outright (int64 + float32 -> float32);
-    within one category the wider type (numpy's rule there equals PyTorch's)."""
+    within one category the wider type (numpy's rule there equals PyTorch's). torch does
+    not promote uint16/32/64 with any other integer or bool type."""
     if a is None or a == b:
         return b
+    if (a in _SHELL_UNSIGNED or b in _SHELL_UNSIGNED) and a.kind != "f" and b.kind != "f":
+        raise RuntimeError(f"Promotion for uint16, uint32, uint64 types is not supported, "
+                           f"attempted to promote {_TORCH_NAMES[a.name]} and "
+                           f"{_TORCH_NAMES[b.name]}")
     ca, cb = _CATEGORY[a.kind], _CATEGORY[b.kind]
     if ca != cb:
         return a if ca > cb else b

@@ -14,19 +14,24 @@ import numpy as np
 from . import _dtype, _threads
 from ._tensor import Tensor
 
-__all__ = ["AcceleratorError", "OutOfMemoryError", "get_default_device", "set_default_device",
-           "get_num_interop_threads", "set_num_interop_threads", "init_num_threads",
+__all__ = ["AcceleratorError", "FatalError", "OutOfMemoryError", "get_default_device",
+           "set_default_device", "get_num_interop_threads", "set_num_interop_threads",
+           "init_num_threads",
            "set_warn_always", "is_warn_always_enabled", "set_flush_denormal", "has_openmp",
            "has_lapack", "has_mkl", "has_spectral", "is_vulkan_available", "is_storage",
            "set_default_tensor_type", "asarray", "frombuffer", "empty_strided",
            "empty_permuted", "fill", "range", "unflatten", "short", "ByteTensor", "CharTensor",
            "ShortTensor", "poisson", "binomial", "layout", "strided", "memory_format",
            "contiguous_format", "channels_last", "channels_last_3d", "preserve_format",
-           "get_device", "default_generator"]
+           "get_device", "default_generator", "thread_safe_generator", "uint16", "uint32", "uint64"]
 
 
 class AcceleratorError(RuntimeError):
     """An accelerator's runtime error (never raised on cynn's CPU-only build)."""
+
+
+class FatalError(Exception):
+    """An unrecoverable error of the runtime (torch raises it from C++; cynn never does)."""
 
 
 class OutOfMemoryError(RuntimeError):
@@ -186,6 +191,7 @@ def unflatten(input, dim, sizes):  # noqa: A002
 
 
 short = _dtype.int16
+uint16, uint32, uint64 = _dtype.uint16, _dtype.uint32, _dtype.uint64
 
 
 def _typed(dt):
@@ -221,6 +227,13 @@ from ._layout import (channels_last, channels_last_3d, contiguous_format,  # noq
                       layout, memory_format, preserve_format, strided)
 
 
+def thread_safe_generator():
+    """The generator a DataLoader thread worker should sample with: None here, meaning
+    the default generator, since cynn's DataLoader workers are processes (each seeded
+    on its own), as torch answers in process workers and the main process."""
+    return None
+
+
 def get_device(input):  # noqa: A002
     """-1: the CPU, as torch reports it."""
     return -1
@@ -244,7 +257,7 @@ FUNCTIONAL_ALIASES = {
         "hardshrink", "bilinear", "rms_norm", "layer_norm", "group_norm", "threshold",
         "selu_", "celu_", "rrelu_", "threshold_", "cosine_embedding_loss",
         "hinge_embedding_loss", "margin_ranking_loss", "triplet_margin_loss",
-        "poisson_nll_loss", "binary_cross_entropy_with_logits", "affine_grid_generator")}
+        "poisson_nll_loss", "binary_cross_entropy_with_logits")}
 
 
 def dropout_like(name):
@@ -283,3 +296,8 @@ def set_anomaly_enabled(enabled, check_nan=True):
 
 
 __all__ += ["is_anomaly_enabled", "is_anomaly_check_nan_enabled", "set_anomaly_enabled"]
+
+from . import _aten_forms  # noqa: E402
+from ._aten_forms import *  # noqa: E402,F401,F403
+
+__all__ += _aten_forms.__all__

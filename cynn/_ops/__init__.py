@@ -8,9 +8,11 @@ Installing the methods from a table keeps these forwarders out of ``_tensor.py``
 lets a test check that every listed name exists on both sides.
 """
 from .._tensor import Tensor
-from . import indexing, matrix, methods, misc, pointwise, reduction, search, shape
+from . import (compat, gradient, indexing, linalg_legacy, matrix, methods, misc, pointwise,
+               reduction, search, shape, special, spectral, strided)
 
-FAMILIES = (pointwise, indexing, reduction, shape, matrix, search, misc, methods)
+FAMILIES = (pointwise, indexing, reduction, shape, matrix, search, misc, methods, special, strided,
+            gradient, compat, spectral, linalg_legacy)
 
 __all__ = [name for family in FAMILIES for name in family.__all__]
 for _family in FAMILIES:
@@ -48,3 +50,5 @@ def _method_caller(name):
 
 _install_methods()
 methods.install_properties()
+special.install_methods()
+compat.install_properties()

@@ -5,6 +5,8 @@ import numpy as np
 from . import matrix as _matrix
 from .._tensor import Tensor, _canon_dim, _canon_dims
 from ..autograd.functions import matrix as _M
+from ..autograd.functions import pinv as _Pinv
+from ..autograd.functions.composite import named_composite
 
 __all__ = ["det", "slogdet", "inv", "inv_ex", "solve", "cholesky", "cholesky_ex", "norm",
            "vector_norm", "matrix_norm", "cross", "matrix_power", "multi_dot", "vecdot",
@@ -23,21 +25,24 @@ def inv_ex(A, *, check_errors=False):
     """``(inverse, info)``: info is 0 where the matrix was invertible (a singular
     matrix raises with ``check_errors=True``, else its result is undefined)."""
     try:
-        return inv(A), Tensor._wrap(np.zeros(tuple(A.shape[:-2]), np.int32))
+        return _InvExResult(inv(A), Tensor._wrap(np.zeros(tuple(A.shape[:-2]), np.int32)))
     except RuntimeError:
         if check_errors:
             raise
-        return A.detach() * float("nan"), Tensor._wrap(np.ones(tuple(A.shape[:-2]), np.int32))
+        return _InvExResult(A.detach() * float("nan"),
+                            Tensor._wrap(np.ones(tuple(A.shape[:-2]), np.int32)))
 
 
 def cholesky_ex(A, *, upper=False, check_errors=False):
     """``(L, info)`` as :func:`cholesky`; info is 0 on success."""
     try:
-        return cholesky(A, upper=upper), Tensor._wrap(np.zeros(tuple(A.shape[:-2]), np.int32))
+        return _CholeskyExResult(cholesky(A, upper=upper),
+                                 Tensor._wrap(np.zeros(tuple(A.shape[:-2]), np.int32)))
     except RuntimeError:
         if check_errors:
             raise
-        return A.detach() * 0, Tensor._wrap(np.ones(tuple(A.shape[:-2]), np.int32))
+        return _CholeskyExResult(A.detach() * 0,
+                                 Tensor._wrap(np.ones(tuple(A.shape[:-2]), np.int32)))
 
 
 def solve(A, B, *, left=True):
@@ -174,6 +179,8 @@ _EighResult = _named("eigh", ("eigenvalues", "eigenvectors"))
 _QrResult = _named("qr", ("Q", "R"))
 _LstsqResult = _named("lstsq", ("solution", "residuals", "rank", "singular_values"))
 _SolveExResult = _named("solve_ex", ("result", "info"))
+_InvExResult = _named("linalg_inv_ex", ("inverse", "info"))
+_CholeskyExResult = _named("linalg_cholesky_ex", ("L", "info"))
 
 
 def svd(A, full_matrices=True, *, driver=None):
@@ -239,19 +246,17 @@ def _value(t):
 
 
 def pinv(A, *, atol=None, rtol=None, hermitian=False):
-    """The pseudo-inverse ``V diag(1/s) U^T`` over the singular values above the
-    tolerance (rtol defaults to ``eps * max(m, n)``). Differentiable through the SVD."""
+    """The pseudo-inverse ``V diag(1/s) U^T`` over the singular values above
+    ``max(atol, rtol * largest)`` (rtol defaults to ``eps * max(m, n)``), with torch's
+    constant-rank gradient (``autograd/functions/pinv.py``).
+    Shape: ``(*, m, n)`` -> ``(*, n, m)``."""
     _matrix_input("linalg.pinv", A)
-    u, s, vh = svd(A, full_matrices=False)
     if atol is None and rtol is None:
         rtol = float(np.finfo(A._data.dtype).eps) * max(A.shape[-2:])
-    largest = s.detach().amax(-1, keepdim=True) if s.numel() else s.detach()
-    cutoff = np.maximum(0.0 if atol is None else _value(atol),
-                        (0.0 if rtol is None else _value(rtol)) * largest._data)
-    keep = Tensor._wrap(s._data > cutoff)
-    from .._creation import where
-    s_inv = where(keep, 1.0 / where(keep, s, 1.0), 0.0)
-    return (vh.transpose(-2, -1) * s_inv.unsqueeze(-2)) @ u.transpose(-2, -1)
+    # tolerances given per batch element broadcast against the (*, 1) largest value
+    atol = 0.0 if atol is None else np.asarray(_value(atol))[..., None]
+    rtol = 0.0 if rtol is None else np.asarray(_value(rtol))[..., None]
+    return _Pinv.Pinv.apply(A, atol, rtol)
 
 
 def lstsq(A, B, rcond=None, *, driver=None):
@@ -320,6 +325,10 @@ def matrix_exp(A):
     """``exp(A)`` by scaling and squaring with a Taylor series, all in differentiable
     ops (higher derivatives included). Shape: ``(*, n, n)``."""
     _matrix._square("linalg.matrix_exp", A)
+    return named_composite("LinalgMatrixExpBackward0").apply(_matrix_exp, (), A)
+
+
+def _matrix_exp(A):
     n = A.shape[-1]
     from .._creation import eye
     norm = float(np.abs(A._data).sum(-1).max()) if A.numel() else 0.0

@@ -9,7 +9,7 @@ from .. import _dtype
 from .._tensor import Tensor, _canon_dim
 from ._checks import check_tensor
 
-__all__ = ["multinomial"]
+__all__ = ["multinomial", "index_reduce", "nonzero_static"]
 METHODS = []
 INPLACE = []
 
@@ -289,6 +289,10 @@ def index_reduce(self, dim, index, source, reduce, *, include_self=True):  # noq
     return self.scatter_reduce(d, full_index, source, reduce, include_self=include_self)
 
 
+def _imag(self):
+    raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
+
+
 def _property(name, getter, doc):
     setattr(Tensor, name, property(getter, doc=doc))
 
@@ -298,6 +302,7 @@ def install_properties():
     _property("itemsize", lambda self: self._data.dtype.itemsize, "Bytes per element.")
     _property("nbytes", lambda self: self._data.nbytes, "Bytes of the elements.")
     _property("is_cpu", lambda self: True, "Always True: cynn is CPU-only.")
+    _property("imag", _imag, "The imaginary part: raises, as torch does for real tensors.")
     _property("is_sparse", lambda self: False, "False: cynn tensors are strided.")
     _property("is_nested", lambda self: False, "False: no nested tensors.")
     _property("is_quantized", lambda self: False, "False: no quantized tensors.")
@@ -313,54 +318,7 @@ def _strided():
 
 
 
-# -- linear algebra and layer functions torch also has as Tensor methods ----------------
-@_method
-def svd(self, some=True, compute_uv=True):
-    """Legacy ``torch.svd``: ``(U, S, V)`` (V, not Vh; reduced unless ``some=False``)."""
-    from . import linalg_impl as linalg
-    u, s, vh = linalg.svd(self, full_matrices=not some)
-    if not compute_uv:
-        z = self.new_zeros(*u.shape), s, self.new_zeros(*vh.shape)
-        return z
-    return u, s, vh.transpose(-2, -1)
-
-
-@_method
-def qr(self, some=True):
-    """Legacy ``torch.qr``: reduced (``some``) or complete ``(Q, R)``."""
-    from . import linalg_impl as linalg
-    return tuple(linalg.qr(self, "reduced" if some else "complete"))
-
-
-@_method
-def pinverse(self, rcond=1e-15):
-    from . import linalg_impl as linalg
-    return linalg.pinv(self, rtol=rcond)
-
-
-@_method
-def matrix_exp(self):
-    from . import linalg_impl as linalg
-    return linalg.matrix_exp(self)
-
-
-@_method
-def cholesky_solve(self, input2, upper=False):
-    """Solve ``A X = self`` given the Cholesky factor ``input2`` of A."""
-    from . import linalg_impl as linalg
-    L = input2.transpose(-2, -1) if upper else input2
-    y = linalg.solve_triangular(L, self, upper=False)
-    return linalg.solve_triangular(L.transpose(-2, -1), y, upper=True)
-
-
-@_method
-def cholesky_inverse(self, upper=False):
-    """The inverse of A from its Cholesky factor ``self``."""
-    from .._creation import eye
-    n = self.shape[-1]
-    return cholesky_solve(eye(n, dtype=self.dtype).expand(*self.shape), self, upper)
-
-
+# -- layer functions torch also has as Tensor methods (linear algebra: linalg_legacy) ---
 @_method
 def prelu(self, weight):
     """``F.prelu(self, weight)``: x above 0, ``weight[c] * x`` below (c = dim 1)."""
@@ -381,11 +339,6 @@ def prelu(self, weight):
 def hardshrink(self, lambd=0.5):
     """``F.hardshrink``: x where ``|x| > lambd``, else 0."""
     return self * (self.detach().abs() > lambd)
-
-
-@_method
-def imag(self):
-    raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
 
 
 @_method

@@ -1,6 +1,6 @@
 """The long tail of torch's tensor API: comparison aliases (``greater``, ``less``...),
 bitwise ops, number-theory and special functions (``gcd``, ``lcm``, ``frexp``,
-``nextafter``, ``i0``, ``polygamma``, ``mvlgamma``), statistics (``cov``, ``corrcoef``,
+``nextafter``, ``i0``, ``mvlgamma``), statistics (``cov``, ``corrcoef``,
 ``dist``, ``renorm``), sliding windows (``Tensor.unfold``), window functions, dtype
 queries (``finfo``, ``iinfo``, ``promote_types``, ``result_type``, ``can_cast``), the
 ``*_copy`` forms of views, and predicates (``is_signed``, ``is_nonzero``...).
@@ -11,13 +11,12 @@ import numpy as np
 
 from .. import _dtype
 from .._tensor import Tensor, _canon_dim, _operand
-from ..autograd.functions import pointwise as P
 from ._checks import check_tensor
 
 __all__ = ["greater", "greater_equal", "less", "less_equal", "not_equal", "absolute",
            "floor_divide", "remainder", "bitwise_and", "bitwise_or", "bitwise_xor",
            "bitwise_not", "bitwise_left_shift", "bitwise_right_shift", "gcd", "lcm", "frexp",
-           "nextafter", "i0", "polygamma", "mvlgamma", "dist", "renorm", "cov", "corrcoef",
+           "nextafter", "i0", "mvlgamma", "dist", "renorm", "cov", "corrcoef",
            "real", "angle", "is_signed", "is_nonzero", "is_same_size", "is_neg",
            "is_inference", "hann_window", "hamming_window", "bartlett_window",
            "blackman_window", "kaiser_window", "logspace", "vander", "unravel_index",
@@ -35,7 +34,7 @@ _FUNCTIONS_ONLY = {"hann_window", "hamming_window", "bartlett_window", "blackman
                    "diagonal_copy", "expand_copy", "permute_copy", "select_copy", "slice_copy",
                    "split_copy", "squeeze_copy", "t_copy", "transpose_copy", "unbind_copy",
                    "unsqueeze_copy", "view_copy", "alias_copy", "unfold_copy",
-                   "split_with_sizes_copy", "is_inference", "is_neg", "polygamma"}
+                   "split_with_sizes_copy", "is_inference", "is_neg"}
 
 e = math.e
 pi = math.pi
@@ -166,37 +165,6 @@ def i0(input):  # noqa: A002
     x = input._data if input.dtype.is_floating_point else \
         input._data.astype(_dtype.get_default_dtype().numpy)
     return Tensor._wrap(np.asarray(np.i0(x)).astype(x.dtype, copy=False))
-
-
-def polygamma(n, input):  # noqa: A002
-    """The ``n``-th derivative of digamma (n = 0: digamma, n = 1: trigamma)."""
-    check_tensor("polygamma", input, "input", 2)
-    if n < 0:
-        raise RuntimeError("polygamma(n, x) does not support negative n.")
-    if n == 0:
-        return input.digamma()
-    if n == 1:
-        x = input if input.dtype.is_floating_point else input.float()
-        return Tensor._wrap(P.special("trigamma", x._data))
-    # psi^(n)(x) = (-1)^(n+1) n! zeta(n + 1, x): the Hurwitz zeta by a direct sum and
-    # the Euler-Maclaurin tail (enough terms for double precision at n >= 2)
-    x = (input if input.dtype.is_floating_point else input.float())._data.astype(np.float64)
-    s = n + 1
-    shift = 12
-    total = np.zeros_like(x)
-    for k in range(shift):
-        total += (x + k) ** -s
-    a = x + shift
-    tail = a ** (1 - s) / (s - 1) + 0.5 * a ** -s
-    bernoulli = [1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66]
-    term = s * a ** (-s - 1)
-    for j, b2j in enumerate(bernoulli, start=1):
-        tail += b2j / math.factorial(2 * j) * term
-        term = term * (s + 2 * j - 1) * (s + 2 * j) / (a * a)
-    zeta = total + tail
-    out = (-1) ** (n + 1) * math.factorial(n) * zeta
-    return Tensor._wrap(out.astype(input._data.dtype if input.dtype.is_floating_point
-                                   else _dtype.get_default_dtype().numpy))
 
 
 def mvlgamma(input, p):  # noqa: A002

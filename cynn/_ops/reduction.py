@@ -13,7 +13,7 @@ from ._checks import check_tensor
 
 __all__ = ["logsumexp", "amax", "amin", "aminmax", "median", "nanmedian", "kthvalue", "mode",
            "nansum", "nanmean", "var_mean", "std_mean", "count_nonzero", "cumprod", "cummax",
-           "cummin", "logcumsumexp", "diff"]
+           "cummin", "logcumsumexp", "diff", "hash_tensor"]
 
 _Median = _return_type("median")
 _Nanmedian = _return_type("nanmedian")
@@ -306,6 +306,31 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):  # noqa: A002
 def _bool_dtype():
     from .. import _dtype
     return _dtype.bool
+
+
+def hash_tensor(input, dim=None, *, keepdim=False, mode=0):  # noqa: A002
+    """The xor of the elements' bit patterns, each element first widened to float64
+    (floating inputs) or int64 (integers, bools) and read as uint64; over ``dim`` (an int
+    or a tuple; all dims when None). Not differentiable.
+
+    Shape: ``input``'s without ``dim`` (kept as size 1 with ``keepdim``); dtype uint64.
+    """
+    check_tensor("hash_tensor", input)
+    if mode != 0:
+        raise RuntimeError(f"hash_tensor: Expected mode to be 0 (xor reduction) but got {mode}")
+    data = input._data
+    if dim is None and data.size == 0:
+        raise RuntimeError("hash_tensor: Expected reduction dim to be specified for "
+                           "input.numel() == 0. Specify the reduction dim with the 'dim' "
+                           "argument.")
+    axes = None if dim is None else _canon_dims(dim, data.ndim)
+    for axis in () if axes is None else (axes if isinstance(axes, tuple) else (axes,)):
+        if data.shape[axis] == 0:
+            raise IndexError(f"hash_tensor: Expected reduction dim {axis} to have non-zero "
+                             "size.")
+    wide = data.astype(np.float64 if data.dtype.kind == "f" else np.int64).view(np.uint64)
+    out = np.bitwise_xor.reduce(wide, axis=axes, keepdims=keepdim)
+    return Tensor._wrap(np.asarray(out, dtype=np.uint64))
 
 
 METHODS = list(__all__)

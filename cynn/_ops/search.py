@@ -1,18 +1,21 @@
 """Searching, counting and binning: ``bucketize``, ``searchsorted``, ``histc``,
-``histogram``, ``bincount``, ``unique_consecutive``, ``argwhere``, ``isin``, ``msort``.
+``histogram``, ``histogramdd``, ``bincount``, ``unique_consecutive``, ``argwhere``,
+``isin``, ``msort``.
 
 None of them is differentiable (their outputs are indices or counts), except
 ``msort``, which is ``sort`` along dim 0.
 """
+import builtins
+
 import numpy as np
 
 from .._tensor import Tensor
 from ._checks import check_tensor
 
-__all__ = ["bucketize", "searchsorted", "histc", "histogram", "bincount", "unique_consecutive",
-           "argwhere", "isin", "msort"]
+__all__ = ["bucketize", "searchsorted", "histc", "histogram", "histogramdd", "bincount",
+           "unique_consecutive", "argwhere", "isin", "msort"]
 
-_FUNCTIONS_ONLY = {"bucketize", "searchsorted", "isin"}
+_FUNCTIONS_ONLY = {"bucketize", "searchsorted", "isin", "histogramdd"}
 
 
 def _index_dtype(out_int32):
@@ -121,6 +124,53 @@ _HistogramResult = type("histogram", (tuple,), {
     "__slots__": (), "__new__": lambda cls, h, e: tuple.__new__(cls, (h, e)),
     "hist": property(lambda self: self[0]), "bin_edges": property(lambda self: self[1]),
     "__repr__": lambda self: f"cynn.return_types.histogram(\nhist={self[0]!r},\n"
+                             f"bin_edges={self[1]!r})"})
+
+
+def histogramdd(input, bins, *, range=None, weight=None, density=False):  # noqa: A002
+    """``(hist, bin_edges)`` of the points in ``input``'s innermost dim: counts (or
+    ``weight`` sums; normalised with ``density``) over a ``D``-dimensional grid of bins.
+
+    ``bins`` is one int for every dim, a list of ``D`` ints (equal bins over ``range``,
+    a flat list ``[lo_0, hi_0, lo_1, hi_1, ...]``, or the data's extent), or a list of
+    ``D`` 1-d tensors of increasing bin edges. Not differentiable (counts).
+
+    Shape: input ``(*, D)``; weight ``(*)``; hist ``(bins_0, ..., bins_{D-1})``; bin_edges
+    a tuple of ``D`` tensors ``(bins_d + 1,)``.
+    """
+    check_tensor("histogramdd", input)
+    if not input.dtype.is_floating_point:
+        raise NotImplementedError(f"\"histogramdd\" not implemented for '{_float_name(input)}'")
+    if input.dim() < 2:
+        raise RuntimeError("torch.histogramdd: input tensor should have at least 2 dimensions")
+    dims = input.shape[-1]
+    points = input._data.reshape(-1, dims)
+    if isinstance(bins, int):
+        bins = [bins] * dims
+    bins = list(bins)
+    if len(bins) != dims:
+        raise RuntimeError("histogramdd: The size of bins must be equal to the innermost "
+                           "dimension of the input.")
+    edges_arg = [b._data.astype(np.float64) if isinstance(b, Tensor) else int(b) for b in bins]
+    ranges = None
+    if range is not None:
+        range = list(range)
+        if len(range) != 2 * dims:
+            raise RuntimeError(f"torch.histogramdd: for a {dims}-dimensional histogram, range "
+                               f"should have {2 * dims} elements, but got {len(range)}")
+        ranges = [(range[2 * d], range[2 * d + 1]) for d in builtins.range(dims)]
+    elif points.shape[0] == 0:
+        ranges = [(0.0, 1.0)] * dims    # no data: unit bins, as torch
+    w = None if weight is None else weight._data.reshape(-1)
+    hist, edges = np.histogramdd(points, edges_arg, range=ranges, weights=w, density=density)
+    dt = input._data.dtype
+    return _HistogramddResult(Tensor._wrap(hist.astype(dt)),
+                              tuple(Tensor._wrap(e.astype(dt)) for e in edges))
+
+_HistogramddResult = type("histogramdd", (tuple,), {
+    "__slots__": (), "__new__": lambda cls, h, e: tuple.__new__(cls, (h, e)),
+    "hist": property(lambda self: self[0]), "bin_edges": property(lambda self: self[1]),
+    "__repr__": lambda self: f"cynn.return_types.histogramdd(\nhist={self[0]!r},\n"
                              f"bin_edges={self[1]!r})"})
 
 

@@ -11,6 +11,7 @@ Gradients (batched over leading dims, ``^-T`` the inverse transpose):
 import numpy as np
 
 from ..function import Function
+from .decomposition_grad_graph import cholesky_grad_graph, eigh_grad_graph, qr_grad_graph
 
 
 def _mT(a):
@@ -401,6 +402,9 @@ def _attach():
     Solve.grad_graph = staticmethod(solve)
     Einsum.grad_graph = staticmethod(einsum)
     Svdvals.grad_graph = staticmethod(svdvals)
+    Cholesky.grad_graph = staticmethod(cholesky_grad_graph)
+    Eigh.grad_graph = staticmethod(eigh_grad_graph)
+    Qr.grad_graph = staticmethod(qr_grad_graph)
 
 
 def _ctx():
