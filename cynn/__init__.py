@@ -26,7 +26,7 @@ from ._determinism import (are_deterministic_algorithms_enabled, get_determinist
                            set_deterministic_debug_mode, use_deterministic_algorithms)
 from ._matmul_precision import get_float32_matmul_precision, set_float32_matmul_precision
 
-_OPTIONAL = ("nn", "optim", "utils", "serialization", "registry", "hooks", "accelerator", "cpu",
+_OPTIONAL = ("nn", "optim", "utils", "serialization", "registry", "hooks", "accelerator", "cpu", "hub",
              "backends", "cuda", "mps", "xpu", "testing", "distributed", "onnx", "linalg", "random", "sparse",
              "multiprocessing", "profiler")
 

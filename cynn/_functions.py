@@ -1,5 +1,5 @@
 """Module-level forms of Tensor methods: ``cynn.exp(x)`` is ``x.exp()``."""
-from ._tensor import Tensor, _operand
+from ._tensor import Tensor, _is_sparse, _operand
 
 _UNARY = ["exp", "log", "sqrt", "rsqrt", "abs", "sin", "cos", "tanh", "sigmoid", "relu", "neg",
           "negative", "square", "sign", "floor", "ceil", "round", "reciprocal", "isnan",
@@ -18,7 +18,7 @@ __all__ = list(_UNARY) + ["add", "sub", "mul", "div", "pow", "true_divide", "mul
 
 def _method(name):
     def fn(input, *args, **kwargs):  # noqa: A002 -- PyTorch's argument name
-        if not isinstance(input, Tensor):
+        if not isinstance(input, Tensor) and not (_is_sparse(input) and hasattr(input, name)):
             raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
                             f"{type(input).__name__}")
         return getattr(input, name)(*args, **kwargs)
@@ -41,16 +41,18 @@ def _first_tensor(a, b, name):
                     f"{type(a).__name__}")
 
 
-def add(input, other, *, alpha=1):  # noqa: A002
-    """``input + alpha * other`` with broadcasting."""
+def add(input, other, *deprecated_other, alpha=1):  # noqa: A002
+    """``input + alpha * other`` with broadcasting (also torch's deprecated
+    ``add(input, Number alpha, Tensor other)``, with its warning)."""
     a, b = _first_tensor(input, other, "add")
-    return a.add(b, alpha=alpha)
+    return a.add(b, *deprecated_other, alpha=alpha)
 
 
-def sub(input, other, *, alpha=1):  # noqa: A002
-    """``input - alpha * other`` with broadcasting."""
+def sub(input, other, *deprecated_other, alpha=1):  # noqa: A002
+    """``input - alpha * other`` with broadcasting (also torch's deprecated
+    ``sub(input, Number alpha, Tensor other)``, with its warning)."""
     a, b = _first_tensor(input, other, "sub")
-    return a.sub(b, alpha=alpha)
+    return a.sub(b, *deprecated_other, alpha=alpha)
 
 
 def mul(input, other):  # noqa: A002

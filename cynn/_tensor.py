@@ -19,7 +19,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from . import _dtype
+from . import _dtype, _warnings
 from ._tensor_str import tensor_repr
 from ._handles import RemovableHandle
 from .autograd.grad_mode import _local as _grad_state
@@ -154,11 +154,41 @@ def _require_grad(t):
     t._requires_grad = True
 
 
+def _is_sparse(x):
+    """A cynn sparse COO tensor (duck-typed: _sparse_tensor imports this module)."""
+    return getattr(type(x), "is_sparse", False) is True and hasattr(x, "to_dense")
+
+
+def _alpha_first_form(name, other, alpha, extra=()):
+    """``(other, alpha)``, also from torch's deprecated ``name(Number alpha, Tensor other)``
+    (old scripts call ``p.data.add_(-lr, p.grad)``), which torch accepts with a warning."""
+    if extra:
+        if len(extra) > 1:
+            raise TypeError(f"{name}() takes 1 positional argument but {1 + len(extra)} were "
+                            "given")
+        alpha, other = other, extra[0]
+    elif not (isinstance(alpha, Tensor) and isinstance(other, numbers.Number)):
+        return other, alpha
+    else:
+        alpha, other = other, alpha
+    if not (isinstance(other, Tensor) and isinstance(alpha, numbers.Number)):
+        raise TypeError(f"{name}() received an invalid combination of arguments: expected "
+                        f"(Tensor other, *, Number alpha) or (Number alpha, Tensor other)")
+    _warnings.warn(f"This overload of {name} is deprecated:\n\t{name}(Number alpha, Tensor "
+                   f"other)\nConsider using one of the following signatures instead:\n\t{name}"
+                   "(Tensor other, *, Number alpha = 1)")
+    return other, alpha
+
+
 def _operand(x):
     """An argument of a math op: Tensors and python numbers stay, numpy scalars become
-    python numbers (PyTorch treats ``np.float64(2)`` like ``2.0``), arrays wrap."""
+    python numbers (PyTorch treats ``np.float64(2)`` like ``2.0``), arrays wrap, and a
+    sparse tensor meeting a dense one becomes dense (as torch's dense + sparse and
+    dense @ sparse give dense results; gradients reach its values)."""
     if isinstance(x, Tensor) or type(x) in (float, int, bool):
         return x
+    if _is_sparse(x):
+        return x.to_dense()
     if isinstance(x, np.generic):
         return x.item()
     if isinstance(x, numbers.Number):
@@ -1039,9 +1069,11 @@ class Tensor:
         return self._inplace(lambda s: fn_cls.apply(s, other, **kw))
 
     def add_(self, other, alpha=1):
+        other, alpha = _alpha_first_form("add_", other, alpha)
         return self._inplace_binary(np.add, E.Add, other, alpha=alpha)
 
     def sub_(self, other, alpha=1):
+        other, alpha = _alpha_first_form("sub_", other, alpha)
         return self._inplace_binary(np.subtract, E.Sub, other, alpha=alpha)
 
     def mul_(self, other):
@@ -1147,10 +1179,12 @@ class Tensor:
         return self._fill_random(lambda shape: gen().exponential(1.0 / lambd, shape))
 
     # ------------------------------------------------------------------ math
-    def add(self, other, *, alpha=1):
+    def add(self, other, *deprecated_other, alpha=1):
+        other, alpha = _alpha_first_form("add", other, alpha, deprecated_other)
         return E.Add.apply(self, _operand(other), alpha=alpha)
 
-    def sub(self, other, *, alpha=1):
+    def sub(self, other, *deprecated_other, alpha=1):
+        other, alpha = _alpha_first_form("sub", other, alpha, deprecated_other)
         return E.Sub.apply(self, _operand(other), alpha=alpha)
 
     def mul(self, other):
@@ -1333,6 +1367,8 @@ class Tensor:
         return fn.apply(self, other)
 
     def mm(self, mat2):
+        if _is_sparse(mat2):
+            mat2 = mat2.to_dense()
         L.check_mm(self._data, mat2._data)
         return L.Mm.apply(self, mat2)
 
