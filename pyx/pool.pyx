@@ -17,6 +17,7 @@ Forward kernels parallelise over ``planes * h_out`` output rows (each output
 is written by exactly one thread). Backward kernels scatter into overlapping
 input windows, so they parallelise over whole planes. Either way every value
 is computed in one fixed order: results do not depend on the thread count.
+The window arithmetic this file shares with pool3d.pyx is pool_window.pxd's.
 
 Windowed max and mean run "row-wise": for one output row, each kernel tap
 ``(r, c)`` updates the whole row ``ow = lo[c] .. hi[c]`` at once. The inner
@@ -34,14 +35,13 @@ from libc.math cimport INFINITY
 from libc.stdint cimport int64_t
 from libc.string cimport memset
 from fused cimport floating
+from pool_window cimport _team, _first_tap, _cell_start, _cell_end
 
 cdef extern from "pool2x2.h" nogil:
     int cynn_pool2x2_supported()
     void cynn_max_pool2x2_plane(const float* x, long w_in, long h_out, long w_out, float* y,
                                 int64_t* indices)
 
-# Below this many window taps a parallel region costs more than it saves.
-cdef Py_ssize_t PARALLEL_MIN_WORK = 32768
 # Narrower output rows gain nothing from the row-wise loop.
 cdef Py_ssize_t ROWWISE_MIN_WIDTH = 4
 # The row-wise max keeps the winner's offset in its window in the data's own float
@@ -56,18 +56,6 @@ cdef bint _POOL2X2_SIMD = cynn_pool2x2_supported()
 ctypedef struct Window:
     Py_ssize_t h_in, w_in, h_out, w_out
     Py_ssize_t kh, kw, sh, sw, ph, pw, dh, dw
-
-
-cdef inline int _team(double work, int n_threads) noexcept nogil:
-    # a double: products of large window sizes would overflow an integer
-    return n_threads if work >= PARALLEL_MIN_WORK else 1
-
-
-cdef inline Py_ssize_t _first_tap(Py_ssize_t start, Py_ssize_t dilation) noexcept nogil:
-    """The first tap ``start + j * dilation`` (j >= 0) that is not left of 0."""
-    if start >= 0:
-        return start
-    return start + ((-start + dilation - 1) // dilation) * dilation
 
 
 def _column_ranges(Py_ssize_t w_in, Py_ssize_t w_out, Py_ssize_t kw, Py_ssize_t sw,
@@ -305,10 +293,10 @@ def scatter_add_by_index(const floating[:, ::1] gy,       # IN  (planes, n_out)
                          floating[:, ::1] gx,             # OUT (planes, n_in)
                          int n_threads):
     """``gx = 0; gx[p, indices[p, o]] += gy[p, o]``: the backward of max pooling
-    (plain and adaptive). An index outside the plane (an empty window's) carries
-    no gradient."""
+    (plain and adaptive, 2-d and 3-d). Returns how many indices fall outside
+    ``[0, n_in)``: those (an empty window's) carry no gradient."""
     cdef Py_ssize_t n_planes = gy.shape[0], n_out = gy.shape[1], n_in = gx.shape[1]
-    cdef Py_ssize_t p, o
+    cdef Py_ssize_t p, o, n_bad = 0
     cdef int64_t i
     cdef int nt = _team(n_planes * (n_out + n_in), n_threads)
     with nogil:
@@ -318,6 +306,9 @@ def scatter_add_by_index(const floating[:, ::1] gy,       # IN  (planes, n_out)
                 i = indices[p, o]
                 if 0 <= i < n_in:
                     gx[p, i] = gx[p, i] + gy[p, o]
+                else:
+                    n_bad += 1
+    return n_bad
 
 
 def gather_by_index(const floating[:, ::1] g,          # IN  (planes, n_src)
@@ -542,38 +533,54 @@ def plane_means(const floating[:, ::1] x,   # IN  (planes, n), n >= 1
 
 
 # ----------------------------------------------------------- adaptive pooling
-# Output cell o of a dimension n_in -> n_out covers [floor(o * n_in / n_out),
-# ceil((o + 1) * n_in / n_out)): cells overlap when n_out does not divide n_in.
-cdef inline Py_ssize_t _cell_start(Py_ssize_t o, Py_ssize_t n_in, Py_ssize_t n_out) noexcept nogil:
-    return (o * n_in) // n_out
+# (cells: see pool_window.pxd)
+cdef void _adaptive_row(const floating* xp, floating* yr, int64_t* ir, Py_ssize_t oh,
+                        Py_ssize_t h_in, Py_ssize_t w_in, Py_ssize_t h_out, Py_ssize_t w_out,
+                        bint is_max) noexcept nogil:
+    """Output row ``oh`` of one plane: every cell's mean, or with ``is_max`` its
+    maximum and argmax (the max-pooling tie and NaN rule)."""
+    cdef Py_ssize_t ow, ih, iw, hs, he, ws, we, best
+    cdef floating v, acc
+    hs = _cell_start(oh, h_in, h_out)
+    he = _cell_end(oh, h_in, h_out)
+    for ow in range(w_out):
+        ws = _cell_start(ow, w_in, w_out)
+        we = _cell_end(ow, w_in, w_out)
+        best = hs * w_in + ws
+        acc = -INFINITY if is_max else 0
+        for ih in range(hs, he):
+            for iw in range(ws, we):
+                v = xp[ih * w_in + iw]
+                if not is_max:
+                    acc = acc + v
+                elif v > acc or v != v:
+                    acc = v
+                    best = ih * w_in + iw
+        if is_max:
+            yr[ow] = acc
+            ir[ow] = best
+        else:
+            yr[ow] = acc / ((he - hs) * (we - ws))
 
 
-cdef inline Py_ssize_t _cell_end(Py_ssize_t o, Py_ssize_t n_in, Py_ssize_t n_out) noexcept nogil:
-    return ((o + 1) * n_in + n_out - 1) // n_out
-
-
-def adaptive_avg_pool2d_forward(const floating[:, :, ::1] x,   # IN  (planes, h_in, w_in)
-                                floating[:, :, ::1] y,         # OUT (planes, h_out, w_out)
-                                int n_threads):
+def adaptive_pool2d_forward(const floating[:, :, ::1] x,   # IN  (planes, h_in, w_in), non-empty
+                            floating[:, :, ::1] y,         # OUT (planes, h_out, w_out)
+                            int64_t[:, :, ::1] indices,    # OUT like y (max) or None (mean)
+                            int n_threads):
+    """Mean of every adaptive cell, or with ``indices`` its maximum and argmax."""
     cdef Py_ssize_t n_planes = x.shape[0], h_in = x.shape[1], w_in = x.shape[2]
     cdef Py_ssize_t h_out = y.shape[1], w_out = y.shape[2]
-    cdef Py_ssize_t row, p, oh, ow, ih, iw, hs, he, ws, we
-    cdef floating total
+    cdef Py_ssize_t row, p, oh
+    cdef bint is_max = indices is not None
     cdef int nt = _team(<double>n_planes * max(h_in, h_out) * max(w_in, w_out), n_threads)
+    if n_planes * h_out * w_out == 0:
+        return
     with nogil:
         for row in prange(n_planes * h_out, num_threads=nt, schedule="static"):
             p = row // h_out
             oh = row - p * h_out
-            hs = _cell_start(oh, h_in, h_out)
-            he = _cell_end(oh, h_in, h_out)
-            for ow in range(w_out):
-                ws = _cell_start(ow, w_in, w_out)
-                we = _cell_end(ow, w_in, w_out)
-                total = 0
-                for ih in range(hs, he):
-                    for iw in range(ws, we):
-                        total = total + x[p, ih, iw]
-                y[p, oh, ow] = total / ((he - hs) * (we - ws))
+            _adaptive_row(&x[p, 0, 0], &y[p, oh, 0], &indices[p, oh, 0] if is_max else NULL,
+                          oh, h_in, w_in, h_out, w_out, is_max)
 
 
 def adaptive_avg_pool2d_backward(const floating[:, :, ::1] gy,   # IN  (planes, h_out, w_out)
@@ -598,34 +605,3 @@ def adaptive_avg_pool2d_backward(const floating[:, :, ::1] gy,   # IN  (planes, 
                     for ih in range(hs, he):
                         for iw in range(ws, we):
                             gx[p, ih, iw] = gx[p, ih, iw] + share
-
-
-def adaptive_max_pool2d_forward(const floating[:, :, ::1] x,   # IN  (planes, h_in, w_in)
-                                floating[:, :, ::1] y,         # OUT (planes, h_out, w_out)
-                                int64_t[:, :, ::1] indices,    # OUT (planes, h_out, w_out)
-                                int n_threads):
-    """Cell maximum and argmax, with the max-pooling tie and NaN rule."""
-    cdef Py_ssize_t n_planes = x.shape[0], h_in = x.shape[1], w_in = x.shape[2]
-    cdef Py_ssize_t h_out = y.shape[1], w_out = y.shape[2]
-    cdef Py_ssize_t row, p, oh, ow, ih, iw, hs, he, ws, we, best
-    cdef floating v, m
-    cdef int nt = _team(<double>n_planes * max(h_in, h_out) * max(w_in, w_out), n_threads)
-    with nogil:
-        for row in prange(n_planes * h_out, num_threads=nt, schedule="static"):
-            p = row // h_out
-            oh = row - p * h_out
-            hs = _cell_start(oh, h_in, h_out)
-            he = _cell_end(oh, h_in, h_out)
-            for ow in range(w_out):
-                ws = _cell_start(ow, w_in, w_out)
-                we = _cell_end(ow, w_in, w_out)
-                best = hs * w_in + ws
-                m = -INFINITY
-                for ih in range(hs, he):
-                    for iw in range(ws, we):
-                        v = x[p, ih, iw]
-                        if v > m or v != v:
-                            m = v
-                            best = ih * w_in + iw
-                y[p, oh, ow] = m
-                indices[p, oh, ow] = best

@@ -21,26 +21,11 @@ from libc.math cimport INFINITY
 from libc.stdint cimport int64_t
 from libc.string cimport memset
 from fused cimport floating
-
-# Below this many window taps a parallel region costs more than it saves.
-cdef Py_ssize_t PARALLEL_MIN_WORK = 32768
-
+from pool_window cimport _team, _first_tap, _cell_start, _cell_end
 
 ctypedef struct Geometry:
     Py_ssize_t d_in, h_in, w_in, d_out, h_out, w_out
     Py_ssize_t kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw
-
-
-cdef inline int _team(double work, int n_threads) noexcept nogil:
-    # a double: products of large window sizes would overflow an integer
-    return n_threads if work >= PARALLEL_MIN_WORK else 1
-
-
-cdef inline Py_ssize_t _first_tap(Py_ssize_t start, Py_ssize_t dilation) noexcept nogil:
-    """The first tap ``start + j * dilation`` (j >= 0) that is not left of 0."""
-    if start >= 0:
-        return start
-    return start + ((-start + dilation - 1) // dilation) * dilation
 
 
 cdef Geometry _geometry(tuple in_size, tuple out_size, tuple kernel, tuple stride,
@@ -146,6 +131,19 @@ cdef inline void _avg_range(Py_ssize_t o, Py_ssize_t s, Py_ssize_t p, Py_ssize_t
     hi[0] = min(end, n)
 
 
+cdef inline void _cell_range(Py_ssize_t o, Py_ssize_t s, Py_ssize_t p, Py_ssize_t k,
+                             Py_ssize_t n, Py_ssize_t m, bint adaptive, Py_ssize_t* lo,
+                             Py_ssize_t* hi, Py_ssize_t* padded) noexcept nogil:
+    """``_avg_range`` of window ``o``, or with ``adaptive`` of the adaptive cell ``o``
+    of an axis ``n -> m`` (which has no padding)."""
+    if adaptive:
+        lo[0] = _cell_start(o, n, m)
+        hi[0] = _cell_end(o, n, m)
+        padded[0] = hi[0] - lo[0]
+    else:
+        _avg_range(o, s, p, k, n, lo, hi, padded)
+
+
 cdef inline double _divisor(Py_ssize_t t0, Py_ssize_t t1, Py_ssize_t h0, Py_ssize_t h1,
                             Py_ssize_t w0, Py_ssize_t w1, Py_ssize_t padded,
                             bint count_include_pad, Py_ssize_t divisor_override) noexcept nogil:
@@ -198,19 +196,21 @@ def avg_pool3d_forward(const floating[:, :, :, ::1] x,   # IN  (planes, d_in, h_
 
 
 cdef void _avg_plane_backward(const floating* gyp, floating* gxp, const Geometry* g,
-                              bint count_include_pad,
-                              Py_ssize_t divisor_override) noexcept nogil:
+                              bint count_include_pad, Py_ssize_t divisor_override,
+                              bint adaptive) noexcept nogil:
+    """``gx[window] += gy / divisor`` over one plane, for windows or (``adaptive``)
+    adaptive cells, whose divisor is their size."""
     cdef Py_ssize_t od, oh, ow, t, h, w, t0, t1, h0, h1, w0, w1, pt, ph, pw
     cdef Py_ssize_t plane_hw = g.h_in * g.w_in
     cdef floating share
     cdef double divisor
     memset(gxp, 0, g.d_in * plane_hw * sizeof(floating))
     for od in range(g.d_out):
-        _avg_range(od, g.sd, g.pd, g.kd, g.d_in, &t0, &t1, &pt)
+        _cell_range(od, g.sd, g.pd, g.kd, g.d_in, g.d_out, adaptive, &t0, &t1, &pt)
         for oh in range(g.h_out):
-            _avg_range(oh, g.sh, g.ph, g.kh, g.h_in, &h0, &h1, &ph)
+            _cell_range(oh, g.sh, g.ph, g.kh, g.h_in, g.h_out, adaptive, &h0, &h1, &ph)
             for ow in range(g.w_out):
-                _avg_range(ow, g.sw, g.pw, g.kw, g.w_in, &w0, &w1, &pw)
+                _cell_range(ow, g.sw, g.pw, g.kw, g.w_in, g.w_out, adaptive, &w0, &w1, &pw)
                 divisor = _divisor(t0, t1, h0, h1, w0, w1, pt * ph * pw, count_include_pad,
                                    divisor_override)
                 if divisor == 0:
@@ -237,19 +237,11 @@ def avg_pool3d_backward(const floating[:, :, :, ::1] gy,   # IN  (planes, d_out,
     with nogil:
         for p in prange(n_planes, num_threads=nt, schedule="static"):
             _avg_plane_backward(&gy[p, 0, 0, 0], &gx[p, 0, 0, 0], &g, count_include_pad,
-                                divisor_override)
+                                divisor_override, False)
 
 
 # ----------------------------------------------------------- adaptive pooling
-# Cell o of an axis n -> m covers [floor(o * n / m), ceil((o + 1) * n / m)).
-
-cdef inline Py_ssize_t _cell_start(Py_ssize_t o, Py_ssize_t n, Py_ssize_t m) noexcept nogil:
-    return (o * n) // m
-
-
-cdef inline Py_ssize_t _cell_end(Py_ssize_t o, Py_ssize_t n, Py_ssize_t m) noexcept nogil:
-    return ((o + 1) * n + m - 1) // m
-
+# (cells: see pool_window.pxd)
 
 cdef void _adaptive_slab(const floating* xp, floating* yp, int64_t* ip, Py_ssize_t od,
                          const Geometry* g, bint is_max) noexcept nogil:
@@ -313,29 +305,6 @@ def adaptive_pool3d_forward(const floating[:, :, :, ::1] x,   # IN  (planes, d_i
             _adaptive_slab(&x[p, 0, 0, 0], &y[p, od, 0, 0], ip, od, &g, is_max)
 
 
-cdef void _adaptive_avg_plane_backward(const floating* gyp, floating* gxp,
-                                       const Geometry* g) noexcept nogil:
-    cdef Py_ssize_t od, oh, ow, t, h, w, t0, t1, h0, h1, w0, w1
-    cdef Py_ssize_t plane_hw = g.h_in * g.w_in
-    cdef floating share
-    memset(gxp, 0, g.d_in * plane_hw * sizeof(floating))
-    for od in range(g.d_out):
-        t0 = _cell_start(od, g.d_in, g.d_out)
-        t1 = _cell_end(od, g.d_in, g.d_out)
-        for oh in range(g.h_out):
-            h0 = _cell_start(oh, g.h_in, g.h_out)
-            h1 = _cell_end(oh, g.h_in, g.h_out)
-            for ow in range(g.w_out):
-                w0 = _cell_start(ow, g.w_in, g.w_out)
-                w1 = _cell_end(ow, g.w_in, g.w_out)
-                share = (gyp[(od * g.h_out + oh) * g.w_out + ow]
-                         / (<floating>((t1 - t0) * (h1 - h0) * (w1 - w0))))
-                for t in range(t0, t1):
-                    for h in range(h0, h1):
-                        for w in range(w0, w1):
-                            gxp[t * plane_hw + h * g.w_in + w] += share
-
-
 def adaptive_avg_pool3d_backward(const floating[:, :, :, ::1] gy,   # IN  (planes, d_out, ...)
                                  floating[:, :, :, ::1] gx,         # OUT (planes, d_in, ...)
                                  int n_threads):
@@ -349,73 +318,10 @@ def adaptive_avg_pool3d_backward(const floating[:, :, :, ::1] gy,   # IN  (plane
     cdef int nt = _team(work, n_threads)
     with nogil:
         for p in prange(n_planes, num_threads=nt, schedule="static"):
-            _adaptive_avg_plane_backward(&gy[p, 0, 0, 0], &gx[p, 0, 0, 0], &g)
+            _avg_plane_backward(&gy[p, 0, 0, 0], &gx[p, 0, 0, 0], &g, False, 0, True)
 
 
 # ------------------------------------------------- index scatters and gathers
-def scatter_add_by_index(const floating[:, ::1] gy,       # IN  (planes, n_out)
-                         const int64_t[:, ::1] indices,   # IN  (planes, n_out)
-                         floating[:, ::1] gx,             # OUT (planes, n_in)
-                         int n_threads):
-    """``gx = 0; gx[p, indices[p, o]] += gy[p, o]`` (max pooling's backward), in
-    output order. Returns how many indices fell outside ``[0, n_in)``; those
-    carry no gradient."""
-    cdef Py_ssize_t n_planes = gy.shape[0], n_out = gy.shape[1], n_in = gx.shape[1]
-    cdef Py_ssize_t p, o, n_bad = 0
-    cdef int64_t i
-    cdef int nt = _team(<double>n_planes * (n_out + n_in), n_threads)
-    with nogil:
-        for p in prange(n_planes, num_threads=nt, schedule="static"):
-            memset(&gx[p, 0], 0, n_in * sizeof(floating))
-            for o in range(n_out):
-                i = indices[p, o]
-                if 0 <= i < n_in:
-                    gx[p, i] = gx[p, i] + gy[p, o]
-                else:
-                    n_bad += 1
-    return n_bad
-
-
-def scatter_by_index(const floating[:, ::1] x,         # IN  (planes, n_in)
-                     const int64_t[:, ::1] indices,    # IN  (planes, n_in)
-                     floating[:, ::1] y,               # OUT (planes, n_out)
-                     int n_threads):
-    """``y = 0; y[p, indices[p, i]] = x[p, i]`` in input order (a repeated index
-    keeps the last value): max-unpooling. Returns how many indices fell outside
-    ``[0, n_out)``; those are skipped."""
-    cdef Py_ssize_t n_planes = x.shape[0], n_in = x.shape[1], n_out = y.shape[1]
-    cdef Py_ssize_t p, k, n_bad = 0
-    cdef int64_t i
-    cdef int nt = _team(<double>n_planes * (n_out + n_in), n_threads)
-    with nogil:
-        for p in prange(n_planes, num_threads=nt, schedule="static"):
-            memset(&y[p, 0], 0, n_out * sizeof(floating))
-            for k in range(n_in):
-                i = indices[p, k]
-                if 0 <= i < n_out:
-                    y[p, i] = x[p, k]
-                else:
-                    n_bad += 1
-    return n_bad
-
-
-def gather_by_index(const floating[:, ::1] g,          # IN  (planes, n_src)
-                    const int64_t[:, ::1] indices,     # IN  (planes, n)
-                    floating[:, ::1] gx,               # OUT (planes, n)
-                    int n_threads):
-    """``gx[p, k] = g[p, indices[p, k]]`` (max-unpooling's backward). Returns how
-    many indices fell outside ``[0, n_src)``; their entries are 0."""
-    cdef Py_ssize_t n_planes = g.shape[0], n_src = g.shape[1], n = gx.shape[1]
-    cdef Py_ssize_t p, k, n_bad = 0
-    cdef int64_t i
-    cdef int nt = _team(<double>n_planes * n, n_threads)
-    with nogil:
-        for p in prange(n_planes, num_threads=nt, schedule="static"):
-            for k in range(n):
-                i = indices[p, k]
-                if 0 <= i < n_src:
-                    gx[p, k] = g[p, i]
-                else:
-                    gx[p, k] = 0
-                    n_bad += 1
-    return n_bad
+# Max pooling's backward and max-unpooling see only flat planes, whatever the
+# pooling's dimension: pool.pyx's loops serve 3-d pooling as they are.
+from .pool import scatter_add_by_index, scatter_by_index, gather_by_index

@@ -520,66 +520,76 @@ class Convolution(Function):
 #   V: dx <- D(gy, u), dgy <- C(x, u)
 # which makes every derivative order exact with three kernels.
 
-class ConvolutionData(Function):
+class _ConvolutionGradient(Function):
+    """D or V as an op of its two operands (a, b). Subclasses name the kernel that
+    computes the output and the ones that compute each operand's gradient from
+    ``u``, the output's gradient (the table above); all else is shared."""
+    fresh_gradients = True
+    # which of (a, b, the output) are weights, 5-d without a batch axis; the others
+    # are activations or their gradients
+    weight_roles = (False, False, False)
+
+    @classmethod
+    def forward(cls, ctx, a, b, *, geometry, groups, spatial_dims, batched, out5_shape,
+                out_shape):
+        ctx.conv = dict(geometry=geometry, groups=groups, spatial_dims=spatial_dims,
+                        batched=batched)
+        ctx.save_for_backward(a, b)
+        a5, b5 = cls._as_5d(ctx.conv, a, b)
+        return cls.output(a5, b5, geometry, groups, out5_shape).reshape(out_shape)
+
+    @classmethod
+    def backward(cls, ctx, u):
+        a, b = ctx.saved_tensors
+        a5, b5, u5 = cls._as_5d(ctx.conv, a, b, u.astype(a.dtype, copy=False))
+        geometry, groups = ctx.conv["geometry"], ctx.conv["groups"]
+        ga = gb = None
+        if ctx.needs_input_grad[0]:
+            ga = cls.first_gradient(a5, b5, u5, geometry, groups).reshape(a.shape)
+        if ctx.needs_input_grad[1]:
+            gb = cls.second_gradient(a5, b5, u5, geometry, groups).reshape(b.shape)
+        return ga, gb
+
+    @classmethod
+    def _as_5d(cls, conv, *arrays):
+        return tuple(_to_5d(t, conv["spatial_dims"], True if is_weight else conv["batched"])
+                     for t, is_weight in zip(arrays, cls.weight_roles))
+
+
+class ConvolutionData(_ConvolutionGradient):
     """D(gy, W): the input gradient of a plain convolution, as its own op."""
-    fresh_gradients = True
     grad_fn_name = "ConvolutionBackwardBackward0"
+    weight_roles = (False, True, False)   # gy, W, gx
 
     @staticmethod
-    def forward(ctx, gy, w, *, geometry, groups, spatial_dims, batched, x5_shape, input_shape):
-        ctx.conv = dict(geometry=geometry, groups=groups, spatial_dims=spatial_dims,
-                        batched=batched)
-        ctx.shapes = (x5_shape, input_shape)
-        ctx.save_for_backward(gy, w)
-        gy5 = _to_5d(gy, spatial_dims, batched)
-        w5 = _to_5d(w, spatial_dims, True)
-        return conv_backward_data(gy5, w5, geometry, groups, x5_shape).reshape(input_shape)
+    def output(gy5, w5, geometry, groups, x5_shape):
+        return conv_backward_data(gy5, w5, geometry, groups, x5_shape)
 
     @staticmethod
-    def backward(ctx, u):
-        gy, w = ctx.saved_tensors
-        c = ctx.conv
-        gy5 = _to_5d(gy, c["spatial_dims"], c["batched"])
-        w5 = _to_5d(w, c["spatial_dims"], True)
-        u5 = _to_5d(u.astype(gy.dtype, copy=False), c["spatial_dims"], c["batched"])
-        ggy = gw = None
-        if ctx.needs_input_grad[0]:
-            ggy = conv_forward(u5, w5, c["geometry"], c["groups"]).reshape(gy.shape)
-        if ctx.needs_input_grad[1]:
-            gw = conv_backward_weight(u5, gy5, c["geometry"], c["groups"], w5.shape)
-            gw = gw.reshape(w.shape)
-        return ggy, gw
+    def first_gradient(gy5, w5, u5, geometry, groups):
+        return conv_forward(u5, w5, geometry, groups)
+
+    @staticmethod
+    def second_gradient(gy5, w5, u5, geometry, groups):
+        return conv_backward_weight(u5, gy5, geometry, groups, w5.shape)
 
 
-class ConvolutionWeight(Function):
+class ConvolutionWeight(_ConvolutionGradient):
     """V(x, gy): the weight gradient of a plain convolution, as its own op."""
-    fresh_gradients = True
     grad_fn_name = "ConvolutionBackwardBackward0"
+    weight_roles = (False, False, True)   # x, gy, gW
 
     @staticmethod
-    def forward(ctx, x, gy, *, geometry, groups, spatial_dims, batched, w5_shape, weight_shape):
-        ctx.conv = dict(geometry=geometry, groups=groups, spatial_dims=spatial_dims,
-                        batched=batched)
-        ctx.shapes = (w5_shape, weight_shape)
-        ctx.save_for_backward(x, gy)
-        x5 = _to_5d(x, spatial_dims, batched)
-        gy5 = _to_5d(gy, spatial_dims, batched)
-        return conv_backward_weight(x5, gy5, geometry, groups, w5_shape).reshape(weight_shape)
+    def output(x5, gy5, geometry, groups, w5_shape):
+        return conv_backward_weight(x5, gy5, geometry, groups, w5_shape)
 
     @staticmethod
-    def backward(ctx, u):
-        x, gy = ctx.saved_tensors
-        c = ctx.conv
-        x5 = _to_5d(x, c["spatial_dims"], c["batched"])
-        gy5 = _to_5d(gy, c["spatial_dims"], c["batched"])
-        u5 = _to_5d(u.astype(x.dtype, copy=False), c["spatial_dims"], True)
-        gx = ggy = None
-        if ctx.needs_input_grad[0]:
-            gx = conv_backward_data(gy5, u5, c["geometry"], c["groups"], x5.shape)
-            gx = gx.reshape(x.shape)
-        if ctx.needs_input_grad[1]:
-            ggy = conv_forward(x5, u5, c["geometry"], c["groups"]).reshape(gy.shape)
-        return gx, ggy
+    def first_gradient(x5, gy5, u5, geometry, groups):
+        return conv_backward_data(gy5, u5, geometry, groups, x5.shape)
+
+    @staticmethod
+    def second_gradient(x5, gy5, u5, geometry, groups):
+        return conv_forward(x5, u5, geometry, groups)
 
 
 def _plain(conv, x, w):
@@ -587,11 +597,11 @@ def _plain(conv, x, w):
 
 
 def _data(conv, gy, w, x5_shape, input_shape):
-    return ConvolutionData.apply(gy, w, x5_shape=x5_shape, input_shape=input_shape, **conv)
+    return ConvolutionData.apply(gy, w, out5_shape=x5_shape, out_shape=input_shape, **conv)
 
 
 def _weight(conv, x, gy, w5_shape, weight_shape):
-    return ConvolutionWeight.apply(x, gy, w5_shape=w5_shape, weight_shape=weight_shape, **conv)
+    return ConvolutionWeight.apply(x, gy, out5_shape=w5_shape, out_shape=weight_shape, **conv)
 
 
 def _conv_grad(ctx, inputs, g):
@@ -614,7 +624,6 @@ def _conv_grad(ctx, inputs, g):
 
 def _data_grad(ctx, inputs, u):
     gy, w = inputs
-    x5_shape, input_shape = ctx.shapes
     w5_shape = _to_5d(np.empty(w.shape, np.bool_), ctx.conv["spatial_dims"], True).shape
     return (_plain(ctx.conv, u, w) if ctx.needs_input_grad[0] else None,
             _weight(ctx.conv, u, gy, w5_shape, tuple(w.shape)) if ctx.needs_input_grad[1]

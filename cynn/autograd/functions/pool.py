@@ -222,7 +222,7 @@ class AdaptiveAvgPool2d(Function):
         planes = _as_planes(x, 2)
         y = _empty((planes.shape[0],) + tuple(out_size), planes.dtype)
         if y.size:   # the loops run over rows: (2**40, 0) cells would take forever
-            _pool.adaptive_avg_pool2d_forward(planes, y, kernel_threads())
+            _pool.adaptive_pool2d_forward(planes, y, None, kernel_threads())
         ctx.input_shape, ctx.plane_shape, ctx.out_size = x.shape, planes.shape, tuple(out_size)
         return _result(y, x.dtype, _out_shape(x.shape, 2, out_size))
 
@@ -275,7 +275,7 @@ class AdaptiveMaxPool2d(Function):
         y = _empty((planes.shape[0],) + tuple(out_size), planes.dtype)
         indices = _empty(y.shape, np.int64)
         if y.size:   # see AdaptiveAvgPool2d
-            _pool.adaptive_max_pool2d_forward(planes, y, indices, kernel_threads())
+            _pool.adaptive_pool2d_forward(planes, y, indices, kernel_threads())
         shape = _out_shape(x.shape, 2, out_size)
         y, indices = _result(y, x.dtype, shape), indices.reshape(shape)
         return _max_outputs(ctx, y, indices, return_indices, any(ctx.needs_input_grad),
