@@ -60,3 +60,16 @@ def same_threads(requested, cynn, torch):
     threads = cynn.get_num_threads()
     torch.set_num_threads(threads)
     return threads
+
+
+def cpu_name():
+    """The CPU's model name (every figure names its CPU)."""
+    try:
+        with open("/proc/cpuinfo") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    import platform
+    return platform.processor() or "unknown CPU"

@@ -30,7 +30,6 @@ import multiprocessing
 import os
 import resource
 import statistics
-import subprocess
 import sys
 import time
 
@@ -42,6 +41,7 @@ import numpy as np  # noqa: E402
 import cynn  # noqa: E402
 from cynn.utils.data import Dataset  # noqa: E402
 from cynn.utils.data import _shared_memory, _worker  # noqa: E402
+from _timing import cpu_name  # noqa: E402
 
 try:
     import torch
@@ -194,15 +194,6 @@ def transport_table(repeats):
             row += [min(r[0] for r in runs), min(r[1] for r in runs)]
         print(f"  {nbytes >> 10:>6}KiB  {row[0] * 1e3:13.3f} {row[1] * 1e3:7.3f}  "
               f"{row[2] * 1e3:12.3f} {row[3] * 1e3:7.3f}")
-
-
-def cpu_name():
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
-        return next(line.split(":", 1)[1].strip() for line in out.splitlines()
-                    if line.startswith("Model name"))
-    except (OSError, StopIteration):
-        return "unknown CPU"
 
 
 def main():

@@ -21,7 +21,6 @@ import glob
 import importlib.machinery
 import importlib.util
 import os
-import platform
 import statistics
 import sys
 import time
@@ -29,7 +28,7 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _timing import environment_report  # noqa: E402
+from _timing import cpu_name, environment_report  # noqa: E402
 
 from cynn._kernels import conv as new_conv  # noqa: E402
 from cynn._kernels import gemm as new_gemm  # noqa: E402
@@ -113,17 +112,6 @@ def paired_medians(old, new, threads, repeats, warmup=2, clock=time.perf_counter
             if round_ >= warmup:
                 times[label].append(clock() - start)
     return statistics.median(times["old"]), statistics.median(times["new"])
-
-
-def cpu_name():
-    try:
-        with open("/proc/cpuinfo") as info:
-            for line in info:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def main():

@@ -215,13 +215,8 @@ def _run_job(command, threads):
 
 
 def cpu_name():
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
-    except FileNotFoundError:
-        return "unknown CPU"
-    fields = dict(line.split(":", 1) for line in out.splitlines() if ":" in line)
-    name = fields.get("Model name", "unknown CPU").strip()
-    return f"{name}, {os.cpu_count()} CPUs"
+    from _timing import cpu_name as model_name
+    return f"{model_name()}, {os.cpu_count()} CPUs"
 
 
 def _ms(seconds):

@@ -18,14 +18,13 @@ cynn's fastest round (on a shared machine the least disturbed one).
 """
 import argparse
 import os
-import platform
 import statistics
 import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _timing import environment_report, interleaved_medians  # noqa: E402
+from _timing import cpu_name, environment_report, interleaved_medians  # noqa: E402
 
 # (label, op, input shape, op arguments); weight and bias have the affine shape
 CASES = [
@@ -142,17 +141,6 @@ def _medians_and_best(runners, repeats, setup):
     return medians, best
 
 
-def _cpu_name():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--threads", type=int, default=None,
@@ -165,7 +153,7 @@ def main():
     if args.threads is not None:
         run(args.threads, args.repeats, args.bandwidth_mib)
         return
-    print(f"CPU: {_cpu_name()}, {os.cpu_count()} logical CPUs")
+    print(f"CPU: {cpu_name()}, {os.cpu_count()} logical CPUs")
     print(environment_report())
     for threads in (1, 2):
         env = dict(os.environ, OMP_NUM_THREADS=str(threads))
